@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { cleanupAll, makePullRequestRepo, pullRequestEvent, shallowClone } from "../support/git-repo.js";
+import { type GitHubServer, startGitHubServer } from "../support/github-server.js";
+import { type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
+import { runAction } from "./harness.js";
+import { ALL_SKILLS, baseFiles, NO_ADDRESS, REWORDED } from "./scenario.js";
+
+let openai: OpenAIServer;
+let github: GitHubServer;
+let prNumber = 100;
+
+beforeAll(async () => {
+  const { supportModel } = await import("./scenario.js");
+  openai = await startOpenAIServer({ respond: supportModel });
+  github = await startGitHubServer();
+});
+afterAll(async () => {
+  await openai.close();
+  await github.close();
+  cleanupAll();
+});
+beforeEach(() => {
+  prNumber++;
+  github.clearRequests();
+});
+
+async function pr(head: Record<string, string | null>, base = baseFiles()) {
+  const { repo, baseSha, headSha } = await makePullRequestRepo({ base, head });
+  const event = pullRequestEvent({ baseSha, headSha, number: prNumber, owner: "acme", repo: "widgets" });
+  return { repo, baseSha, headSha, event };
+}
+
+function env() {
+  return { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: "sk-test-key-123", GITHUB_API_URL: github.url };
+}
+
+describe("the action on pull_request", () => {
+  it("fails a PR that breaks one slice, names it, and writes one comment that a rerun updates", async () => {
+    const { repo, event } = await pr({ "prompts/support.md": NO_ADDRESS });
+    const first = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env: env() });
+    expect(first.code).toBe(1);
+    expect(first.outputs.verdict).toBe("fail");
+    expect(first.outputs["worst-slice"]).toMatch(/\/address_change$/);
+    expect(first.outputs["worst-slice-score"]).toBe("0");
+    expect(first.stdout).toContain("::error::");
+    expect(first.stdout).toContain("anchor/address_change");
+    const regressed = first.report?.slices.filter((s: { status: string }) => s.status === "regressed");
+    expect(regressed.map((s: { set: string; slice: string }) => `${s.set}/${s.slice}`).sort()).toEqual([
+      "anchor/address_change",
+      "rotation/address_change",
+    ]);
+    const comments = github.comments("acme", "widgets", prNumber);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain("<!-- eval-gate:default -->");
+    expect(comments[0]?.body).toContain("address_change");
+    expect(first.outputs["comment-url"]).toBe(comments[0]?.html_url);
+    expect(first.summary).toContain("address_change");
+    expect(first.stdout).not.toContain("sk-test-key-123");
+
+    const second = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env: env() });
+    expect(second.outputs.verdict).toBe("fail");
+    const after = github.comments("acme", "widgets", prNumber);
+    expect(after).toHaveLength(1);
+    expect(after[0]?.id).toBe(comments[0]?.id);
+    expect(github.requests().some((r) => r.method === "PATCH")).toBe(true);
+    // The second run asked the model nothing new: every response came from the on-disk cache.
+    expect(second.report?.usage.requests).toBe(0);
+  });
+
+  it("leaves a human's comment that carries the marker alone", async () => {
+    const { repo, event } = await pr({ "prompts/support.md": NO_ADDRESS });
+    const human = github.addComment("acme", "widgets", prNumber, {
+      body: "quoting the bot: <!-- eval-gate:default --> please look",
+      login: "octocat",
+    });
+    const run = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env: env() });
+    expect(run.outputs.verdict).toBe("fail");
+    const comments = github.comments("acme", "widgets", prNumber);
+    expect(comments).toHaveLength(2);
+    expect(comments.find((c) => c.id === human.id)?.body).toBe(human.body);
+    expect(comments.find((c) => c.id !== human.id)?.user.login).toBe("github-actions[bot]");
+  });
+
+  it("passes a wording-only PR", async () => {
+    const { repo, event } = await pr({ "prompts/support.md": REWORDED });
+    const run = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env: env() });
+    expect(run.code).toBe(0);
+    expect(run.outputs.verdict).toBe("pass");
+    expect(run.report?.slices.every((s: { status: string }) => s.status === "unchanged")).toBe(true);
+    expect(github.comments("acme", "widgets", prNumber)[0]?.body).toMatch(/pass/i);
+  });
+
+  it("runs head only and says so on the PR that adds the gate", async () => {
+    const files = baseFiles();
+    const { repo, event } = await pr(files, { "README.md": "# shop\n" });
+    const run = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env: env() });
+    expect(run.code).toBe(0);
+    expect(run.outputs.verdict).toBe("pass");
+    expect(run.report?.base).toBeNull();
+    expect(github.comments("acme", "widgets", prNumber)[0]?.body).toMatch(/no baseline/i);
+  });
+
+  it("fetches the base commit a shallow checkout lacks", async () => {
+    const { repo, event } = await pr({ "prompts/support.md": NO_ADDRESS });
+    const clone = shallowClone(repo);
+    const run = await runAction({ workspace: clone, eventName: "pull_request", event, env: env() });
+    expect(run.outputs.verdict).toBe("fail");
+    expect(run.report?.base?.sha).toBe(
+      event.pull_request && (event.pull_request as { base: { sha: string } }).base.sha,
+    );
+  });
+});
+
+describe("the action on push", () => {
+  it("writes only the summary: no comment, no GitHub API call", async () => {
+    const { repo, headSha } = await pr({ "prompts/support.md": ALL_SKILLS.replace("refund", "refunds") });
+    const run = await runAction({
+      workspace: repo.dir,
+      eventName: "push",
+      event: { ref: "refs/heads/main", after: headSha, repository: { full_name: "acme/widgets" } },
+      env: env(),
+    });
+    expect(run.code).toBe(0);
+    expect(run.outputs.verdict).toBe("pass");
+    expect(run.report?.base).toBeNull();
+    expect(run.summary).toContain("refund");
+    expect(github.requests()).toHaveLength(0);
+    expect(run.outputs["comment-url"]).toBe("");
+  });
+});

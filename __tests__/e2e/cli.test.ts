@@ -1,0 +1,84 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanupAll, makePullRequestRepo, makeRepo } from "../support/git-repo.js";
+import { type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
+import { runCli } from "./harness.js";
+import { baseFiles, NO_ADDRESS, REWORDED, supportModel } from "./scenario.js";
+
+let openai: OpenAIServer;
+beforeAll(async () => {
+  openai = await startOpenAIServer({ respond: supportModel });
+});
+afterAll(async () => {
+  await openai.close();
+  cleanupAll();
+});
+
+const env = () => ({ OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: "sk-test" });
+
+describe("eval-gate run", () => {
+  it("exits 1 and names the slice when the working tree breaks one", async () => {
+    const { repo } = await makePullRequestRepo({
+      base: baseFiles(),
+      head: { "prompts/support.md": NO_ADDRESS },
+    });
+    const run = await runCli(["run", "--base", "main"], { cwd: repo.dir, env: env() });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("address_change");
+    expect(run.stdout).toMatch(/regressed/i);
+    expect(run.stderr).toMatch(/\d+\/\d+ runs/);
+    const report = JSON.parse(readFileSync(join(repo.dir, ".eval-gate/report.json"), "utf8"));
+    expect(report.verdict).toBe("fail");
+    expect(report.base.sha).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it("exits 0 for a wording-only change, and writes the report where --json says", async () => {
+    const { repo } = await makePullRequestRepo({
+      base: baseFiles(),
+      head: { "prompts/support.md": REWORDED },
+    });
+    const run = await runCli(["run", "--base", "main", "--json", "out/r.json"], {
+      cwd: repo.dir,
+      env: env(),
+    });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(repo.dir, "out/r.json"), "utf8")).verdict).toBe("pass");
+  });
+
+  it("runs head only when the base has no config", async () => {
+    const { repo } = await makePullRequestRepo({ base: { "README.md": "# shop\n" }, head: baseFiles() });
+    const run = await runCli(["run", "--base", "main"], { cwd: repo.dir, env: env() });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/no baseline/i);
+    expect(JSON.parse(readFileSync(join(repo.dir, ".eval-gate/report.json"), "utf8")).base).toBeNull();
+  });
+
+  it("exits 2 with the file, line and field of a bad config, no stack trace, no report", async () => {
+    const repo = await makeRepo({
+      ...baseFiles(),
+      "eval-gate.yml": "version: 1\ntarget:\n  modle: x\nsets: {}\n",
+    });
+    const run = await runCli(["run"], { cwd: repo.dir, env: env() });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("eval-gate.yml:3");
+    expect(run.stderr).toContain("did you mean `model`");
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(repo.dir, ".eval-gate/report.json"))).toBe(false);
+  });
+
+  it("exits 2 when the provider keeps failing, never counting it as a pass", async () => {
+    const repo = await makeRepo(baseFiles());
+    writeFileSync(join(repo.dir, "eval-gate.yml"), `${baseFiles()["eval-gate.yml"]}\n`);
+    openai.setFaults({ down: "503" });
+    try {
+      const run = await runCli(["run", "--no-cache"], { cwd: repo.dir, env: env() });
+      expect(run.code).toBe(2);
+      const report = JSON.parse(readFileSync(join(repo.dir, ".eval-gate/report.json"), "utf8"));
+      expect(report.verdict).toBe("error");
+      expect(report.errors.runs).toBeGreaterThan(0);
+    } finally {
+      openai.setFaults({});
+    }
+  });
+});

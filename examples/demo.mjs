@@ -1,0 +1,45 @@
+// The offline example, end to end: a throwaway git repo whose main branch holds the support
+// assistant's prompt and whose PR commit rewrites it; then `eval-gate run --base main` as a
+// developer would run it. No API key, no network: responses come from recordings.jsonl.
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const repo = mkdtempSync(join(tmpdir(), "eval-gate-example-"));
+const git = (...args) => execFileSync("git", args, { cwd: repo, stdio: "pipe" });
+
+cpSync(join(root, "examples/support"), repo, { recursive: true });
+rmSync(join(repo, "make-example.mjs"));
+git("init", "-q", "-b", "main");
+git("config", "user.email", "demo@example.invalid");
+git("config", "user.name", "demo");
+git("config", "commit.gpgsign", "false");
+git("add", "-A");
+git("commit", "-q", "-m", "main: support assistant with its eval sets");
+git("checkout", "-q", "-b", "shorter-prompt");
+cpSync(join(repo, "pr/support.md"), join(repo, "prompts/support.md"));
+git("commit", "-q", "-am", "PR: a shorter prompt");
+
+console.log(
+  `Example repo: ${repo}\nRunning: eval-gate run --base main  (the PR shortens the system prompt)\n`,
+);
+const result = spawnSync(
+  process.execPath,
+  [join(root, "dist/cli.js"), "run", "--base", "main", "--no-cache"],
+  {
+    cwd: repo,
+    stdio: "inherit",
+  },
+);
+if (!process.argv.includes("--keep")) rmSync(repo, { recursive: true, force: true });
+if (result.status === 1) {
+  console.log(
+    "\nExit code 1: the gate failed the PR, as it should. The shorter prompt lost the address rule.",
+  );
+  process.exit(0);
+}
+console.log(`\nUnexpected exit code ${result.status}: the example should have caught the regression.`);
+process.exit(1);

@@ -1,0 +1,34 @@
+import * as cache from "@actions/cache";
+import * as core from "@actions/core";
+
+const PREFIX = "eval-gate-v1-";
+
+/**
+ * Cache entries are immutable, so each run saves under its own key and restores the newest entry
+ * by prefix: a PR restores what its base branch's last run saved.
+ */
+export async function restoreResponses(dir: string, env: Record<string, string | undefined>): Promise<void> {
+  if (!cache.isFeatureAvailable()) {
+    core.debug("@actions/cache is not available here; the response cache stays on disk only.");
+    return;
+  }
+  try {
+    const hit = await cache.restoreCache([dir], runKey(env), [PREFIX]);
+    core.info(hit ? `Restored the response cache from ${hit}.` : "No saved response cache yet.");
+  } catch (e) {
+    core.warning(`Could not restore the response cache: ${(e as Error).message}`);
+  }
+}
+
+export async function saveResponses(dir: string, env: Record<string, string | undefined>): Promise<void> {
+  if (!cache.isFeatureAvailable()) return;
+  try {
+    await cache.saveCache([dir], runKey(env));
+  } catch (e) {
+    core.warning(`Could not save the response cache: ${(e as Error).message}`);
+  }
+}
+
+function runKey(env: Record<string, string | undefined>): string {
+  return `${PREFIX}${env.GITHUB_RUN_ID ?? Date.now()}-${env.GITHUB_RUN_ATTEMPT ?? "1"}`;
+}

@@ -1,0 +1,65 @@
+import { readFile } from "node:fs/promises";
+
+/** What the run needs to know of the triggering event. */
+export interface EventInfo {
+  name: string;
+  /** The PR number, when there is a PR to comment on. */
+  pr: number | null;
+  /** The commit to compare against, on PR-like events. */
+  baseSha: string | null;
+  baseRef: string | null;
+  labels: string[];
+  owner: string;
+  repo: string;
+}
+
+interface Payload {
+  number?: number;
+  repository?: { full_name?: string };
+  pull_request?: {
+    number?: number;
+    base?: { sha?: string; ref?: string };
+    labels?: { name?: string }[];
+  };
+  merge_group?: { base_sha?: string; base_ref?: string };
+}
+
+const PR_EVENTS = new Set(["pull_request", "pull_request_target"]);
+
+export async function readEvent(env: Record<string, string | undefined>): Promise<EventInfo> {
+  const name = env.GITHUB_EVENT_NAME ?? "";
+  let payload: Payload = {};
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      payload = JSON.parse(await readFile(env.GITHUB_EVENT_PATH, "utf8"));
+    } catch {
+      payload = {};
+    }
+  }
+  const [owner = "", repo = ""] = (env.GITHUB_REPOSITORY ?? payload.repository?.full_name ?? "/").split("/");
+  const pr = payload.pull_request;
+  if (PR_EVENTS.has(name) && pr) {
+    return {
+      name,
+      pr: Number(pr.number ?? payload.number) || null,
+      baseSha: pr.base?.sha ?? null,
+      baseRef: pr.base?.ref ?? null,
+      labels: (pr.labels ?? []).map((l) => l.name ?? "").filter(Boolean),
+      owner,
+      repo,
+    };
+  }
+  if (name === "merge_group" && payload.merge_group) {
+    const mg = payload.merge_group;
+    return {
+      name,
+      pr: null,
+      baseSha: mg.base_sha ?? null,
+      baseRef: mg.base_ref ?? null,
+      labels: [],
+      owner,
+      repo,
+    };
+  }
+  return { name, pr: null, baseSha: null, baseRef: null, labels: [], owner, repo };
+}

@@ -1,0 +1,59 @@
+import * as core from "@actions/core";
+import { UserError } from "../core/errors.js";
+
+export type FailOn = "regression" | "review" | "never";
+
+/** Every input of action.yml, read once into one typed object. */
+export interface ActionInputs {
+  config: string;
+  githubToken: string;
+  baseRef: string;
+  failOn: FailOn;
+  comment: boolean;
+  commentId: string;
+  cache: boolean;
+  cacheDir: string;
+  allowedBaseUrls: string[];
+  overrideLabel: string;
+}
+
+export function readInputs(): ActionInputs {
+  const failOn = core.getInput("fail-on") || "regression";
+  if (failOn !== "regression" && failOn !== "review" && failOn !== "never") {
+    throw new UserError(`fail-on is "${failOn}"`, {
+      field: "fail-on",
+      fix: "Use regression, review or never.",
+    });
+  }
+  const commentId = core.getInput("comment-id") || "default";
+  if (!/^[A-Za-z0-9_.-]+$/.test(commentId)) {
+    throw new UserError(`comment-id "${commentId}" has characters a marker cannot carry`, {
+      field: "comment-id",
+      fix: "Use letters, digits, '.', '_' or '-'.",
+    });
+  }
+  return {
+    config: core.getInput("config") || "eval-gate.yml",
+    githubToken: core.getInput("github-token"),
+    baseRef: core.getInput("base-ref"),
+    failOn,
+    comment: bool("comment", true),
+    commentId,
+    cache: bool("cache", true),
+    cacheDir: core.getInput("cache-dir") || ".eval-gate/cache",
+    allowedBaseUrls: core
+      .getInput("allowed-base-urls")
+      .split(/[,\n]/)
+      .map((s) => s.trim())
+      .filter(Boolean),
+    overrideLabel: core.getInput("override-label") || "eval-gate:accept",
+  };
+}
+
+function bool(name: string, fallback: boolean): boolean {
+  const raw = core.getInput(name).trim().toLowerCase();
+  if (raw === "") return fallback;
+  if (["true", "yes", "1", "on"].includes(raw)) return true;
+  if (["false", "no", "0", "off"].includes(raw)) return false;
+  throw new UserError(`${name} is "${raw}"`, { field: name, fix: "Use true or false." });
+}

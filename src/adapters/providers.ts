@@ -1,0 +1,35 @@
+import type { Config } from "../core/config.js";
+import { UserError } from "../core/errors.js";
+import type { Clock, ModelProvider } from "../core/ports.js";
+import type { ResolvedTarget } from "../core/target.js";
+import { openAIProvider } from "./openai-provider.js";
+import { replayProvider } from "./replay-provider.js";
+
+/** Builds the provider a side's target asks for; the key comes from the variable its config names. */
+export function makeProvider(
+  target: ResolvedTarget,
+  config: Config,
+  env: Record<string, string | undefined>,
+  clock: Clock,
+): ModelProvider {
+  if (target.provider === "replay") {
+    const rec = target.recordings;
+    if (!rec)
+      throw new UserError("the replay provider needs `target.recordings`", { field: "target.recordings" });
+    return replayProvider(rec.text, rec.file);
+  }
+  const apiKey = env[target.apiKeyEnv];
+  if (!apiKey) {
+    throw new UserError(`${target.apiKeyEnv} is not set`, {
+      field: "target.api_key_env",
+      fix: `Pass the key to the step as env ${target.apiKeyEnv}: \${{ secrets.${target.apiKeyEnv} }} (any non-empty value for endpoints that need no key).`,
+    });
+  }
+  return openAIProvider({
+    baseURL: target.endpoint,
+    apiKey,
+    timeoutMs: config.requests.timeout_ms,
+    retry: { attempts: config.requests.attempts, baseDelayMs: 500, maxDelayMs: 30_000 },
+    clock,
+  });
+}

@@ -1,0 +1,246 @@
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { z } from "zod";
+import { UserError, UserErrors } from "./errors.js";
+import type { GraderDefinition } from "./graders/types.js";
+import { suggest } from "./suggest.js";
+import type { GraderSpec } from "./types.js";
+import { describeIssues, formatPath, type Hint, type Problem } from "./zod-issues.js";
+
+const SET_NAME = /^[A-Za-z0-9_.-]+$/;
+const EXAMPLE =
+  "A config looks like:\nversion: 1\ntarget:\n  model: gpt-4o-mini\nsets:\n  anchor: evals/anchor.jsonl";
+
+/** A grader as written: its own keys are checked later against the grader's schema (validateGraders). */
+export const graderSpecSchema = z.looseObject({
+  type: z.string().min(1),
+  weight: z.number().positive().optional(),
+  threshold: z.number().min(0).max(1).optional(),
+});
+
+const setSchema = z.preprocess(
+  (v) => (typeof v === "string" ? { path: v } : v),
+  z.strictObject({ path: z.string().min(1), visibility: z.enum(["full", "aggregate"]).default("full") }),
+);
+
+const targetSchema = z
+  .strictObject({
+    model: z.string().min(1),
+    system: z.string().min(1).optional(),
+    base_url: z.url({ protocol: /^https?$/ }).optional(),
+    api_key_env: z.string().min(1).default("OPENAI_API_KEY"),
+    params: z.record(z.string(), z.unknown()).default(() => ({})),
+    tools: z.string().min(1).optional(),
+    provider: z.enum(["openai", "replay"]).default("openai"),
+    recordings: z.string().min(1).optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.provider === "replay" && t.recordings === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["recordings"],
+        message: "`recordings` is required when `provider` is `replay`",
+        params: {
+          fix: "Add `recordings: path/to/recordings.jsonl` under `target`, or set `provider: openai`.",
+        },
+      });
+    }
+  });
+
+export const configSchema = z.strictObject({
+  version: z.literal(1),
+  target: targetSchema,
+  sets: z.record(z.string(), setSchema).superRefine((sets, ctx) => {
+    const names = Object.keys(sets);
+    if (names.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: "no sets are listed",
+        params: { fix: "Add at least one set, e.g. `sets: { anchor: evals/anchor.jsonl }`." },
+      });
+    }
+    for (const name of names.filter((n) => !SET_NAME.test(n))) {
+      ctx.addIssue({
+        code: "custom",
+        path: [name],
+        message: `set name \`${name}\` may only use letters, digits, \`_\`, \`.\` and \`-\``,
+        params: { fix: "Rename the set, e.g. `support-v2`." },
+      });
+    }
+  }),
+  repeats: z.int().min(1).max(100).default(1),
+  concurrency: z.int().min(1).max(512).default(8),
+  graders: z.array(graderSpecSchema).default(() => [{ type: "contains", value: "{{expected}}" }]),
+  gate: z
+    .strictObject({
+      mode: z.enum(["statistical", "strict"]).default("statistical"),
+      alpha: z.number().gt(0).lt(1).default(0.05),
+      floor: z.number().min(0).max(1).nullable().default(null),
+      min_slice_n: z.int().min(1).default(12),
+      max_error_rate: z.number().min(0).max(1).default(0),
+    })
+    .prefault({}),
+  requests: z
+    .strictObject({
+      timeout_ms: z.int().min(1000).max(600_000).default(60_000),
+      attempts: z.int().min(1).max(20).default(4),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+const FIXES: Record<string, string> = {
+  target: "Add a `target:` mapping with at least `model: gpt-4o-mini`.",
+  "target.model": "Name the model, e.g. `model: gpt-4o-mini`.",
+  "target.system":
+    "Give the path of the system prompt file, relative to this config, e.g. `prompts/support.md`.",
+  "target.base_url": "Use an http(s) URL, e.g. `https://api.openai.com/v1`.",
+  "target.api_key_env": "Name the environment variable that holds the API key, e.g. `OPENAI_API_KEY`.",
+  "target.params": "Use a mapping, e.g. `params: { temperature: 0 }`.",
+  "target.tools": "Give the path of a JSON file of function definitions, e.g. `tools/support.json`.",
+  "target.provider": "Use `openai` or `replay`.",
+  "target.recordings": "Give the path of a recordings file, e.g. `evals/recordings.jsonl`.",
+  sets: "List at least one set, e.g. `sets: { anchor: evals/anchor.jsonl }`.",
+  "sets.*":
+    "Use a path, e.g. `evals/anchor.jsonl`, or `{ path: evals/anchor.jsonl, visibility: aggregate }`.",
+  "sets.*.path": "Give the path of a JSONL file, e.g. `path: evals/anchor.jsonl`.",
+  "sets.*.visibility": "Use `full` or `aggregate`.",
+  repeats: "Use a whole number from 1 to 100, e.g. `repeats: 3`.",
+  concurrency: "Use a whole number from 1 to 512, e.g. `concurrency: 8`.",
+  graders: 'Use a list of graders, e.g. `- { type: contains, value: "{{expected}}" }`.',
+  "graders[]":
+    'Write each grader as a mapping with a `type`, e.g. `{ type: contains, value: "{{expected}}" }`.',
+  "graders[].type": "Name the grader type, e.g. `type: contains`.",
+  "graders[].weight": "Use a number greater than 0, e.g. `weight: 2`.",
+  "graders[].threshold": "Use a number between 0 and 1, e.g. `threshold: 0.8`.",
+  gate: "Use a mapping, e.g. `gate: { alpha: 0.05 }`.",
+  "gate.mode": "Use `statistical` or `strict`.",
+  "gate.alpha": "Use a number between 0 and 1, e.g. 0.05.",
+  "gate.floor": "Use a number between 0 and 1, e.g. 0.8, or leave `floor` out.",
+  "gate.min_slice_n": "Use a whole number of at least 1, e.g. 12.",
+  "gate.max_error_rate": "Use a number between 0 and 1, e.g. 0.02 to allow 2% of runs to end in error.",
+  requests: "Use a mapping, e.g. `requests: { timeout_ms: 60000 }`.",
+  "requests.timeout_ms": "Use a whole number of milliseconds from 1000 to 600000, e.g. 60000.",
+  "requests.attempts": "Use a whole number from 1 to 20, e.g. 4.",
+};
+
+const configHint: Hint = ({ pattern, missing, input }) => {
+  if (pattern === "version") {
+    return missing
+      ? { fix: "Add `version: 1` at the top of the file." }
+      : {
+          message: `unsupported version ${String(input)}; this eval-gate reads version 1`,
+          fix: "Set `version: 1`.",
+        };
+  }
+  if (pattern === "target.model" && missing) return { fix: "Add `model: gpt-4o-mini` under `target`." };
+  const key = pattern.replace(/^sets\.[^.]+/, "sets.*");
+  const fix = FIXES[key];
+  return fix ? { fix } : undefined;
+};
+
+/** The line of the value at `path`; for a key that is not there, the line of its parent's key. */
+function lineOf(root: unknown, path: readonly PropertyKey[], lines: LineCounter): number {
+  let node = root;
+  let line = 1;
+  for (const key of path) {
+    let next: unknown;
+    let at: number | undefined;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
+      next = pair?.value;
+      at = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
+    } else if (isSeq(node) && typeof key === "number") {
+      next = node.items[key];
+      at = (next as Node | undefined)?.range?.[0];
+    }
+    if (at === undefined) break;
+    line = lines.linePos(at).line;
+    node = next;
+  }
+  return line;
+}
+
+function problemsToErrors(
+  problems: Problem[],
+  file: string,
+  line: (p: Problem) => number | undefined,
+): UserError[] {
+  return problems.map((p) => new UserError(p.message, { file, line: line(p), field: p.field, fix: p.fix }));
+}
+
+/** Reads an eval-gate.yml. Throws UserErrors naming every problem with its line, or returns the filled config. */
+export function parseConfig(text: string, file: string): Config {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    // One mistake often trips several YAML errors at the same place; the first one is the cause.
+    const byLine = new Map<number, UserError>();
+    for (const e of doc.errors) {
+      const line = lines.linePos(e.pos[0]).line;
+      if (byLine.has(line)) continue;
+      const fix = "Check the indentation and quoting on this line and the one before it.";
+      byLine.set(line, new UserError(`YAML syntax error: ${e.message}`, { file, line, fix }));
+    }
+    throw new UserErrors([...byLine.values()]);
+  }
+  if (!isMap(doc.contents)) {
+    const what =
+      doc.contents === null ? "the config is empty" : "the config must be a mapping of keys to values";
+    throw new UserErrors([new UserError(what, { file, line: 1, fix: EXAMPLE })]);
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    throw new UserErrors([
+      new UserError(`the YAML could not be read: ${(e as Error).message}`, { file, line: 1 }),
+    ]);
+  }
+  const result = configSchema.safeParse(data, { reportInput: true });
+  if (result.success) return result.data;
+  const problems = describeIssues(result.error.issues, { schema: configSchema, data, hint: configHint });
+  const errors = problemsToErrors(problems, file, (p) => lineOf(doc.contents, p.path, lines));
+  errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  throw new UserErrors(errors);
+}
+
+/**
+ * Checks grader specs against the registry: the type must exist, and the rest must fit that
+ * grader's schema. Returns the problems instead of throwing, so callers can gather them per set.
+ */
+export function validateGraders(
+  specs: GraderSpec[],
+  registry: Record<string, GraderDefinition>,
+  where: { file: string; line?: number; field: string },
+): UserError[] {
+  const known = Object.keys(registry).sort();
+  const dialect = /\.jsonl?$/i.test(where.file) ? "json" : "yaml";
+  const errors: UserError[] = [];
+  specs.forEach((spec, i) => {
+    const base = `${where.field}[${i}]`;
+    const type: unknown = (spec as { type?: unknown } | null)?.type;
+    const def = typeof type === "string" && Object.hasOwn(registry, type) ? registry[type] : undefined;
+    if (!def) {
+      const guess = typeof type === "string" ? suggest(type, known) : undefined;
+      const message =
+        typeof type === "string"
+          ? `unknown grader type \`${type}\`${guess ? `; did you mean \`${guess}\`?` : ""}`
+          : "a grader needs a `type`";
+      errors.push(
+        new UserError(message, {
+          file: where.file,
+          line: where.line,
+          field: formatPath(["type"], base),
+          fix: `Known types: ${known.join(", ")}.`,
+        }),
+      );
+      return;
+    }
+    const result = def.schema.safeParse(spec, { reportInput: true });
+    if (result.success) return;
+    const problems = describeIssues(result.error.issues, { schema: def.schema, data: spec, dialect, base });
+    errors.push(...problemsToErrors(problems, where.file, () => where.line));
+  });
+  return errors;
+}

@@ -1,0 +1,193 @@
+import { AGGREGATE_SLICE, compareSlices } from "./compare.js";
+import { type Config, parseConfig, validateGraders } from "./config.js";
+import { describeError, isUserError, UserError, UserErrors } from "./errors.js";
+import { graderRegistry } from "./graders/index.js";
+import type { Clock, FileSource, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
+import { reduceCases } from "./reduce.js";
+import { buildMessages } from "./requests.js";
+import { runAll, type SidePlan } from "./runner.js";
+import { parseSet } from "./sets.js";
+import { checkEndpoint, type ResolvedTarget, resolvePath, resolveTarget } from "./target.js";
+import type { EvalSet, Report, Side } from "./types.js";
+import { summarizeUsage } from "./usage.js";
+import { decideVerdict } from "./verdict.js";
+
+export interface EvaluateOptions {
+  /** The config's path, relative to the repository root (posix separators). */
+  configPath: string;
+  head: { source: FileSource; sha: string };
+  /** The base side, or null for a head-only run (push, schedule, CLI without --base). */
+  base: { source: FileSource; ref: string; sha: string } | null;
+  env: Record<string, string | undefined>;
+  /** Endpoints a config may name besides OpenAI's; null lets any through (a developer's own machine). */
+  allowedEndpoints: string[] | null;
+}
+
+export interface EvaluateDeps {
+  providerFor(target: ResolvedTarget, config: Config, side: Side): ModelProvider;
+  cache?: ResponseCache;
+  clock: Clock;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface Evaluation {
+  report: Report;
+  config: Config;
+  sets: EvalSet[];
+  /** Why there is no baseline on a run that asked for one, for the log and the comment. */
+  notes: string[];
+}
+
+/** The one pipeline behind the action and the CLI. Throws user errors before any request is made. */
+export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Promise<Evaluation> {
+  const { configPath, head } = options;
+  const config = await loadConfig(head.source, configPath);
+  const sets = await loadSets(config, configPath, head.source);
+  const headTarget = await resolveTarget(config, configPath, head.source, options.env);
+  const notes: string[] = [];
+  const baseTarget = options.base ? await loadBaseTarget(options, notes) : null;
+
+  for (const t of [headTarget, baseTarget]) {
+    if (t && options.allowedEndpoints) checkEndpoint(t, options.allowedEndpoints, { file: configPath });
+  }
+  // Fill every head request once before the first call, so a missing {{var}} stops the run cleanly.
+  for (const set of sets) for (const c of set.cases) buildMessages(headTarget, c);
+
+  const sides: SidePlan[] = [];
+  if (baseTarget)
+    sides.push({ side: "base", target: baseTarget, provider: deps.providerFor(baseTarget, config, "base") });
+  sides.push({ side: "head", target: headTarget, provider: deps.providerFor(headTarget, config, "head") });
+
+  const outcome = await runAll(
+    { sets, defaultGraders: config.graders, repeats: config.repeats, concurrency: config.concurrency, sides },
+    {
+      ...(deps.cache ? { cache: deps.cache } : {}),
+      clock: deps.clock,
+      ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+    },
+  );
+  const cases = reduceCases(
+    sets,
+    outcome.runs,
+    sides.map((s) => s.side),
+  );
+  const slices = compareSlices(sets, cases, { ...config.gate, repeats: config.repeats });
+  const errored = outcome.runs.filter((r) => r.error !== undefined);
+  const errorRate = outcome.runs.length > 0 ? errored.length / outcome.runs.length : 0;
+  const { verdict, reasons } = decideVerdict({
+    slices,
+    errorRate,
+    maxErrorRate: config.gate.max_error_rate,
+    errorRuns: errored.length,
+    ...(outcome.aborted ? { aborted: outcome.aborted } : {}),
+    hasBase: baseTarget !== null,
+  });
+  const hidden = new Set(sets.filter((s) => s.visibility === "aggregate").map((s) => s.name));
+  const report: Report = {
+    schema: "eval-gate/report@1",
+    verdict,
+    reasons: [...notes, ...reasons],
+    base: baseTarget && options.base ? { ref: options.base.ref, sha: options.base.sha } : null,
+    head: { sha: head.sha },
+    config: {
+      path: configPath,
+      repeats: config.repeats,
+      alpha: config.gate.alpha,
+      mode: config.gate.mode,
+      floor: config.gate.floor,
+    },
+    slices,
+    cases: cases.filter((c) => !hidden.has(c.set)),
+    errors: {
+      base: errored.filter((r) => r.side === "base").length,
+      head: errored.filter((r) => r.side === "head").length,
+      runs: errored.length,
+      rate: errorRate,
+      causes: topCauses(errored.filter((r) => !hidden.has(r.set)).map((r) => r.error as string)),
+    },
+    usage: summarizeUsage(outcome.runs),
+    usage_by_side: {
+      base: baseTarget ? summarizeUsage(outcome.runs.filter((r) => r.side === "base")) : null,
+      head: summarizeUsage(outcome.runs.filter((r) => r.side === "head")),
+    },
+  };
+  return { report, config, sets, notes };
+}
+
+async function loadConfig(source: FileSource, configPath: string): Promise<Config> {
+  const text = await source.read(configPath);
+  if (text === null) {
+    throw new UserError(`no config file at ${configPath}`, {
+      file: configPath,
+      fix: "Add an eval-gate.yml (see the README), or point the `config` input / --config at it.",
+    });
+  }
+  return parseConfig(text, configPath);
+}
+
+async function loadSets(config: Config, configPath: string, source: FileSource): Promise<EvalSet[]> {
+  const errors: UserError[] = validateGraders(config.graders, graderRegistry, {
+    file: configPath,
+    field: "graders",
+  });
+  const sets: EvalSet[] = [];
+  for (const [name, spec] of Object.entries(config.sets)) {
+    const file = resolvePath(configPath, spec.path);
+    const text = await source.read(file);
+    if (text === null) {
+      errors.push(
+        new UserError(`set file ${file} does not exist`, {
+          file: configPath,
+          field: `sets.${name}`,
+          fix: "Create the JSONL file or fix the path; paths are relative to the config file's folder.",
+        }),
+      );
+      continue;
+    }
+    try {
+      const set = parseSet(text, file, name, spec.visibility);
+      for (const c of set.cases) {
+        if (c.graders)
+          errors.push(
+            ...validateGraders(c.graders, graderRegistry, { file, line: c.line, field: "graders" }),
+          );
+      }
+      sets.push(set);
+    } catch (e) {
+      if (e instanceof UserErrors) errors.push(...e.errors);
+      else throw e;
+    }
+  }
+  if (errors.length > 0) throw new UserErrors(errors);
+  return sets;
+}
+
+/** The base side's target, or null (with a note) when the base has no usable config. */
+async function loadBaseTarget(options: EvaluateOptions, notes: string[]): Promise<ResolvedTarget | null> {
+  const base = options.base;
+  if (!base) return null;
+  const text = await base.source.read(options.configPath);
+  if (text === null) {
+    notes.push(`No baseline: ${options.configPath} does not exist at ${base.ref} (${base.sha.slice(0, 7)}).`);
+    return null;
+  }
+  try {
+    const config = parseConfig(text, `${options.configPath}@${base.sha.slice(0, 7)}`);
+    return await resolveTarget(config, options.configPath, base.source, options.env);
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    notes.push(`No baseline: the config at ${base.ref} could not be used (${describeError(e)}).`);
+    return null;
+  }
+}
+
+function topCauses(errors: string[], limit = 5): string[] {
+  const counts = new Map<string, number>();
+  for (const e of errors) counts.set(e, (counts.get(e) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
+    .map(([cause, n]) => `${n}× ${cause}`);
+}
+
+export { AGGREGATE_SLICE };

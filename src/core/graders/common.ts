@@ -1,0 +1,33 @@
+import { z } from "zod";
+import type { GraderSpec } from "../types.js";
+
+/** The keys every grader spec accepts besides its own: how much it counts, and where it passes. */
+export const specBase = {
+  weight: z.number().positive().optional(),
+  threshold: z.number().min(0).max(1).optional(),
+};
+
+/**
+ * Whether a score passes the spec's threshold. Graders decide this themselves (rather than the run)
+ * because the sensible default differs: 1 for a check, lower for a similarity or a judge's scale.
+ */
+export function passAt(spec: GraderSpec, score: number, defaultThreshold = 1): boolean {
+  return score >= (spec.threshold ?? defaultThreshold);
+}
+
+/** A value quoted for a reason: one line, JSON-escaped, cut with an ellipsis past `max` characters. */
+export function quote(value: string, max = 80): string {
+  return JSON.stringify(value.length > max ? `${value.slice(0, max - 1)}…` : value);
+}
+
+const MAX_REASON = 300;
+
+/** Reasons land in PR comments and tables; a runaway one (a long schema error) must not flood them. */
+export function clip(reason: string): string {
+  return reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason;
+}
+
+/** Regex-escapes text filled into a pattern; `-` is left alone because `u`-mode rejects `\-` outside a class. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}

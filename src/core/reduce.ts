@@ -1,0 +1,61 @@
+import type { CaseResult, CaseSideResult, EvalSet, Run, Side } from "./types.js";
+
+/**
+ * Reduces repeated runs per case and side before any slice statistic (runs that errored are kept
+ * apart: they are neither passes nor fails). `runs` counts graded runs; `errors` the others.
+ */
+export function reduceCases(sets: EvalSet[], runs: Run[], sides: Side[]): CaseResult[] {
+  const bySideCase = new Map<string, Run[]>();
+  for (const run of runs) {
+    const key = `${run.side}\u0000${run.set}\u0000${run.caseId}`;
+    const list = bySideCase.get(key);
+    if (list) list.push(run);
+    else bySideCase.set(key, [run]);
+  }
+  const results: CaseResult[] = [];
+  for (const set of sets) {
+    for (const c of set.cases) {
+      const sideRuns = (side: Side) =>
+        (bySideCase.get(`${side}\u0000${set.name}\u0000${c.id}`) ?? []).sort((a, b) => a.sample - b.sample);
+      const head = sideRuns("head");
+      const base = sides.includes("base") ? sideRuns("base") : null;
+      const firstHead = head.find((r) => r.error === undefined);
+      const firstBase = base?.find((r) => r.error === undefined);
+      results.push({
+        id: c.id,
+        set: set.name,
+        slice: c.slice,
+        line: c.line,
+        base: base ? tally(base) : null,
+        head: tally(head),
+        ...(firstBase?.output !== undefined ? { baseOutput: firstBase.output } : {}),
+        ...(firstHead?.output !== undefined ? { headOutput: firstHead.output } : {}),
+        ...(firstBase ? { baseReason: failingReason(firstBase) } : {}),
+        ...(firstHead ? { headReason: failingReason(firstHead) } : {}),
+        ...(c.expected !== undefined ? { expected: c.expected } : {}),
+        input: c.input ?? [...(c.messages ?? [])].reverse().find((m) => m.role === "user")?.content ?? "",
+      });
+    }
+  }
+  return results;
+}
+
+function tally(runs: Run[]): CaseSideResult {
+  let passes = 0;
+  let errors = 0;
+  for (const r of runs) {
+    if (r.error !== undefined) errors++;
+    else if (r.pass) passes++;
+  }
+  return { runs: runs.length - errors, passes, errors };
+}
+
+/** The reason of the first grader that failed, or of the last one when all passed. */
+function failingReason(run: Run): string {
+  const grades = run.grades ?? [];
+  return (grades.find((g) => !g.pass) ?? grades[grades.length - 1])?.reason ?? "";
+}
+
+export function caseScore(r: CaseSideResult): number | null {
+  return r.runs > 0 ? r.passes / r.runs : null;
+}

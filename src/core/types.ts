@@ -1,0 +1,176 @@
+// The domain model, shared by every stage of the pipeline:
+// config -> cases -> runs (base, head) -> grades -> per-case reduce -> slice stats
+//        -> paired diff -> gate verdict -> report (comment, summary, JSON, CLI)
+
+/** An OpenAI chat message, kept loose: cases may carry any role the endpoint accepts. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant" | "tool" | "developer";
+  content: string | null;
+  name?: string;
+  tool_calls?: ToolCall[];
+  tool_call_id?: string;
+}
+
+export interface ToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+/** A grader as written in the config or on a case. `type` picks the implementation. */
+export interface GraderSpec {
+  type: string;
+  weight?: number;
+  threshold?: number;
+  [key: string]: unknown;
+}
+
+/** One line of a set file. */
+export interface Case {
+  id: string;
+  slice: string;
+  input?: string;
+  messages?: ChatMessage[];
+  expected?: unknown;
+  vars: Record<string, unknown>;
+  graders?: GraderSpec[];
+  /** 1-based line of the set file the case came from, for messages and annotations. */
+  line: number;
+}
+
+export type Visibility = "full" | "aggregate";
+
+export interface EvalSet {
+  name: string;
+  path: string;
+  visibility: Visibility;
+  cases: Case[];
+}
+
+/** What a model returned for one request. */
+export interface ModelResponse {
+  content: string;
+  tool_calls?: ToolCall[];
+  finish_reason?: string;
+  usage?: { prompt_tokens: number; completion_tokens: number };
+}
+
+/** A request to the system under test, fully resolved: everything that decides the response. */
+export interface ChatRequest {
+  endpoint: string;
+  model: string;
+  messages: ChatMessage[];
+  params: Record<string, unknown>;
+  tools?: unknown[];
+  /** Which of the `repeats` samples this is; part of the cache key. */
+  sample: number;
+}
+
+/** The result of a grader on one run. "Not scored" is an error, never a fail. */
+export interface Grade {
+  grader: string;
+  pass: boolean;
+  score: number;
+  reason: string;
+}
+
+export type Side = "base" | "head";
+
+/** One run of one case on one side. */
+export interface Run {
+  caseId: string;
+  set: string;
+  side: Side;
+  sample: number;
+  /** Present when the run produced an output that was graded. */
+  output?: string;
+  toolCalls?: ToolCall[];
+  grades?: Grade[];
+  pass?: boolean;
+  /** Present when the run could not be done (provider fault, grader fault). Not a fail. */
+  error?: string;
+  cached: boolean;
+  latencyMs?: number;
+  usage?: { prompt_tokens: number; completion_tokens: number };
+}
+
+/** A case's runs on one side, reduced. */
+export interface CaseSideResult {
+  runs: number;
+  passes: number;
+  errors: number;
+}
+
+export interface CaseResult {
+  id: string;
+  set: string;
+  slice: string;
+  line: number;
+  base: CaseSideResult | null;
+  head: CaseSideResult;
+  /** First graded run of each side, for the "flipped cases" detail. */
+  baseOutput?: string;
+  headOutput?: string;
+  baseReason?: string;
+  headReason?: string;
+  expected?: unknown;
+  input?: string;
+}
+
+export type SliceStatus = "regressed" | "below_floor" | "dropped" | "improved" | "unchanged";
+
+/** Per-slice comparison of the two sides on the cases both ran. */
+export interface SliceDiff {
+  set: string;
+  slice: string;
+  /** Cases both sides ran (or head alone ran, without a baseline). */
+  n: number;
+  base_score: number | null;
+  head_score: number;
+  delta: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  /** One-sided p-value for "head is worse"; Holm-adjusted below. */
+  p_value: number | null;
+  p_adjusted: number | null;
+  /** One-sided p-value for "head is better", Holm-adjusted over the same family. */
+  p_improved: number | null;
+  p_improved_adjusted: number | null;
+  status: SliceStatus;
+  pass_k_base: number | null;
+  pass_k_head: number | null;
+  undersampled: boolean;
+  aggregate: boolean;
+}
+
+export type Verdict = "pass" | "review" | "fail" | "error";
+
+export interface Usage {
+  requests: number;
+  cached: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  latency_ms_p50: number;
+  latency_ms_p99: number;
+}
+
+export interface Report {
+  schema: "eval-gate/report@1";
+  verdict: Verdict;
+  /** Why the verdict is what it is, one line per reason, for people. */
+  reasons: string[];
+  base: { ref: string; sha: string } | null;
+  head: { sha: string };
+  config: {
+    path: string;
+    repeats: number;
+    alpha: number;
+    mode: "statistical" | "strict";
+    floor: number | null;
+  };
+  slices: SliceDiff[];
+  cases: CaseResult[];
+  errors: { base: number; head: number; runs: number; rate: number; causes: string[] };
+  usage: Usage;
+  usage_by_side: { base: Usage | null; head: Usage };
+}

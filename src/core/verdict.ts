@@ -1,0 +1,50 @@
+import type { SliceDiff, Verdict } from "./types.js";
+
+export interface VerdictInput {
+  slices: SliceDiff[];
+  errorRate: number;
+  maxErrorRate: number;
+  errorRuns: number;
+  aborted?: string;
+  hasBase: boolean;
+}
+
+/** error > fail > review > pass, with one line per reason for people. */
+export function decideVerdict(input: VerdictInput): { verdict: Verdict; reasons: string[] } {
+  const reasons: string[] = [];
+  const name = (s: SliceDiff) => `${s.set}/${s.slice}`;
+  if (input.aborted) reasons.push(`The run was stopped: ${input.aborted}.`);
+  if (input.errorRate > input.maxErrorRate + 1e-12) {
+    reasons.push(
+      `${input.errorRuns} run(s) ended in error (${pct(input.errorRate)}), above gate.max_error_rate ${pct(input.maxErrorRate)}.`,
+    );
+  }
+  if (reasons.length > 0) return { verdict: "error", reasons };
+
+  const regressed = input.slices.filter((s) => s.status === "regressed");
+  const below = input.slices.filter((s) => s.status === "below_floor");
+  const dropped = input.slices.filter((s) => s.status === "dropped");
+  if (regressed.length > 0) reasons.push(`Regressed: ${regressed.map(name).join(", ")}.`);
+  if (below.length > 0) reasons.push(`Below the floor: ${below.map(name).join(", ")}.`);
+  if (reasons.length > 0) return { verdict: "fail", reasons };
+  if (dropped.length > 0) {
+    return { verdict: "review", reasons: [`Dropped within noise: ${dropped.map(name).join(", ")}.`] };
+  }
+  const improved = input.slices.filter((s) => s.status === "improved");
+  if (!input.hasBase) reasons.push("No baseline: only floors and errors were checked.");
+  else if (improved.length > 0)
+    reasons.push(`No slice regressed; improved: ${improved.map(name).join(", ")}.`);
+  else reasons.push("No slice regressed.");
+  return { verdict: "pass", reasons };
+}
+
+/** The slice with the lowest head score (ties: the larger drop); slices no case reached are skipped. */
+export function worstSlice(slices: SliceDiff[]): SliceDiff | undefined {
+  return slices
+    .filter((s) => s.n > 0)
+    .sort((a, b) => a.head_score - b.head_score || (a.delta ?? 0) - (b.delta ?? 0))[0];
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(x > 0 && x < 0.01 ? 2 : 1)}%`;
+}
