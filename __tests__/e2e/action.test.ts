@@ -55,7 +55,10 @@ describe("the action on pull_request", () => {
     expect(comments[0]?.body).toContain("address_change");
     expect(first.outputs["comment-url"]).toBe(comments[0]?.html_url);
     expect(first.summary).toContain("address_change");
-    expect(first.stdout).not.toContain("sk-test-key-123");
+    // The key is handed to the runner's masker and appears in no other line.
+    const lines = first.stdout.split("\n").filter((l) => !l.startsWith("::add-mask::"));
+    expect(lines.join("\n")).not.toContain("sk-test-key-123");
+    expect(first.summary).not.toContain("sk-test-key-123");
 
     const second = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env: env() });
     expect(second.outputs.verdict).toBe("fail");
@@ -108,6 +111,42 @@ describe("the action on pull_request", () => {
     expect(run.report?.base?.sha).toBe(
       event.pull_request && (event.pull_request as { base: { sha: string } }).base.sha,
     );
+  });
+});
+
+describe("repeats and the concurrency bound", () => {
+  it("runs each case k times, reports per-case counts and pass^k, and keeps at most `concurrency` in flight", async () => {
+    const { supportModel } = await import("./scenario.js");
+    openai.reset();
+    // Refund answers fail on every third sample of the same request; the rest always pass.
+    openai.setRespond((req) => {
+      const text = supportModel(req);
+      return req.sampleIndexHint % 3 === 2 && text.includes("refund") ? "Sorry." : text;
+    });
+    openai.setFaults({ latencyMs: 20 });
+    try {
+      const files = { ...baseFiles(), "eval-gate.yml": baseFiles()["eval-gate.yml"].replace("concurrency: 4", "concurrency: 3\nrepeats: 3") };
+      const { repo, event } = await pr({ "prompts/support.md": REWORDED }, files);
+      const run = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env: env() });
+      expect(run.outputs.verdict).toBe("pass");
+      const refundCase = run.report?.cases.find((c: { id: string }) => c.id === "a-refund-1");
+      expect(refundCase.base).toEqual({ runs: 3, passes: 2, errors: 0 });
+      expect(refundCase.head).toEqual({ runs: 3, passes: 2, errors: 0 });
+      const refund = run.report?.slices.find((x: { set: string; slice: string }) => x.set === "anchor" && x.slice === "refund");
+      expect(refund.pass_k_head).toBe(0);
+      expect(refund.head_score).toBeCloseTo(2 / 3);
+      const tracking = run.report?.slices.find((x: { slice: string }) => x.slice === "order_status");
+      expect(tracking.pass_k_head).toBe(1);
+      const stats = openai.stats();
+      // 75 cases, but rotation's 30 inputs repeat anchor's: identical requests are asked once.
+      expect(stats.total).toBe(45 * 3 * 2);
+      expect(run.report?.usage.cached).toBe(30 * 3 * 2);
+      expect(stats.maxInFlight).toBeLessThanOrEqual(3);
+      expect(stats.maxInFlight).toBe(3);
+    } finally {
+      openai.setFaults({});
+      openai.setRespond(supportModel);
+    }
   });
 });
 

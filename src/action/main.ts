@@ -37,7 +37,6 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   const event = await readEvent(env);
   const sha = env.GITHUB_SHA || (await headSha(workspace));
   const cacheDir = resolve(workspace, inputs.cacheDir);
-  for (const name of ["OPENAI_API_KEY"]) if (env[name]) core.setSecret(env[name] as string);
   if (inputs.cache) await restoreResponses(cacheDir, env);
 
   const diskCache = inputs.cache ? new DiskCache(cacheDir) : undefined;
@@ -102,6 +101,7 @@ async function evaluateEvent(
     base = { source: revisionSource(workspace, baseSha), ref: event.baseRef ?? baseRef, sha: baseSha };
   }
   let lastPercent = -1;
+  const masked = new Set<string>();
   const evaluation = await evaluate(
     {
       configPath: inputs.config,
@@ -113,7 +113,10 @@ async function evaluateEvent(
     {
       providerFor: (target, config) => {
         const key = env[target.apiKeyEnv];
-        if (key) core.setSecret(key);
+        if (key && !masked.has(key)) {
+          masked.add(key);
+          core.setSecret(key);
+        }
         return makeProvider(target, config, env, systemClock);
       },
       ...(cache ? { cache } : {}),
