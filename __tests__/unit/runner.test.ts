@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { ProviderError } from "../../src/core/errors.js";
+import { type ModelProvider, systemClock } from "../../src/core/ports.js";
+import { reduceCases } from "../../src/core/reduce.js";
+import type { TargetSpec } from "../../src/core/requests.js";
+import { type RunPlan, runAll } from "../../src/core/runner.js";
+import type { Case, EvalSet, ModelResponse } from "../../src/core/types.js";
+
+const target: TargetSpec = { endpoint: "http://model", model: "m", system: "Be {{tone}}.", params: {} };
+
+function cases(n: number): Case[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `c${i}`,
+    slice: i % 2 ? "odd" : "even",
+    input: `q${i}`,
+    expected: "ok",
+    vars: { tone: "kind" },
+    line: i + 1,
+  }));
+}
+
+function plan(provider: ModelProvider, n = 10, extra: Partial<RunPlan> = {}): RunPlan {
+  const set: EvalSet = { name: "anchor", path: "a.jsonl", visibility: "full", cases: cases(n) };
+  return {
+    sets: [set],
+    defaultGraders: [{ type: "contains", value: "{{expected}}" }],
+    repeats: 1,
+    concurrency: 4,
+    sides: [
+      { side: "base", target, provider },
+      { side: "head", target: { ...target, system: "Be {{tone}}, briefly." }, provider },
+    ],
+    ...extra,
+  };
+}
+
+const ok: ModelResponse = { content: "ok" };
+
+describe("runAll", () => {
+  it("fills the system prompt, grades every run, and never holds more than `concurrency` in flight", async () => {
+    let inFlight = 0;
+    let max = 0;
+    const seen: string[] = [];
+    const provider: ModelProvider = {
+      async complete(req) {
+        inFlight++;
+        max = Math.max(max, inFlight);
+        seen.push(req.messages[0]?.content ?? "");
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return ok;
+      },
+    };
+    const { runs } = await runAll(plan(provider, 20, { repeats: 2 }), { clock: systemClock });
+    expect(runs).toHaveLength(20 * 2 * 2);
+    expect(runs.every((r) => r.pass === true)).toBe(true);
+    expect(max).toBe(4);
+    expect(new Set(seen)).toEqual(new Set(["Be kind.", "Be kind, briefly."]));
+  });
+
+  it("records a provider fault as an error, not a fail, and reduces runs per case", async () => {
+    let calls = 0;
+    const provider: ModelProvider = {
+      async complete() {
+        calls++;
+        if (calls % 3 === 0) throw new Error("HTTP 500: boom");
+        return calls % 2 ? ok : { content: "nope" };
+      },
+    };
+    const p = plan(provider, 6, { concurrency: 1 });
+    const { runs } = await runAll(p, { clock: systemClock });
+    const errored = runs.filter((r) => r.error);
+    expect(errored.length).toBe(4);
+    expect(errored.every((r) => r.pass === undefined && r.error === "HTTP 500: boom")).toBe(true);
+    const reduced = reduceCases(p.sets, runs, ["base", "head"]);
+    const total = reduced.reduce((n, c) => n + (c.base?.errors ?? 0) + c.head.errors, 0);
+    expect(total).toBe(4);
+    for (const c of reduced) expect((c.base?.runs ?? 0) + (c.base?.errors ?? 0)).toBe(1);
+  });
+
+  it("stops at once when the provider refuses the key", async () => {
+    let calls = 0;
+    const provider: ModelProvider = {
+      async complete() {
+        calls++;
+        throw new ProviderError("HTTP 401: invalid key", 401);
+      },
+    };
+    const outcome = await runAll(plan(provider, 50, { concurrency: 2 }), { clock: systemClock });
+    expect(outcome.aborted).toMatch(/401/);
+    expect(calls).toBeLessThanOrEqual(2);
+    expect(outcome.runs).toHaveLength(100);
+    expect(outcome.runs.filter((r) => r.error?.startsWith("not run:")).length).toBeGreaterThan(90);
+  });
+
+  it("ends early when the provider is plainly down", async () => {
+    let calls = 0;
+    const provider: ModelProvider = {
+      async complete() {
+        calls++;
+        throw new Error("connection failed");
+      },
+    };
+    const outcome = await runAll(plan(provider, 200, { concurrency: 4 }), { clock: systemClock });
+    expect(outcome.aborted).toMatch(/failed 8 requests in a row/);
+    expect(calls).toBeLessThan(20);
+  });
+
+  it("serves a repeated request from the cache and never caches a failure", async () => {
+    const store = new Map<string, ModelResponse>();
+    const cache = { get: async (k: string) => store.get(k), set: async (k: string, v: ModelResponse) => void store.set(k, v) };
+    let calls = 0;
+    const provider: ModelProvider = {
+      async complete() {
+        calls++;
+        if (calls === 1) throw new Error("HTTP 503");
+        return ok;
+      },
+    };
+    const first = await runAll(plan(provider, 5, { concurrency: 1 }), { clock: systemClock, cache });
+    expect(first.runs.filter((r) => r.error)).toHaveLength(1);
+    expect(store.size).toBe(9);
+    const second = await runAll(plan(provider, 5, { concurrency: 1 }), { clock: systemClock, cache });
+    expect(second.runs.filter((r) => r.cached)).toHaveLength(9);
+    expect(second.runs.filter((r) => r.error)).toHaveLength(0);
+  });
+});
