@@ -125,14 +125,22 @@ describe("repeats and the concurrency bound", () => {
     });
     openai.setFaults({ latencyMs: 20 });
     try {
-      const files = { ...baseFiles(), "eval-gate.yml": baseFiles()["eval-gate.yml"].replace("concurrency: 4", "concurrency: 3\nrepeats: 3") };
+      const files = {
+        ...baseFiles(),
+        "eval-gate.yml": (baseFiles()["eval-gate.yml"] as string).replace(
+          "concurrency: 4",
+          "concurrency: 3\nrepeats: 3",
+        ),
+      };
       const { repo, event } = await pr({ "prompts/support.md": REWORDED }, files);
       const run = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env: env() });
       expect(run.outputs.verdict).toBe("pass");
       const refundCase = run.report?.cases.find((c: { id: string }) => c.id === "a-refund-1");
       expect(refundCase.base).toEqual({ runs: 3, passes: 2, errors: 0 });
       expect(refundCase.head).toEqual({ runs: 3, passes: 2, errors: 0 });
-      const refund = run.report?.slices.find((x: { set: string; slice: string }) => x.set === "anchor" && x.slice === "refund");
+      const refund = run.report?.slices.find(
+        (x: { set: string; slice: string }) => x.set === "anchor" && x.slice === "refund",
+      );
       expect(refund.pass_k_head).toBe(0);
       expect(refund.head_score).toBeCloseTo(2 / 3);
       const tracking = run.report?.slices.find((x: { slice: string }) => x.slice === "order_status");

@@ -73,7 +73,10 @@ describe("compareSlices", () => {
   });
 
   it("marks improvements with the mirror test and leaves noise alone", () => {
-    const cases = slice("anchor", "refund", [...repeat(9, [0, 1] as [0, 1]), ...repeat(11, [1, 1] as [1, 1])]);
+    const cases = slice("anchor", "refund", [
+      ...repeat(9, [0, 1] as [0, 1]),
+      ...repeat(11, [1, 1] as [1, 1]),
+    ]);
     const [d] = compareSlices([set("anchor")], cases, gate);
     expect(d?.status).toBe("improved");
     expect(d?.p_improved).toBeCloseTo(tail(9, 9), 12);
@@ -121,7 +124,10 @@ describe("compareSlices", () => {
   });
 
   it("pools an aggregate set into one slice", () => {
-    const cases = [...slice("holdout", "a", repeat(6, [1, 1] as [1, 1])), ...slice("holdout", "b", repeat(6, [1, 0] as [1, 0]))];
+    const cases = [
+      ...slice("holdout", "a", repeat(6, [1, 1] as [1, 1])),
+      ...slice("holdout", "b", repeat(6, [1, 0] as [1, 0])),
+    ];
     const diffs = compareSlices([set("holdout", "aggregate")], cases, gate);
     expect(diffs).toHaveLength(1);
     expect(diffs[0]).toMatchObject({ slice: "all", n: 12, aggregate: true, head_score: 0.5 });
@@ -150,7 +156,13 @@ describe("the gate under the null", () => {
         }
       }
       const slices = compareSlices([set("anchor")], cases, gate);
-      const { verdict } = decideVerdict({ slices, errorRate: 0, maxErrorRate: 0, errorRuns: 0, hasBase: true });
+      const { verdict } = decideVerdict({
+        slices,
+        errorRate: 0,
+        maxErrorRate: 0,
+        errorRuns: 0,
+        hasBase: true,
+      });
       if (verdict === "fail") failed++;
     }
     expect(failed / runs).toBeLessThanOrEqual(0.05);

@@ -10,19 +10,27 @@ beforeAll(async () => {
 });
 afterAll(() => gh.close());
 
-const store = (token = "ghs_test") => githubCommentStore(token, { owner: "acme", repo: "widgets" }, { baseUrl: gh.url });
+const store = (token = "ghs_test") =>
+  githubCommentStore(token, { owner: "acme", repo: "widgets" }, { baseUrl: gh.url });
 
 describe("upsertComment through the REST and GraphQL stand-in", () => {
   it("finds its own comment past the first page of 100 and updates it in place", async () => {
     pr++;
-    for (let i = 0; i < 180; i++) gh.addComment("acme", "widgets", pr, { body: `chatter ${i}`, login: "octocat" });
-    const mine = gh.addComment("acme", "widgets", pr, { body: `${commentMarker("default")}\nold`, login: "github-actions[bot]" });
-    for (let i = 0; i < 30; i++) gh.addComment("acme", "widgets", pr, { body: `more ${i}`, login: "octocat" });
+    for (let i = 0; i < 180; i++)
+      gh.addComment("acme", "widgets", pr, { body: `chatter ${i}`, login: "octocat" });
+    const mine = gh.addComment("acme", "widgets", pr, {
+      body: `${commentMarker("default")}\nold`,
+      login: "github-actions[bot]",
+    });
+    for (let i = 0; i < 30; i++)
+      gh.addComment("acme", "widgets", pr, { body: `more ${i}`, login: "octocat" });
     const result = await upsertComment(store(), pr, `${commentMarker("default")}\nnew`, "default");
     expect(result.action).toBe("updated");
     expect(result.comment.id).toBe(mine.id);
     expect(gh.comments("acme", "widgets", pr).find((c) => c.id === mine.id)?.body).toContain("new");
-    const pages = gh.requests().filter((r) => r.method === "GET" && r.path.includes(`/issues/${pr}/comments`));
+    const pages = gh
+      .requests()
+      .filter((r) => r.method === "GET" && r.path.includes(`/issues/${pr}/comments`));
     expect(pages.length).toBe(3);
   });
 
@@ -34,7 +42,9 @@ describe("upsertComment through the REST and GraphQL stand-in", () => {
     expect(a.action).toBe("created");
     expect(b.action).toBe("created");
     expect(a.comment.id).not.toBe(b.comment.id);
-    expect(gh.comments("acme", "widgets", pr).find((c) => c.id === theirs.id)?.body).toBe(commentMarker("default"));
+    expect(gh.comments("acme", "widgets", pr).find((c) => c.id === theirs.id)?.body).toBe(
+      commentMarker("default"),
+    );
     const again = await upsertComment(store(), pr, `${commentMarker("default")}\nA2`, "default");
     expect(again).toMatchObject({ action: "updated", comment: { id: a.comment.id } });
     expect(gh.comments("acme", "widgets", pr)).toHaveLength(3);

@@ -108,7 +108,10 @@ describe("runAll", () => {
 
   it("serves a repeated request from the cache and never caches a failure", async () => {
     const store = new Map<string, ModelResponse>();
-    const cache = { get: async (k: string) => store.get(k), set: async (k: string, v: ModelResponse) => void store.set(k, v) };
+    const cache = {
+      get: async (k: string) => store.get(k),
+      set: async (k: string, v: ModelResponse) => void store.set(k, v),
+    };
     let calls = 0;
     const provider: ModelProvider = {
       async complete() {

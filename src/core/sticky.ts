@@ -1,3 +1,5 @@
+import { commentMarker } from "./render/comment.js";
+
 /** The GitHub calls the sticky comment needs; the adapter speaks REST and GraphQL. */
 export interface CommentStore {
   viewerLogin(): Promise<string>;
@@ -13,9 +15,7 @@ export interface StoredComment {
   url: string;
 }
 
-export function commentMarker(commentId: string): string {
-  return `<!-- eval-gate:${commentId} -->`;
-}
+export { commentMarker };
 
 /**
  * Creates or updates the one comment that carries the marker AND was written by the token's own

@@ -1,0 +1,59 @@
+import type { Report } from "../types.js";
+import { utf8Length } from "./budget.js";
+import { collectDetails, type DetailLevel } from "./details.js";
+import { layout } from "./layout.js";
+import {
+  baselineNote,
+  comparedLine,
+  errorsBlock,
+  headline,
+  legend,
+  reasons,
+  usageBySide,
+  worstLine,
+} from "./sections.js";
+import { sliceTables } from "./tables.js";
+
+export interface SummaryOptions {
+  /** Default 1,000,000, counted in UTF-8 bytes: GitHub refuses a step summary over 1 MiB. */
+  maxChars?: number;
+}
+
+export const DEFAULT_SUMMARY_MAX_CHARS = 1_000_000;
+
+/** The summary is where the full detail lives, so it starts far more generous than the comment. */
+const SUMMARY_LEVELS: DetailLevel[] = [
+  { output: 4000, input: 2000, expected: 2000, cases: Number.POSITIVE_INFINITY },
+  { output: 1000, input: 500, expected: 500, cases: Number.POSITIVE_INFINITY },
+  { output: 300, input: 200, expected: 200, cases: 100 },
+];
+
+const FULL_DETAIL = "The JSON report artifact has the full detail.";
+
+/** The job summary: every slice of every set, and every case that flipped. */
+export function renderSummary(report: Report, options: SummaryOptions = {}): string {
+  const max = options.maxChars ?? DEFAULT_SUMMARY_MAX_CHARS;
+  const title = headline(report);
+  return layout({
+    max,
+    // Bytes are never fewer than characters, so this keeps both limits.
+    measure: utf8Length,
+    top: [
+      title,
+      `<sub>${comparedLine(report)}</sub>`,
+      reasons(report, 50, "list"),
+      worstLine(report),
+      baselineNote(report),
+    ],
+    tables: sliceTables(report, { sideBySide: false, repeats: report.config.repeats }),
+    afterTables: [legend(report), errorsBlock(report, 50)],
+    detailsHeading: report.base === null ? "### Failing cases" : "### Cases that flipped",
+    details: collectDetails(report, () => true),
+    levels: SUMMARY_LEVELS,
+    repeats: report.config.repeats,
+    moreCases: "see the JSON report",
+    bottom: [usageBySide(report)],
+    fullDetail: FULL_DETAIL,
+    fallback: `${title}\n\nThis report is too large for the job summary. ${FULL_DETAIL}\n`,
+  });
+}

@@ -1,0 +1,147 @@
+import type { Report, SliceDiff, SliceStatus } from "../types.js";
+import { plainText } from "./escape.js";
+import {
+  informativeP,
+  interval,
+  percent,
+  plural,
+  points,
+  pValue,
+  STATUS_WORD,
+  worstFirst,
+} from "./format.js";
+import { NO_BASELINE } from "./sections.js";
+
+export interface TerminalOptions {
+  /** ANSI colours; the CLI turns them on for a TTY that has not asked for NO_COLOR. */
+  color?: boolean;
+  /** Columns available; the slice and set names give way first. Default 120. */
+  width?: number;
+}
+
+const ANSI: Partial<Record<SliceStatus | "bold", string>> = {
+  regressed: "\u001b[31m",
+  below_floor: "\u001b[31m",
+  dropped: "\u001b[33m",
+  improved: "\u001b[32m",
+  bold: "\u001b[1m",
+};
+const RESET = "\u001b[0m";
+
+function isZeroWidth(cp: number): boolean {
+  return (cp >= 0x300 && cp <= 0x36f) || cp === 0x200b || cp === 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f);
+}
+
+function isWide(cp: number): boolean {
+  return (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1faff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  );
+}
+
+function charWidth(ch: string): number {
+  const cp = ch.codePointAt(0) ?? 0;
+  return isZeroWidth(cp) ? 0 : isWide(cp) ? 2 : 1;
+}
+
+/** Columns a string takes in a monospace terminal, near enough for CJK and emoji names. */
+export function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) w += charWidth(ch);
+  return w;
+}
+
+function clip(s: string, width: number): string {
+  if (displayWidth(s) <= width) return s;
+  let out = "";
+  let w = 0;
+  for (const ch of s) {
+    if (w + charWidth(ch) > width - 1) break;
+    out += ch;
+    w += charWidth(ch);
+  }
+  return `${out}…`;
+}
+
+function pad(s: string, width: number, right: boolean): string {
+  const gap = " ".repeat(Math.max(0, width - displayWidth(s)));
+  return right ? gap + s : s + gap;
+}
+
+const HEADER = ["set", "slice", "n", "base", "head", "Δ", "CI", "p_adj", "status"];
+const RIGHT = [false, false, true, true, true, true, true, true, false];
+const GAP = "  ";
+
+function cells(s: SliceDiff): string[] {
+  return [
+    plainText(s.set, 40),
+    plainText(s.slice, 60),
+    `${s.n}${s.undersampled ? "*" : ""}`,
+    percent(s.base_score),
+    percent(s.head_score),
+    points(s.delta),
+    interval(s.ci_low, s.ci_high),
+    pValue(informativeP(s)),
+    STATUS_WORD[s.status],
+  ];
+}
+
+/** Column widths, shrinking the slice (index 1) then the set (index 0) column to fit `width`. */
+function widths(rows: string[][], width: number): number[] {
+  const w = HEADER.map((_, i) => Math.max(...rows.map((r) => displayWidth(r[i] as string))));
+  const total = () => w.reduce((a, b) => a + b, 0) + GAP.length * (w.length - 1);
+  for (const [col, min] of [
+    [1, 8],
+    [0, 6],
+  ] as const) {
+    const over = total() - width;
+    if (over > 0) w[col] = Math.max(min, (w[col] as number) - over);
+  }
+  return w;
+}
+
+export function renderTerminal(report: Report, options: TerminalOptions = {}): string {
+  const color = options.color ?? false;
+  const paint = (code: string | undefined, s: string) => (color && code ? `${code}${s}${RESET}` : s);
+  const slices = worstFirst(report.slices);
+  const rows = [HEADER, ...slices.map(cells)];
+  const w = widths(rows, options.width ?? 120);
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => pad(clip(c, w[i] as number), w[i] as number, RIGHT[i] as boolean))
+      .join(GAP)
+      .trimEnd();
+
+  const out = [paint(ANSI.bold, line(HEADER))];
+  slices.forEach((s, i) => {
+    out.push(paint(ANSI[s.status], line(rows[i + 1] as string[])));
+  });
+  if (slices.length === 0) out.push("(no slices)");
+  if (slices.some((s) => s.undersampled)) out.push("* fewer cases than gate.min_slice_n");
+  if (report.base === null) out.push(NO_BASELINE);
+  if (report.errors.runs > 0) {
+    const causes = report.errors.causes.slice(0, 3).map((c) => plainText(c, 100));
+    out.push(
+      `errors: ${plural(report.errors.runs, "run")} (${percent(report.errors.rate)})${causes.length > 0 ? `: ${causes.join("; ")}` : ""}`,
+    );
+  }
+  const why = report.reasons.slice(0, 3).map((r) => plainText(r, 160));
+  const more = report.reasons.length - why.length;
+  if (more > 0) why.push(`and ${more} more`);
+  const verdictCode = {
+    pass: ANSI.improved,
+    review: ANSI.dropped,
+    fail: ANSI.regressed,
+    error: ANSI.regressed,
+  }[report.verdict];
+  const verdict = paint(verdictCode, `verdict: ${report.verdict.toUpperCase()}`);
+  out.push(`${verdict}${why.length > 0 ? ` (${why.join("; ")})` : ""}`);
+  return `${out.join("\n")}\n`;
+}
