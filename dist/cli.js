@@ -33632,15 +33632,15 @@ function quantile2(sorted, q) {
 // src/core/verdict.ts
 function decideVerdict(input2) {
   let reasons = [], name = (s) => `${s.set}/${s.slice}`;
-  if (input2.aborted && reasons.push(`The run was stopped: ${input2.aborted}.`), input2.errorRate > input2.maxErrorRate + 1e-12 && reasons.push(
-    `${input2.errorRuns} run(s) ended in error (${pct(input2.errorRate)}), above gate.max_error_rate ${pct(input2.maxErrorRate)}.`
+  if (input2.aborted && reasons.push(`The run was stopped: ${input2.aborted}`), input2.errorRate > input2.maxErrorRate + 1e-12 && reasons.push(
+    `${input2.errorRuns} run(s) ended in error (${pct(input2.errorRate)}), above gate.max_error_rate ${pct(input2.maxErrorRate)}`
   ), reasons.length > 0) return { verdict: "error", reasons };
   let regressed = input2.slices.filter((s) => s.status === "regressed"), below = input2.slices.filter((s) => s.status === "below_floor"), dropped = input2.slices.filter((s) => s.status === "dropped");
-  if (regressed.length > 0 && reasons.push(`Regressed: ${regressed.map(name).join(", ")}.`), below.length > 0 && reasons.push(`Below the floor: ${below.map(name).join(", ")}.`), reasons.length > 0) return { verdict: "fail", reasons };
+  if (regressed.length > 0 && reasons.push(`Regressed: ${regressed.map(name).join(", ")}`), below.length > 0 && reasons.push(`Below the floor: ${below.map(name).join(", ")}`), reasons.length > 0) return { verdict: "fail", reasons };
   if (dropped.length > 0)
-    return { verdict: "review", reasons: [`Dropped within noise: ${dropped.map(name).join(", ")}.`] };
+    return { verdict: "review", reasons: [`Dropped within noise: ${dropped.map(name).join(", ")}`] };
   let improved = input2.slices.filter((s) => s.status === "improved");
-  return input2.hasBase ? improved.length > 0 ? reasons.push(`No slice regressed; improved: ${improved.map(name).join(", ")}.`) : reasons.push("No slice regressed.") : reasons.push("No baseline: only floors and errors were checked."), { verdict: "pass", reasons };
+  return input2.hasBase ? improved.length > 0 ? reasons.push(`No slice regressed; improved: ${improved.map(name).join(", ")}`) : reasons.push("No slice regressed") : reasons.push("No baseline: only floors and errors were checked"), { verdict: "pass", reasons };
 }
 function pct(x) {
   return `${(x * 100).toFixed(x > 0 && x < 0.01 ? 2 : 1)}%`;
@@ -33748,13 +33748,13 @@ async function loadBaseTarget(options, notes) {
   if (!base2) return null;
   let text = await base2.source.read(options.configPath);
   if (text === null)
-    return notes.push(`No baseline: ${options.configPath} does not exist at ${base2.ref} (${base2.sha.slice(0, 7)}).`), null;
+    return notes.push(`No baseline: ${options.configPath} does not exist at ${base2.ref} (${base2.sha.slice(0, 7)})`), null;
   try {
     let config2 = parseConfig(text, `${options.configPath}@${base2.sha.slice(0, 7)}`);
     return await resolveTarget(config2, options.configPath, base2.source, options.env);
   } catch (e) {
     if (!isUserError(e)) throw e;
-    return notes.push(`No baseline: the config at ${base2.ref} could not be used (${describeError(e)}).`), null;
+    return notes.push(`No baseline: the config at ${base2.ref} could not be used (${describeError(e)})`), null;
   }
 }
 function topCauses(errors, limit2 = 5) {

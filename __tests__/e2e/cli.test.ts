@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanupAll, makePullRequestRepo, makeRepo } from "../support/git-repo.js";
 import { type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
-import { runCli } from "./harness.js";
+import { runCli, runProcess } from "./harness.js";
 import { baseFiles, NO_ADDRESS, REWORDED, supportModel } from "./scenario.js";
 
 let openai: OpenAIServer;
@@ -80,5 +80,17 @@ describe("eval-gate run", () => {
     } finally {
       openai.setFaults({});
     }
+  });
+});
+
+describe("the bundled offline example", () => {
+  it("runs with no key and no network and catches the regression (npm run example)", async () => {
+    const run = await runProcess([join(import.meta.dirname, "../../examples/demo.mjs")], {
+      cwd: join(import.meta.dirname, "../.."),
+      env: { PATH: process.env.PATH ?? "", NO_COLOR: "1" },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/anchor\s+address_change.*regressed/);
+    expect(run.stdout).toContain("the gate failed the PR, as it should");
   });
 });

@@ -168,7 +168,7 @@ async function loadBaseTarget(options: EvaluateOptions, notes: string[]): Promis
   if (!base) return null;
   const text = await base.source.read(options.configPath);
   if (text === null) {
-    notes.push(`No baseline: ${options.configPath} does not exist at ${base.ref} (${base.sha.slice(0, 7)}).`);
+    notes.push(`No baseline: ${options.configPath} does not exist at ${base.ref} (${base.sha.slice(0, 7)})`);
     return null;
   }
   try {
@@ -176,7 +176,7 @@ async function loadBaseTarget(options: EvaluateOptions, notes: string[]): Promis
     return await resolveTarget(config, options.configPath, base.source, options.env);
   } catch (e) {
     if (!isUserError(e)) throw e;
-    notes.push(`No baseline: the config at ${base.ref} could not be used (${describeError(e)}).`);
+    notes.push(`No baseline: the config at ${base.ref} could not be used (${describeError(e)})`);
     return null;
   }
 }

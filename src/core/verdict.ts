@@ -13,10 +13,10 @@ export interface VerdictInput {
 export function decideVerdict(input: VerdictInput): { verdict: Verdict; reasons: string[] } {
   const reasons: string[] = [];
   const name = (s: SliceDiff) => `${s.set}/${s.slice}`;
-  if (input.aborted) reasons.push(`The run was stopped: ${input.aborted}.`);
+  if (input.aborted) reasons.push(`The run was stopped: ${input.aborted}`);
   if (input.errorRate > input.maxErrorRate + 1e-12) {
     reasons.push(
-      `${input.errorRuns} run(s) ended in error (${pct(input.errorRate)}), above gate.max_error_rate ${pct(input.maxErrorRate)}.`,
+      `${input.errorRuns} run(s) ended in error (${pct(input.errorRate)}), above gate.max_error_rate ${pct(input.maxErrorRate)}`,
     );
   }
   if (reasons.length > 0) return { verdict: "error", reasons };
@@ -24,17 +24,17 @@ export function decideVerdict(input: VerdictInput): { verdict: Verdict; reasons:
   const regressed = input.slices.filter((s) => s.status === "regressed");
   const below = input.slices.filter((s) => s.status === "below_floor");
   const dropped = input.slices.filter((s) => s.status === "dropped");
-  if (regressed.length > 0) reasons.push(`Regressed: ${regressed.map(name).join(", ")}.`);
-  if (below.length > 0) reasons.push(`Below the floor: ${below.map(name).join(", ")}.`);
+  if (regressed.length > 0) reasons.push(`Regressed: ${regressed.map(name).join(", ")}`);
+  if (below.length > 0) reasons.push(`Below the floor: ${below.map(name).join(", ")}`);
   if (reasons.length > 0) return { verdict: "fail", reasons };
   if (dropped.length > 0) {
-    return { verdict: "review", reasons: [`Dropped within noise: ${dropped.map(name).join(", ")}.`] };
+    return { verdict: "review", reasons: [`Dropped within noise: ${dropped.map(name).join(", ")}`] };
   }
   const improved = input.slices.filter((s) => s.status === "improved");
-  if (!input.hasBase) reasons.push("No baseline: only floors and errors were checked.");
+  if (!input.hasBase) reasons.push("No baseline: only floors and errors were checked");
   else if (improved.length > 0)
-    reasons.push(`No slice regressed; improved: ${improved.map(name).join(", ")}.`);
-  else reasons.push("No slice regressed.");
+    reasons.push(`No slice regressed; improved: ${improved.map(name).join(", ")}`);
+  else reasons.push("No slice regressed");
   return { verdict: "pass", reasons };
 }
 
