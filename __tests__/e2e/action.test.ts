@@ -158,6 +158,56 @@ describe("repeats and the concurrency bound", () => {
   });
 });
 
+describe("faults around the run", () => {
+  it("keeps the verdict, outputs and summary when the comment cannot be written", async () => {
+    const { repo, event } = await pr({ "prompts/support.md": NO_ADDRESS });
+    github.setFaults({ failWritesTimes: 100, failWritesStatus: 502 });
+    try {
+      const run = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env: env() });
+      expect(run.code).toBe(1);
+      expect(run.outputs.verdict).toBe("fail");
+      expect(run.outputs["comment-url"]).toBe("");
+      expect(run.stdout).toMatch(/::warning::Could not write the PR comment/);
+      expect(run.summary).toContain("address_change");
+      expect(run.report?.verdict).toBe("fail");
+    } finally {
+      github.setFaults({});
+    }
+  });
+
+  it("explains a fork PR without a key, and fails the check unless the workflow opts into skipping", async () => {
+    const { repo, event } = await pr({ "prompts/support.md": REWORDED });
+    const forkEvent = structuredClone(event) as {
+      pull_request: { head: { repo: { full_name: string; fork: boolean } } };
+    };
+    forkEvent.pull_request.head.repo = { full_name: "stranger/widgets", fork: true };
+    const noKey = { OPENAI_BASE_URL: openai.url, GITHUB_API_URL: github.url };
+    const strict = await runAction({
+      workspace: repo.dir,
+      eventName: "pull_request",
+      event: forkEvent,
+      env: noKey,
+    });
+    expect(strict.code).toBe(1);
+    expect(strict.outputs.verdict).toBe("error");
+    expect(strict.stdout).toMatch(/::error::No API key: this pull request comes from a fork/);
+    expect(strict.summary).toMatch(/comes from a fork/);
+    expect(strict.stderr + strict.stdout).not.toMatch(/\n\s+at /);
+
+    const lenient = await runAction({
+      workspace: repo.dir,
+      eventName: "pull_request",
+      event: forkEvent,
+      env: noKey,
+      inputs: { "missing-key": "skip" },
+    });
+    expect(lenient.code).toBe(0);
+    expect(lenient.outputs.verdict).toBe("skipped");
+    expect(lenient.stdout).toMatch(/::notice::/);
+    expect(lenient.summary).toMatch(/skipped/i);
+  });
+});
+
 describe("the action on push", () => {
   it("writes only the summary: no comment, no GitHub API call", async () => {
     const { repo, headSha } = await pr({ "prompts/support.md": ALL_SKILLS.replace("refund", "refunds") });

@@ -62,3 +62,13 @@ describe("upsertComment through the REST and GraphQL stand-in", () => {
     }
   });
 });
+
+describe("two runs racing on one PR", () => {
+  it("end with one comment", async () => {
+    pr++;
+    const bodies = ["first", "second", "third"].map((b) => `${commentMarker("default")}\n${b}`);
+    await Promise.all(bodies.map((b) => upsertComment(store(), pr, b, "default")));
+    const ours = gh.comments("acme", "widgets", pr).filter((c) => c.body.includes(commentMarker("default")));
+    expect(ours).toHaveLength(1);
+  });
+});

@@ -102,7 +102,7 @@ describe("runAll", () => {
       },
     };
     const outcome = await runAll(plan(provider, 200, { concurrency: 4 }), { clock: systemClock });
-    expect(outcome.aborted).toMatch(/failed 8 requests in a row/);
+    expect(outcome.aborted).toMatch(/looks down: 8 attempts in a row failed \(last: connection failed\)/);
     expect(calls).toBeLessThan(20);
   });
 

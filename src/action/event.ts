@@ -9,6 +9,8 @@ export interface EventInfo {
   baseSha: string | null;
   baseRef: string | null;
   labels: string[];
+  /** A PR from another repository: GitHub gives its runs no secrets and a read-only token. */
+  fromFork: boolean;
   owner: string;
   repo: string;
 }
@@ -18,7 +20,8 @@ interface Payload {
   repository?: { full_name?: string };
   pull_request?: {
     number?: number;
-    base?: { sha?: string; ref?: string };
+    base?: { sha?: string; ref?: string; repo?: { full_name?: string } };
+    head?: { repo?: { full_name?: string; fork?: boolean } | null };
     labels?: { name?: string }[];
   };
   merge_group?: { base_sha?: string; base_ref?: string };
@@ -45,6 +48,7 @@ export async function readEvent(env: Record<string, string | undefined>): Promis
       baseSha: pr.base?.sha ?? null,
       baseRef: pr.base?.ref ?? null,
       labels: (pr.labels ?? []).map((l) => l.name ?? "").filter(Boolean),
+      fromFork: Boolean(pr.head?.repo?.full_name && pr.head.repo.full_name !== `${owner}/${repo}`),
       owner,
       repo,
     };
@@ -57,9 +61,10 @@ export async function readEvent(env: Record<string, string | undefined>): Promis
       baseSha: mg.base_sha ?? null,
       baseRef: mg.base_ref ?? null,
       labels: [],
+      fromFork: false,
       owner,
       repo,
     };
   }
-  return { name, pr: null, baseSha: null, baseRef: null, labels: [], owner, repo };
+  return { name, pr: null, baseSha: null, baseRef: null, labels: [], fromFork: false, owner, repo };
 }

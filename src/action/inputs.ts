@@ -15,6 +15,8 @@ export interface ActionInputs {
   cacheDir: string;
   allowedBaseUrls: string[];
   overrideLabel: string;
+  /** What a run without an API key does: `error` (the default) or `skip` (opt-in, for fork PRs). */
+  missingKey: "error" | "skip";
 }
 
 export function readInputs(): ActionInputs {
@@ -47,7 +49,15 @@ export function readInputs(): ActionInputs {
       .map((s) => s.trim())
       .filter(Boolean),
     overrideLabel: core.getInput("override-label") || "eval-gate:accept",
+    missingKey: oneOf("missing-key", ["error", "skip"] as const, "error"),
   };
+}
+
+function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+  const raw = core.getInput(name).trim();
+  if (raw === "") return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new UserError(`${name} is "${raw}"`, { field: name, fix: `Use ${allowed.join(" or ")}.` });
 }
 
 function bool(name: string, fallback: boolean): boolean {

@@ -5,7 +5,7 @@ import { writeAtomic } from "../adapters/files.js";
 import { headSha, resolveCommit, revisionSource, workspaceSource } from "../adapters/git.js";
 import { githubCommentStore } from "../adapters/github.js";
 import { makeProvider } from "../adapters/providers.js";
-import { describeError, isUserError, UserErrors } from "../core/errors.js";
+import { describeError, isUserError, MissingKeyError, UserErrors } from "../core/errors.js";
 import { type Evaluation, evaluate } from "../core/evaluate.js";
 import { systemClock } from "../core/ports.js";
 import { renderComment } from "../core/render/comment.js";
@@ -17,6 +17,10 @@ import { worstSlice } from "../core/verdict.js";
 import { restoreResponses, saveResponses } from "./cache.js";
 import { type EventInfo, readEvent } from "./event.js";
 import { type ActionInputs, readInputs } from "./inputs.js";
+
+const FORK_NOTICE =
+  "No API key: this pull request comes from a fork, and GitHub passes no secrets to its runs. " +
+  "See the README's 'Pull requests from forks' for the safe pattern, or set `missing-key: skip`.";
 
 /** The action: reads inputs, runs the shared pipeline, and is the one place that fails the check. */
 export async function run(env: Record<string, string | undefined> = process.env): Promise<void> {
@@ -48,8 +52,14 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   } catch (e) {
     if (!isUserError(e)) throw e;
     const messages = e instanceof UserErrors ? e.errors.map((x) => x.format()) : [describeError(e)];
-    for (const m of messages) core.error(m);
-    report = errorReport(messages, { configPath: inputs.config, headSha: sha });
+    const skip = e instanceof MissingKeyError && inputs.missingKey === "skip";
+    if (e instanceof MissingKeyError && event.fromFork) messages.unshift(FORK_NOTICE);
+    for (const m of messages) (skip ? core.notice : core.error)(m);
+    report = errorReport(messages, {
+      configPath: inputs.config,
+      headSha: sha,
+      verdict: skip ? "skipped" : "error",
+    });
   }
 
   const overrideUsed =
@@ -64,7 +74,7 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   await core.summary.addRaw(renderSummary(report)).write();
 
   let commentUrl = "";
-  if (inputs.comment && event.pr !== null) {
+  if (inputs.comment && event.pr !== null && report.verdict !== "skipped") {
     commentUrl = await writeComment(inputs, event, report, overrideUsed, env);
   }
 
@@ -117,7 +127,7 @@ async function evaluateEvent(
           masked.add(key);
           core.setSecret(key);
         }
-        return makeProvider(target, config, env, systemClock);
+        return makeProvider(target, config, env);
       },
       ...(cache ? { cache } : {}),
       clock: systemClock,

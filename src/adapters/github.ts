@@ -18,7 +18,7 @@ export function githubCommentStore(
     token,
     {
       ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-      retry: { retries: 3 },
+      retry: { retries: 2 },
       throttle: {
         onRateLimit: (_after: number, _opts: unknown, _o: unknown, retryCount: number) => retryCount < 2,
         onSecondaryRateLimit: (_after: number, _opts: unknown, _o: unknown, retryCount: number) =>
@@ -51,6 +51,9 @@ export function githubCommentStore(
     async createComment(issue, body) {
       const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: issue, body });
       return toStored(data);
+    },
+    async deleteComment(id) {
+      await octokit.rest.issues.deleteComment({ ...repo, comment_id: id });
     },
     async updateComment(id, body) {
       const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: id, body });

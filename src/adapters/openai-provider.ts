@@ -1,21 +1,19 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
 import { ProviderError } from "../core/errors.js";
-import type { Clock, ModelProvider } from "../core/ports.js";
-import { RetryableError, type RetryPolicy, retryAfterFromHeaders, withRetries } from "../core/retry.js";
+import type { ModelProvider } from "../core/ports.js";
+import { RetryableError, retryAfterFromHeaders } from "../core/retry.js";
 import type { ChatRequest, ModelResponse, ToolCall } from "../core/types.js";
 
 export interface OpenAIProviderOptions {
   baseURL: string;
   apiKey: string;
   timeoutMs: number;
-  retry: RetryPolicy;
-  clock: Clock;
 }
 
 /** Statuses that say "try again": rate limits, overload, gateway faults, request timeouts. */
 const RETRYABLE = new Set([408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529]);
 
-/** Chat completions against any OpenAI-compatible endpoint, retried here rather than in the SDK. */
+/** One attempt at a chat completion against any OpenAI-compatible endpoint; the runner retries. */
 export function openAIProvider(options: OpenAIProviderOptions): ModelProvider {
   const client = new OpenAI({
     baseURL: options.baseURL,
@@ -23,13 +21,10 @@ export function openAIProvider(options: OpenAIProviderOptions): ModelProvider {
     timeout: options.timeoutMs,
     maxRetries: 0,
   });
-  return {
-    complete: (request) =>
-      withRetries(async () => parseResponse(await send(client, request)), options.retry, options.clock),
-  };
+  return { complete: async (request, opts) => parseResponse(await send(client, request, opts?.signal)) };
 }
 
-async function send(client: OpenAI, request: ChatRequest) {
+async function send(client: OpenAI, request: ChatRequest, signal?: AbortSignal) {
   const body = {
     ...request.params,
     model: request.model,
@@ -38,7 +33,7 @@ async function send(client: OpenAI, request: ChatRequest) {
     stream: false,
   } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
   try {
-    return await client.chat.completions.create(body);
+    return await client.chat.completions.create(body, signal ? { signal } : undefined);
   } catch (e) {
     throw classify(e);
   }
@@ -58,7 +53,7 @@ function classify(e: unknown): Error {
       return new RetryableError(
         message,
         retryAfterFromHeaders((n) => e.headers?.get(n)),
-        { cause: e },
+        { cause: e, rateLimited: status === 429 },
       );
     }
     return new ProviderError(message, status, { cause: e });

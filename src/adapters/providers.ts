@@ -1,6 +1,6 @@
 import type { Config } from "../core/config.js";
-import { UserError } from "../core/errors.js";
-import type { Clock, ModelProvider } from "../core/ports.js";
+import { MissingKeyError, UserError } from "../core/errors.js";
+import type { ModelProvider } from "../core/ports.js";
 import type { ResolvedTarget } from "../core/target.js";
 import { openAIProvider } from "./openai-provider.js";
 import { replayProvider } from "./replay-provider.js";
@@ -10,7 +10,6 @@ export function makeProvider(
   target: ResolvedTarget,
   config: Config,
   env: Record<string, string | undefined>,
-  clock: Clock,
 ): ModelProvider {
   if (target.provider === "replay") {
     const rec = target.recordings;
@@ -20,16 +19,10 @@ export function makeProvider(
   }
   const apiKey = env[target.apiKeyEnv];
   if (!apiKey) {
-    throw new UserError(`${target.apiKeyEnv} is not set`, {
-      field: "target.api_key_env",
-      fix: `Pass the key to the step as env ${target.apiKeyEnv}: \${{ secrets.${target.apiKeyEnv} }} (any non-empty value for endpoints that need no key).`,
-    });
+    throw new MissingKeyError(
+      target.apiKeyEnv,
+      `Pass the key to the step as env ${target.apiKeyEnv}: \${{ secrets.${target.apiKeyEnv} }} (any non-empty value for endpoints that need no key).`,
+    );
   }
-  return openAIProvider({
-    baseURL: target.endpoint,
-    apiKey,
-    timeoutMs: config.requests.timeout_ms,
-    retry: { attempts: config.requests.attempts, baseDelayMs: 500, maxDelayMs: 30_000 },
-    clock,
-  });
+  return openAIProvider({ baseURL: target.endpoint, apiKey, timeoutMs: config.requests.timeout_ms });
 }

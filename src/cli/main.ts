@@ -111,7 +111,7 @@ async function runCommand(
       allowedEndpoints: null,
     },
     {
-      providerFor: (target, config) => makeProvider(target, config, env, systemClock),
+      providerFor: (target, config) => makeProvider(target, config, env),
       ...(cache ? { cache } : {}),
       clock: systemClock,
       onProgress: (p) => {

@@ -3,7 +3,7 @@
  * place and the fix, never with a stack trace; the verdict is `error` and the CLI exits 2.
  */
 export class UserError extends Error {
-  override readonly name = "UserError";
+  override readonly name: string = "UserError";
   readonly file?: string;
   readonly line?: number;
   readonly field?: string;
@@ -26,6 +26,16 @@ export class UserError extends Error {
     const field = this.field ? `${this.field}: ` : "";
     const fix = this.fix ? ` ${this.fix}` : "";
     return `${place}${field}${this.message}.${fix}`.replace(/([.?!])\.(\s|$)/, "$1$2");
+  }
+}
+
+/** The variable that should hold the API key is empty: a missing secret, or a fork's PR. */
+export class MissingKeyError extends UserError {
+  constructor(
+    readonly variable: string,
+    fix: string,
+  ) {
+    super(`${variable} is not set`, { field: "target.api_key_env", fix });
   }
 }
 

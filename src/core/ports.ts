@@ -1,8 +1,11 @@
 import type { ChatRequest, ModelResponse } from "./types.js";
 
-/** The system under test, as seen by the runner: one chat completion per call. */
+/**
+ * The system under test, as seen by the runner: one attempt at one chat completion per call.
+ * Throws `RetryableError` for faults worth another attempt; the runner owns retries.
+ */
 export interface ModelProvider {
-  complete(request: ChatRequest): Promise<ModelResponse>;
+  complete(request: ChatRequest, options?: { signal?: AbortSignal }): Promise<ModelResponse>;
 }
 
 /** A content-addressed store of responses; keys are hex digests of everything that decides one. */
@@ -21,12 +24,23 @@ export interface FileSource {
 
 export interface Clock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Waits `ms`, or less when `signal` aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
   now: () => performance.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener("abort", done, { once: true });
+    }),
 };
 
 export type ProgressEvent =

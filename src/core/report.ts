@@ -10,10 +10,13 @@ const NO_USAGE: Usage = {
 };
 
 /** The report of a run that could not be done (bad config or input): verdict `error`, no slices. */
-export function errorReport(messages: string[], context: { configPath: string; headSha: string }): Report {
+export function errorReport(
+  messages: string[],
+  context: { configPath: string; headSha: string; verdict?: "error" | "skipped" },
+): Report {
   return {
     schema: "eval-gate/report@1",
-    verdict: "error",
+    verdict: context.verdict ?? "error",
     reasons: messages,
     base: null,
     head: { sha: context.headSha },

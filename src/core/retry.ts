@@ -1,24 +1,33 @@
-import type { Clock } from "./ports.js";
-
 /** A fault worth another attempt, with the server's own wait when it named one. */
 export class RetryableError extends Error {
   override readonly name = "RetryableError";
   constructor(
     message: string,
     readonly retryAfterMs?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; rateLimited?: boolean },
   ) {
     super(message, options);
+    this.rateLimited = options?.rateLimited ?? false;
   }
+  /** A 429: the server is alive and asking for less, which is no sign of an outage. */
+  readonly rateLimited: boolean;
 }
 
 export interface RetryPolicy {
+  /** Tries per request for faults (5xx, timeouts, dropped connections, malformed answers). */
   attempts: number;
+  /** Extra tries for rate limits (429), which say "later" rather than "broken". */
+  rateLimitRetries: number;
   baseDelayMs: number;
   maxDelayMs: number;
 }
 
-export const defaultRetryPolicy: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 30_000 };
+export const defaultRetryPolicy: RetryPolicy = {
+  attempts: 10,
+  rateLimitRetries: 20,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+};
 
 /**
  * Full-jitter exponential backoff: spreads retries of many concurrent requests so a rate-limited
@@ -27,24 +36,10 @@ export const defaultRetryPolicy: RetryPolicy = { attempts: 4, baseDelayMs: 500, 
 export function backoffMs(attempt: number, policy: RetryPolicy, random: () => number, retryAfterMs?: number) {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   const jittered = cap / 2 + random() * (cap / 2);
-  return retryAfterMs !== undefined ? Math.max(retryAfterMs, jittered / 4) : jittered;
-}
-
-/** Runs `fn` until it succeeds, a non-retryable error is thrown, or the attempts are spent. */
-export async function withRetries<T>(
-  fn: (attempt: number) => Promise<T>,
-  policy: RetryPolicy,
-  clock: Clock,
-  random: () => number = Math.random,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn(attempt);
-    } catch (e) {
-      if (!(e instanceof RetryableError) || attempt >= policy.attempts) throw e;
-      await clock.sleep(backoffMs(attempt, policy, random, e.retryAfterMs));
-    }
-  }
+  // A server-named wait is honoured, up to the policy's ceiling so one header cannot stall a run.
+  return retryAfterMs !== undefined
+    ? Math.min(policy.maxDelayMs, Math.max(retryAfterMs, jittered / 4))
+    : jittered;
 }
 
 /** Reads `retry-after-ms` (milliseconds) or `retry-after` (seconds or an HTTP date). */

@@ -1,8 +1,10 @@
 import { describeError, ProviderError } from "./errors.js";
 import { gradeRun } from "./graders/grade.js";
+import { ProviderHealth } from "./health.js";
 import type { Clock, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
 import { buildRequest, requestKey, type TargetSpec } from "./requests.js";
-import type { Case, EvalSet, GraderSpec, ModelResponse, Run, Side } from "./types.js";
+import { backoffMs, defaultRetryPolicy, RetryableError, type RetryPolicy } from "./retry.js";
+import type { Case, ChatRequest, EvalSet, GraderSpec, ModelResponse, Run, Side } from "./types.js";
 
 export interface SidePlan {
   side: Side;
@@ -16,25 +18,19 @@ export interface RunPlan {
   repeats: number;
   concurrency: number;
   sides: SidePlan[];
+  retry?: RetryPolicy;
 }
 
 export interface RunDeps {
   cache?: ResponseCache;
   clock: Clock;
+  random?: () => number;
   onProgress?: (event: ProgressEvent) => void;
 }
 
 export interface RunOutcome {
   runs: Run[];
-  /** Set when the run was stopped early (e.g. the provider refused the key); the verdict is `error`. */
-  aborted?: string;
-}
-
-interface RunState {
-  done: number;
-  /** Provider faults since the last response; a long streak means the provider is down. */
-  failuresInARow: number;
-  outageAfter: number;
+  /** Set when the run was stopped early (a refused key, a provider that is down); verdict `error`. */
   aborted?: string;
 }
 
@@ -45,31 +41,45 @@ interface Task {
   side: SidePlan;
 }
 
+interface Context {
+  plan: RunPlan;
+  deps: RunDeps;
+  policy: RetryPolicy;
+  health: ProviderHealth;
+  stop: AbortController;
+  aborted?: string;
+}
+
 /** Statuses that will not get better by asking again for other cases: bad key, unknown model. */
 const FATAL_STATUSES = new Set([401, 403, 404]);
 
 /**
  * Runs every case `repeats` times on every side through one pool of `concurrency` workers, so the
- * two sides share the bound and progress together. Provider and grader faults become run errors.
+ * two sides share the bound and progress together. Provider and grader faults become run errors;
+ * a provider that is down stops the whole run at once.
  */
 export async function runAll(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> {
   const total = plan.sets.reduce((n, s) => n + s.cases.length, 0) * plan.repeats * plan.sides.length;
   deps.onProgress?.({ kind: "start", total });
+  const ctx: Context = {
+    plan,
+    deps,
+    policy: plan.retry ?? defaultRetryPolicy,
+    health: new ProviderHealth(plan.concurrency),
+    stop: new AbortController(),
+  };
   const runs: Run[] = [];
-  const state: RunState = { done: 0, failuresInARow: 0, outageAfter: Math.max(8, 2 * plan.concurrency) };
   const tasks = taskStream(plan);
-
   const worker = async () => {
     for (let next = tasks.next(); !next.done; next = tasks.next()) {
       const task = next.value;
-      const run = state.aborted ? skipped(task, state.aborted) : await runOne(task, plan, deps, state);
+      const run = ctx.aborted ? skipped(task, ctx.aborted) : await runOne(task, ctx);
       runs.push(run);
-      state.done++;
-      deps.onProgress?.({ kind: "run", done: state.done, total, cached: run.cached, error: run.error });
+      deps.onProgress?.({ kind: "run", done: runs.length, total, cached: run.cached, error: run.error });
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.concurrency, total)) }, worker));
-  return { runs, ...(state.aborted ? { aborted: state.aborted } : {}) };
+  return { runs, ...(ctx.aborted ? { aborted: ctx.aborted } : {}) };
 }
 
 function* taskStream(plan: RunPlan): Generator<Task> {
@@ -82,51 +92,49 @@ function* taskStream(plan: RunPlan): Generator<Task> {
   }
 }
 
-function base(task: Task): Pick<Run, "caseId" | "set" | "side" | "sample"> {
+function identity(task: Task): Pick<Run, "caseId" | "set" | "side" | "sample"> {
   return { caseId: task.c.id, set: task.set.name, side: task.side.side, sample: task.sample };
 }
 
 function skipped(task: Task, why: string): Run {
-  return { ...base(task), error: `not run: ${why}`, cached: false };
+  return { ...identity(task), error: `not run: ${why}`, cached: false };
 }
 
-async function runOne(task: Task, plan: RunPlan, deps: RunDeps, state: RunState): Promise<Run> {
-  let request: ReturnType<typeof buildRequest>;
+function abort(ctx: Context, why: string): void {
+  if (ctx.aborted) return;
+  ctx.aborted = why;
+  ctx.stop.abort();
+}
+
+async function runOne(task: Task, ctx: Context): Promise<Run> {
+  let request: ChatRequest;
   try {
     request = buildRequest(task.side.target, task.c, task.sample);
   } catch (e) {
-    return { ...base(task), error: describeFault(e), cached: false };
+    return { ...identity(task), error: describeError(e), cached: false };
   }
   const key = requestKey(request);
-  let response: ModelResponse | undefined = await deps.cache?.get(key);
+  let response = await ctx.deps.cache?.get(key);
   const cached = response !== undefined;
-  const started = deps.clock.now();
+  const started = ctx.deps.clock.now();
   if (!response) {
     try {
-      response = await task.side.provider.complete(request);
+      response = await ask(task.side, request, ctx);
     } catch (e) {
-      const cause = describeFault(e);
-      state.failuresInARow++;
-      if (e instanceof ProviderError && e.status !== undefined && FATAL_STATUSES.has(e.status)) {
-        state.aborted ??= `${task.side.side} side: ${cause}`;
-      } else if (state.failuresInARow >= state.outageAfter) {
-        state.aborted ??= `the provider failed ${state.failuresInARow} requests in a row (last: ${cause})`;
-      }
-      return { ...base(task), error: cause, cached: false };
+      if (ctx.aborted) return skipped(task, ctx.aborted);
+      return { ...identity(task), error: describeError(e), cached: false };
     }
-    state.failuresInARow = 0;
-    await deps.cache?.set(key, response);
+    await ctx.deps.cache?.set(key, response);
   }
-  const latencyMs = cached ? undefined : deps.clock.now() - started;
-  const specs = task.c.graders && task.c.graders.length > 0 ? task.c.graders : plan.defaultGraders;
   const common = {
-    ...base(task),
+    ...identity(task),
     output: response.content,
     ...(response.tool_calls ? { toolCalls: response.tool_calls } : {}),
     cached,
-    ...(latencyMs !== undefined ? { latencyMs } : {}),
+    ...(cached ? {} : { latencyMs: ctx.deps.clock.now() - started }),
     ...(response.usage && !cached ? { usage: response.usage } : {}),
   };
+  const specs = task.c.graders && task.c.graders.length > 0 ? task.c.graders : ctx.plan.defaultGraders;
   try {
     const graded = await gradeRun(specs, {
       case: task.c,
@@ -135,10 +143,39 @@ async function runOne(task: Task, plan: RunPlan, deps: RunDeps, state: RunState)
     });
     return { ...common, grades: graded.grades, pass: graded.pass };
   } catch (e) {
-    return { ...common, error: `grader: ${describeFault(e)}` };
+    return { ...common, error: `grader: ${describeError(e)}` };
   }
 }
 
-function describeFault(e: unknown): string {
-  return describeError(e);
+/** One response, with jittered exponential backoff between attempts; every attempt feeds the breaker. */
+async function ask(side: SidePlan, request: ChatRequest, ctx: Context): Promise<ModelResponse> {
+  const random = ctx.deps.random ?? Math.random;
+  let faults = 0;
+  let rateLimits = 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await side.provider.complete(request, { signal: ctx.stop.signal });
+      ctx.health.success();
+      return response;
+    } catch (e) {
+      if (ctx.aborted) throw e;
+      const cause = describeError(e);
+      if (e instanceof ProviderError && e.status !== undefined && FATAL_STATUSES.has(e.status)) {
+        abort(ctx, `${side.side} side: ${cause}`);
+        throw e;
+      }
+      const retryable = e instanceof RetryableError;
+      const rateLimited = retryable && e.rateLimited;
+      const down = ctx.health.failure(cause, rateLimited);
+      if (down) {
+        abort(ctx, down);
+        throw e;
+      }
+      if (rateLimited) rateLimits++;
+      else faults++;
+      if (!retryable || faults >= ctx.policy.attempts || rateLimits > ctx.policy.rateLimitRetries) throw e;
+      await ctx.deps.clock.sleep(backoffMs(attempt, ctx.policy, random, e.retryAfterMs), ctx.stop.signal);
+      if (ctx.aborted) throw e;
+    }
+  }
 }

@@ -6,6 +6,7 @@ export interface CommentStore {
   listComments(issue: number): Promise<StoredComment[]>;
   createComment(issue: number, body: string): Promise<StoredComment>;
   updateComment(id: number, body: string): Promise<StoredComment>;
+  deleteComment(id: number): Promise<void>;
 }
 
 export interface StoredComment {
@@ -19,8 +20,9 @@ export { commentMarker };
 
 /**
  * Creates or updates the one comment that carries the marker AND was written by the token's own
- * identity; a comment by anyone else with the marker is left alone. When a race left two of ours,
- * the oldest is updated so every rerun converges on the same comment.
+ * identity; a comment by anyone else with the marker is left alone. Two runs racing on one PR can
+ * both create a comment; after creating, the newer duplicates of ours are deleted and the oldest
+ * kept, so every run converges on the same single comment.
  */
 export async function upsertComment(
   store: CommentStore,
@@ -29,11 +31,16 @@ export async function upsertComment(
   commentId: string,
 ): Promise<{ action: "created" | "updated"; comment: StoredComment }> {
   const marker = commentMarker(commentId);
-  const [login, comments] = await Promise.all([store.viewerLogin(), store.listComments(issue)]);
-  const ours = comments
-    .filter((c) => c.login === login && c.body.includes(marker))
-    .sort((a, b) => a.id - b.id);
-  const existing = ours[0];
+  const login = await store.viewerLogin();
+  const ours = async () =>
+    (await store.listComments(issue))
+      .filter((c) => c.login === login && c.body.includes(marker))
+      .sort((a, b) => a.id - b.id);
+  const existing = (await ours())[0];
   if (existing) return { action: "updated", comment: await store.updateComment(existing.id, body) };
-  return { action: "created", comment: await store.createComment(issue, body) };
+  const created = await store.createComment(issue, body);
+  const [keep, ...extra] = await ours();
+  if (!keep || keep.id === created.id) return { action: "created", comment: created };
+  for (const c of extra) await store.deleteComment(c.id).catch(() => undefined);
+  return { action: "updated", comment: await store.updateComment(keep.id, body) };
 }

@@ -143,7 +143,8 @@ export interface SliceDiff {
   aggregate: boolean;
 }
 
-export type Verdict = "pass" | "review" | "fail" | "error";
+/** `skipped` only when the workflow opted into skipping a run that had no API key (fork PRs). */
+export type Verdict = "pass" | "review" | "fail" | "error" | "skipped";
 
 export interface Usage {
   requests: number;

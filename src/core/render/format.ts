@@ -6,6 +6,7 @@ export const VERDICT_ICON: Record<Verdict, string> = {
   review: "\u26a0\ufe0f",
   fail: "❌",
   error: "💥",
+  skipped: "⏭️",
 };
 
 export const STATUS_ICON: Record<SliceStatus, string> = {

@@ -140,6 +140,7 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
     review: ANSI.dropped,
     fail: ANSI.regressed,
     error: ANSI.regressed,
+    skipped: ANSI.dropped,
   }[report.verdict];
   const verdict = paint(verdictCode, `verdict: ${report.verdict.toUpperCase()}`);
   out.push(`${verdict}${why.length > 0 ? ` (${why.join("; ")})` : ""}`);
