@@ -17,6 +17,8 @@ export interface ActionInputs {
   overrideLabel: string;
   /** What a run without an API key does: `error` (the default) or `skip` (opt-in, for fork PRs). */
   missingKey: "error" | "skip";
+  /** A report to post (from another job's artifact) instead of running the evals. */
+  postReport: string;
 }
 
 export function readInputs(): ActionInputs {
@@ -50,6 +52,7 @@ export function readInputs(): ActionInputs {
       .filter(Boolean),
     overrideLabel: core.getInput("override-label") || "eval-gate:accept",
     missingKey: oneOf("missing-key", ["error", "skip"] as const, "error"),
+    postReport: core.getInput("post-report"),
   };
 }
 

@@ -17,6 +17,7 @@ import { worstSlice } from "../core/verdict.js";
 import { restoreResponses, saveResponses } from "./cache.js";
 import { type EventInfo, readEvent } from "./event.js";
 import { type ActionInputs, readInputs } from "./inputs.js";
+import { postReport } from "./post.js";
 
 const FORK_NOTICE =
   "No API key: this pull request comes from a fork, and GitHub passes no secrets to its runs. " +
@@ -27,7 +28,8 @@ export async function run(env: Record<string, string | undefined> = process.env)
   let inputs: ActionInputs | undefined;
   try {
     inputs = readInputs();
-    await runWith(inputs, env);
+    if (inputs.postReport) await postReport(inputs, env);
+    else await runWith(inputs, env);
   } catch (e) {
     // Only a fault of eval-gate itself reaches here: user mistakes become an `error` report earlier.
     core.setOutput("verdict", "error");
@@ -62,6 +64,7 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
     });
   }
 
+  report = { ...report, pr: event.pr };
   const overrideUsed =
     (report.verdict === "fail" || report.verdict === "review") && event.labels.includes(inputs.overrideLabel)
       ? inputs.overrideLabel

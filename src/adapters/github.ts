@@ -8,6 +8,18 @@ export interface RepoRef {
   repo: string;
 }
 
+/** The head commit of a PR, to check that a report's claimed PR is the one that was tested. */
+export async function pullRequestHeadSha(
+  token: string,
+  repo: RepoRef,
+  pr: number,
+  options: { baseUrl?: string } = {},
+): Promise<string> {
+  const octokit = getOctokit(token, options.baseUrl ? { baseUrl: options.baseUrl } : {});
+  const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: pr });
+  return data.head.sha;
+}
+
 /** The sticky comment's REST and GraphQL calls, retried on 5xx and rate limits by octokit's plugins. */
 export function githubCommentStore(
   token: string,

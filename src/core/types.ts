@@ -162,6 +162,8 @@ export interface Report {
   reasons: string[];
   base: { ref: string; sha: string } | null;
   head: { sha: string };
+  /** The PR the run was for, when there was one: lets a later job post the comment (fork PRs). */
+  pr?: number | null;
   config: {
     path: string;
     repeats: number;

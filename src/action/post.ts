@@ -1,0 +1,79 @@
+import { readFile, stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import * as core from "@actions/core";
+import { githubCommentStore, pullRequestHeadSha } from "../adapters/github.js";
+import { UserError } from "../core/errors.js";
+import { renderComment } from "../core/render/comment.js";
+import { renderSummary } from "../core/render/summary.js";
+import { parseReport } from "../core/report-schema.js";
+import { upsertComment } from "../core/sticky.js";
+import { worstSlice } from "../core/verdict.js";
+import type { ActionInputs } from "./inputs.js";
+
+const MAX_REPORT_BYTES = 50 * 1024 * 1024;
+
+interface WorkflowRunPayload {
+  workflow_run?: { head_sha?: string; pull_requests?: { number?: number }[] };
+}
+
+/**
+ * The second half of the fork-safe pattern: a `workflow_run` job, holding a write token, posts the
+ * comment for a report that a `pull_request` job uploaded. The report is hostile input: it is
+ * validated, its text escaped by the renderer, and the PR it names must have the head commit the
+ * triggering run tested, so a forged report cannot comment on another PR.
+ */
+export async function postReport(
+  inputs: ActionInputs,
+  env: Record<string, string | undefined>,
+): Promise<void> {
+  const workspace = resolve(env.GITHUB_WORKSPACE ?? process.cwd());
+  const file = resolve(workspace, inputs.postReport);
+  const size = await stat(file).catch(() => null);
+  if (!size)
+    throw new UserError(`no report at ${inputs.postReport}`, {
+      field: "post-report",
+      fix: "Download the artifact first.",
+    });
+  if (size.size > MAX_REPORT_BYTES)
+    throw new UserError("the report is larger than 50 MB", { file: inputs.postReport });
+  const report = parseReport(await readFile(file, "utf8"), inputs.postReport);
+
+  const payload = JSON.parse(
+    await readFile(env.GITHUB_EVENT_PATH ?? "", "utf8").catch(() => "{}"),
+  ) as WorkflowRunPayload;
+  const run = payload.workflow_run;
+  if (!run?.head_sha) {
+    throw new UserError("post-report runs on a workflow_run event", {
+      field: "post-report",
+      fix: "Use it in a job triggered by `workflow_run`.",
+    });
+  }
+  const [owner = "", repo = ""] = (env.GITHUB_REPOSITORY ?? "/").split("/");
+  const baseUrl = env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {};
+  // Same-repository PRs are listed by GitHub itself; a fork's PR number comes from the report and is
+  // trusted only when that PR's head is the commit the triggering run tested.
+  let pr = run.pull_requests?.[0]?.number ?? null;
+  if (pr === null && report.pr) {
+    const head = await pullRequestHeadSha(inputs.githubToken, { owner, repo }, report.pr, baseUrl);
+    if (head === run.head_sha) pr = report.pr;
+    else
+      core.warning(
+        `The report names PR #${report.pr}, whose head is not the commit the run tested; no comment.`,
+      );
+  }
+  await core.summary.addRaw(renderSummary(report)).write();
+  const worst = worstSlice(report.slices);
+  core.setOutput("verdict", report.verdict);
+  core.setOutput("report", file);
+  core.setOutput("worst-slice", worst ? `${worst.set}/${worst.slice}` : "");
+  core.setOutput("worst-slice-score", worst ? String(worst.head_score) : "");
+  if (pr === null) {
+    core.setOutput("comment-url", "");
+    return;
+  }
+  const body = renderComment(report, { commentId: inputs.commentId });
+  const store = githubCommentStore(inputs.githubToken, { owner, repo }, baseUrl);
+  const { comment, action } = await upsertComment(store, pr, body, inputs.commentId);
+  core.info(`PR comment ${action}: ${comment.url}`);
+  core.setOutput("comment-url", comment.url);
+}

@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { UserError } from "./errors.js";
+import type { Report } from "./types.js";
+
+// A report handed over as an artifact is hostile input: every field is checked and bounded before
+// any of it reaches a comment. The renderer escapes text anyway; this keeps shapes and sizes sane.
+const text = (max: number) => z.string().max(max);
+const score = z.number().min(0).max(1);
+const signed = z.number().min(-1).max(1);
+const p = z.number().min(0).max(1).nullable();
+const sideResult = z.strictObject({ runs: z.int().min(0), passes: z.int().min(0), errors: z.int().min(0) });
+const usage = z.strictObject({
+  requests: z.int().min(0),
+  cached: z.int().min(0),
+  prompt_tokens: z.int().min(0),
+  completion_tokens: z.int().min(0),
+  latency_ms_p50: z.number().min(0),
+  latency_ms_p99: z.number().min(0),
+});
+
+const slice = z.strictObject({
+  set: text(200),
+  slice: text(200),
+  n: z.int().min(0),
+  base_score: score.nullable(),
+  head_score: score,
+  delta: signed.nullable(),
+  ci_low: signed.nullable(),
+  ci_high: signed.nullable(),
+  p_value: p,
+  p_adjusted: p,
+  p_improved: p,
+  p_improved_adjusted: p,
+  status: z.enum(["regressed", "below_floor", "dropped", "improved", "unchanged"]),
+  pass_k_base: score.nullable(),
+  pass_k_head: score.nullable(),
+  undersampled: z.boolean(),
+  aggregate: z.boolean(),
+});
+
+const caseResult = z.strictObject({
+  id: text(300),
+  set: text(200),
+  slice: text(200),
+  line: z.int().min(0),
+  base: sideResult.nullable(),
+  head: sideResult,
+  baseOutput: text(100_000).optional(),
+  headOutput: text(100_000).optional(),
+  baseReason: text(2_000).optional(),
+  headReason: text(2_000).optional(),
+  expected: z.unknown().optional(),
+  input: text(100_000).optional(),
+});
+
+const reportSchema = z.strictObject({
+  schema: z.literal("eval-gate/report@1"),
+  verdict: z.enum(["pass", "review", "fail", "error", "skipped"]),
+  reasons: z.array(text(2_000)).max(100),
+  base: z.strictObject({ ref: text(300), sha: text(64) }).nullable(),
+  head: z.strictObject({ sha: text(64) }),
+  pr: z.int().positive().nullable().optional(),
+  config: z.strictObject({
+    path: text(500),
+    repeats: z.int().min(1),
+    alpha: z.number().gt(0).lt(1),
+    mode: z.enum(["statistical", "strict"]),
+    floor: score.nullable(),
+  }),
+  slices: z.array(slice).max(20_000),
+  cases: z.array(caseResult).max(100_000),
+  errors: z.strictObject({
+    base: z.int().min(0),
+    head: z.int().min(0),
+    runs: z.int().min(0),
+    rate: score,
+    causes: z.array(text(1_000)).max(20),
+  }),
+  usage,
+  usage_by_side: z.strictObject({ base: usage.nullable(), head: usage }),
+});
+
+/** Parses a report made elsewhere (an artifact of another job), refusing anything off-shape. */
+export function parseReport(json: string, file: string): Report {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (e) {
+    throw new UserError(`not valid JSON (${(e as Error).message})`, {
+      file,
+      fix: "Pass the report eval-gate wrote.",
+    });
+  }
+  const result = reportSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue ? issue.path.join(".") : "";
+    throw new UserError(`not an eval-gate report (${issue?.message ?? "invalid"})`, {
+      file,
+      field,
+      fix: "Pass the report eval-gate wrote, unchanged.",
+    });
+  }
+  return result.data as Report;
+}
