@@ -1,4 +1,3 @@
-import * as cache from "@actions/cache";
 import * as core from "@actions/core";
 
 const PREFIX = "eval-gate-v1-";
@@ -8,7 +7,8 @@ const PREFIX = "eval-gate-v1-";
  * by prefix: a PR restores what its base branch's last run saved.
  */
 export async function restoreResponses(dir: string, env: Record<string, string | undefined>): Promise<void> {
-  if (!cache.isFeatureAvailable()) {
+  const cache = await cacheClient(env);
+  if (!cache) {
     core.debug("@actions/cache is not available here; the response cache stays on disk only.");
     return;
   }
@@ -21,7 +21,8 @@ export async function restoreResponses(dir: string, env: Record<string, string |
 }
 
 export async function saveResponses(dir: string, env: Record<string, string | undefined>): Promise<void> {
-  if (!cache.isFeatureAvailable()) return;
+  const cache = await cacheClient(env);
+  if (!cache) return;
   try {
     await cache.saveCache([dir], runKey(env));
   } catch (e) {
@@ -31,4 +32,11 @@ export async function saveResponses(dir: string, env: Record<string, string | un
 
 function runKey(env: Record<string, string | undefined>): string {
   return `${PREFIX}${env.GITHUB_RUN_ID ?? Date.now()}-${env.GITHUB_RUN_ATTEMPT ?? "1"}`;
+}
+
+/** The @actions/cache client, loaded only on a runner that offers the cache service. */
+async function cacheClient(env: Record<string, string | undefined>) {
+  if (!env.ACTIONS_CACHE_URL && !env.ACTIONS_RESULTS_URL) return null;
+  const cache = await import("@actions/cache");
+  return cache.isFeatureAvailable() ? cache : null;
 }

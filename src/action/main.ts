@@ -3,7 +3,6 @@ import * as core from "@actions/core";
 import { DiskCache } from "../adapters/disk-cache.js";
 import { writeAtomic } from "../adapters/files.js";
 import { headSha, resolveCommit, revisionSource, workspaceSource } from "../adapters/git.js";
-import { githubCommentStore } from "../adapters/github.js";
 import { makeProvider } from "../adapters/providers.js";
 import { describeError, isUserError, MissingKeyError, UserErrors } from "../core/errors.js";
 import { type Evaluation, evaluate } from "../core/evaluate.js";
@@ -14,10 +13,8 @@ import { checkFails, errorReport } from "../core/report.js";
 import { upsertComment } from "../core/sticky.js";
 import type { Report } from "../core/types.js";
 import { worstSlice } from "../core/verdict.js";
-import { restoreResponses, saveResponses } from "./cache.js";
 import { type EventInfo, readEvent } from "./event.js";
 import { type ActionInputs, readInputs } from "./inputs.js";
-import { postReport } from "./post.js";
 
 const FORK_NOTICE =
   "No API key: this pull request comes from a fork, and GitHub passes no secrets to its runs. " +
@@ -28,7 +25,8 @@ export async function run(env: Record<string, string | undefined> = process.env)
   let inputs: ActionInputs | undefined;
   try {
     inputs = readInputs();
-    if (inputs.postReport) await postReport(inputs, env);
+    // The GitHub and cache clients are loaded only when used: most of the bundle's start-up cost.
+    if (inputs.postReport) await (await import("./post.js")).postReport(inputs, env);
     else await runWith(inputs, env);
   } catch (e) {
     // Only a fault of eval-gate itself reaches here: user mistakes become an `error` report earlier.
@@ -43,7 +41,7 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   const event = await readEvent(env);
   const sha = env.GITHUB_SHA || (await headSha(workspace));
   const cacheDir = resolve(workspace, inputs.cacheDir);
-  if (inputs.cache) await restoreResponses(cacheDir, env);
+  if (inputs.cache) await (await import("./cache.js")).restoreResponses(cacheDir, env);
 
   const diskCache = inputs.cache ? new DiskCache(cacheDir) : undefined;
   let evaluation: Evaluation | undefined;
@@ -87,7 +85,7 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   core.setOutput("comment-url", commentUrl);
   core.setOutput("worst-slice", worst ? `${worst.set}/${worst.slice}` : "");
   core.setOutput("worst-slice-score", worst ? String(worst.head_score) : "");
-  if (diskCache && diskCache.writes > 0) await saveResponses(cacheDir, env);
+  if (diskCache && diskCache.writes > 0) await (await import("./cache.js")).saveResponses(cacheDir, env);
 
   const line = `eval-gate: ${report.verdict}. ${report.reasons.join(" ")}`;
   if (overrideUsed && checkFails(report.verdict, inputs.failOn)) {
@@ -167,6 +165,7 @@ async function writeComment(
     overrideLabelUsed: overrideUsed,
   });
   try {
+    const { githubCommentStore } = await import("../adapters/github.js");
     const store = githubCommentStore(
       inputs.githubToken,
       { owner: event.owner, repo: event.repo },

@@ -3,6 +3,7 @@ import { ProviderError } from "../core/errors.js";
 import type { ModelProvider } from "../core/ports.js";
 import { RetryableError, retryAfterFromHeaders } from "../core/retry.js";
 import type { ChatRequest, ModelResponse, ToolCall } from "../core/types.js";
+import { keepAliveFetch } from "./http-fetch.js";
 
 export interface OpenAIProviderOptions {
   baseURL: string;
@@ -20,6 +21,7 @@ export function openAIProvider(options: OpenAIProviderOptions): ModelProvider {
     apiKey: options.apiKey,
     timeout: options.timeoutMs,
     maxRetries: 0,
+    fetch: keepAliveFetch(),
   });
   return { complete: async (request, opts) => parseResponse(await send(client, request, opts?.signal)) };
 }

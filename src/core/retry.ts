@@ -30,16 +30,16 @@ export const defaultRetryPolicy: RetryPolicy = {
 };
 
 /**
- * Full-jitter exponential backoff: spreads retries of many concurrent requests so a rate-limited
- * server is not hit again in lockstep. A server-named wait (retry-after) is honoured as a floor.
+ * Jittered exponential backoff, so the retries of many concurrent requests do not hit the server
+ * again in lockstep. A server-named wait (retry-after) is honoured as named, plus a little jitter,
+ * and capped at the policy's ceiling so one header cannot stall a run.
  */
 export function backoffMs(attempt: number, policy: RetryPolicy, random: () => number, retryAfterMs?: number) {
+  if (retryAfterMs !== undefined) {
+    return Math.min(policy.maxDelayMs, retryAfterMs + random() * Math.min(250, 10 + retryAfterMs / 10));
+  }
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  const jittered = cap / 2 + random() * (cap / 2);
-  // A server-named wait is honoured, up to the policy's ceiling so one header cannot stall a run.
-  return retryAfterMs !== undefined
-    ? Math.min(policy.maxDelayMs, Math.max(retryAfterMs, jittered / 4))
-    : jittered;
+  return cap / 2 + random() * (cap / 2);
 }
 
 /** Reads `retry-after-ms` (milliseconds) or `retry-after` (seconds or an HTTP date). */

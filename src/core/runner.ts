@@ -1,6 +1,7 @@
 import { describeError, ProviderError } from "./errors.js";
 import { gradeRun } from "./graders/grade.js";
 import { ProviderHealth } from "./health.js";
+import { AdaptiveLimiter } from "./limiter.js";
 import type { Clock, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
 import { buildRequest, requestKey, type TargetSpec } from "./requests.js";
 import { backoffMs, defaultRetryPolicy, RetryableError, type RetryPolicy } from "./retry.js";
@@ -46,6 +47,7 @@ interface Context {
   deps: RunDeps;
   policy: RetryPolicy;
   health: ProviderHealth;
+  limiter: AdaptiveLimiter;
   stop: AbortController;
   aborted?: string;
 }
@@ -66,6 +68,7 @@ export async function runAll(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> 
     deps,
     policy: plan.retry ?? defaultRetryPolicy,
     health: new ProviderHealth(plan.concurrency),
+    limiter: new AdaptiveLimiter(plan.concurrency, deps.clock.now),
     stop: new AbortController(),
   };
   const runs: Run[] = [];
@@ -153,11 +156,14 @@ async function ask(side: SidePlan, request: ChatRequest, ctx: Context): Promise<
   let faults = 0;
   let rateLimits = 0;
   for (let attempt = 1; ; attempt++) {
+    await ctx.limiter.acquire();
     try {
       const response = await side.provider.complete(request, { signal: ctx.stop.signal });
+      ctx.limiter.release("ok");
       ctx.health.success();
       return response;
     } catch (e) {
+      ctx.limiter.release(e instanceof RetryableError && e.rateLimited ? "rate_limited" : "failed");
       if (ctx.aborted) throw e;
       const cause = describeError(e);
       if (e instanceof ProviderError && e.status !== undefined && FATAL_STATUSES.has(e.status)) {
