@@ -1,37 +1,58 @@
 import * as core from "@actions/core";
+import type { DiskCache } from "../adapters/disk-cache.js";
 
-const PREFIX = "eval-gate-v1-";
+/** The saved cache's ceiling; GitHub keeps 10 GB per repository across all caches. */
+export const MAX_CACHE_BYTES = 512 * 1024 * 1024;
 
 /**
  * Cache entries are immutable, so each run saves under its own key and restores the newest entry
- * by prefix: a PR restores what its base branch's last run saved.
+ * by prefix: a PR restores what its base branch's last run saved. The prefix carries the gate's
+ * `comment-id`, so two gates in one repository keep their caches apart.
  */
-export async function restoreResponses(dir: string, env: Record<string, string | undefined>): Promise<void> {
+export async function restoreResponses(
+  dir: string,
+  scope: string,
+  env: Record<string, string | undefined>,
+): Promise<void> {
   const cache = await cacheClient(env);
   if (!cache) {
     core.debug("@actions/cache is not available here; the response cache stays on disk only.");
     return;
   }
   try {
-    const hit = await cache.restoreCache([dir], runKey(env), [PREFIX]);
+    const hit = await cache.restoreCache([dir], runKey(scope, env), [prefix(scope)]);
     core.info(hit ? `Restored the response cache from ${hit}.` : "No saved response cache yet.");
   } catch (e) {
     core.warning(`Could not restore the response cache: ${(e as Error).message}`);
   }
 }
 
-export async function saveResponses(dir: string, env: Record<string, string | undefined>): Promise<void> {
+/** Prunes what this run did not use, then saves, unless the run changed nothing. */
+export async function saveResponses(
+  disk: DiskCache,
+  scope: string,
+  env: Record<string, string | undefined>,
+): Promise<void> {
   const cache = await cacheClient(env);
   if (!cache) return;
   try {
-    await cache.saveCache([dir], runKey(env));
+    const pruned = await disk.prune(MAX_CACHE_BYTES);
+    if (disk.writes === 0 && pruned.removed === 0) return;
+    core.info(
+      `Saving the response cache: ${pruned.entries} entries, ${Math.round(pruned.bytes / 1024)} KiB (${pruned.removed} pruned).`,
+    );
+    await cache.saveCache([disk.dir], runKey(scope, env));
   } catch (e) {
     core.warning(`Could not save the response cache: ${(e as Error).message}`);
   }
 }
 
-function runKey(env: Record<string, string | undefined>): string {
-  return `${PREFIX}${env.GITHUB_RUN_ID ?? Date.now()}-${env.GITHUB_RUN_ATTEMPT ?? "1"}`;
+function prefix(scope: string): string {
+  return `eval-gate-v1-${scope}-`;
+}
+
+function runKey(scope: string, env: Record<string, string | undefined>): string {
+  return `${prefix(scope)}${env.GITHUB_RUN_ID ?? Date.now()}-${env.GITHUB_RUN_ATTEMPT ?? "1"}`;
 }
 
 /** The @actions/cache client, loaded only on a runner that offers the cache service. */

@@ -41,7 +41,7 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   const event = await readEvent(env);
   const sha = env.GITHUB_SHA || (await headSha(workspace));
   const cacheDir = resolve(workspace, inputs.cacheDir);
-  if (inputs.cache) await (await import("./cache.js")).restoreResponses(cacheDir, env);
+  if (inputs.cache) await (await import("./cache.js")).restoreResponses(cacheDir, inputs.commentId, env);
 
   const diskCache = inputs.cache ? new DiskCache(cacheDir) : undefined;
   let evaluation: Evaluation | undefined;
@@ -85,7 +85,7 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   core.setOutput("comment-url", commentUrl);
   core.setOutput("worst-slice", worst ? `${worst.set}/${worst.slice}` : "");
   core.setOutput("worst-slice-score", worst ? String(worst.head_score) : "");
-  if (diskCache && diskCache.writes > 0) await (await import("./cache.js")).saveResponses(cacheDir, env);
+  if (diskCache) await (await import("./cache.js")).saveResponses(diskCache, inputs.commentId, env);
 
   const line = `eval-gate: ${report.verdict}. ${report.reasons.join(" ")}`;
   if (overrideUsed && checkFails(report.verdict, inputs.failOn)) {

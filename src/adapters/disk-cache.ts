@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { ResponseCache } from "../core/ports.js";
 import type { ModelResponse } from "../core/types.js";
@@ -44,5 +44,37 @@ export class DiskCache implements ResponseCache {
     await rename(tmp, path);
     this.used.add(key);
     this.writes++;
+  }
+
+  /**
+   * Removes the entries this run did not use, so the saved cache holds what the next run needs
+   * and no more; then, above `maxBytes`, the largest entries go first. Returns what is left.
+   */
+  async prune(maxBytes: number): Promise<{ removed: number; entries: number; bytes: number }> {
+    let removed = 0;
+    const kept: { path: string; size: number }[] = [];
+    const folders = await readdir(this.dir).catch(() => [] as string[]);
+    for (const folder of folders) {
+      const files = await readdir(join(this.dir, folder)).catch(() => [] as string[]);
+      for (const file of files) {
+        const path = join(this.dir, folder, file);
+        const key = file.endsWith(".json") ? file.slice(0, -5) : "";
+        if (!this.used.has(key)) {
+          await rm(path, { force: true });
+          removed++;
+          continue;
+        }
+        kept.push({ path, size: (await stat(path)).size });
+      }
+    }
+    kept.sort((a, b) => a.size - b.size);
+    let bytes = kept.reduce((n, k) => n + k.size, 0);
+    while (bytes > maxBytes && kept.length > 0) {
+      const largest = kept.pop() as { path: string; size: number };
+      await rm(largest.path, { force: true });
+      bytes -= largest.size;
+      removed++;
+    }
+    return { removed, entries: kept.length, bytes };
   }
 }
