@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { commentMarker, renderComment } from "../../src/core/render/comment.js";
 import { NO_BASELINE } from "../../src/core/render/sections.js";
+import { errorReport } from "../../src/core/report.js";
 import type { Report } from "../../src/core/types.js";
 import { seededRng } from "../support/prng.js";
 import { splitFences, structuralProblems, tables } from "./fixtures/markdown.js";
@@ -201,6 +202,17 @@ describe("renderComment", () => {
       const body = renderComment(report, { commentId: "default", overrideLabelUsed: text(1), maxChars: max });
       expectSound(body, max);
     }
+  });
+});
+
+describe("a run that could not be done", () => {
+  it("shows the whole error message and claims nothing about a baseline", () => {
+    const message =
+      "eval-gate.yml: target.base_url: endpoint https://a-rather-long-gateway-name.internal.example.com/openai/v1 is not allowed. Use the workflow's OPENAI_BASE_URL or https://api.openai.com/v1, or add the URL to the action's `allowed-base-urls` input.";
+    const body = render(errorReport([message], { configPath: "eval-gate.yml", headSha: "a".repeat(40) }));
+    expectSound(body);
+    expect(body).toContain("allowed-base-urls\\` input.");
+    expect(body).not.toMatch(/no baseline/i);
   });
 });
 

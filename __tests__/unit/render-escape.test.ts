@@ -122,6 +122,7 @@ describe("htmlText", () => {
     expect(out).not.toMatch(/@[A-Za-z0-9]/);
     expect(out).not.toMatch(/#[^\u200b]/);
     expect(out).not.toMatch(/[a-z]:\/\//i);
+    expect(out).not.toContain("](");
     // Markdown is not parsed in raw HTML, so backslashes would show: none are added.
     expect((out.match(/\\/g) ?? []).length).toBeLessThanOrEqual(((s as string).match(/\\/g) ?? []).length);
   });

@@ -33,7 +33,7 @@ describe("renderSummary", () => {
   it("(b) lists every failing case when there is no baseline", () => {
     const body = renderSummary(noBaselineReport());
     expect(structuralProblems(body)).toEqual([]);
-    expect(body).toContain("No baseline: the base branch has no eval-gate config");
+    expect(body).toContain("No baseline: only the head side ran");
     expect(body).toContain("### Failing cases");
     expect(body).toContain("refund-003");
     // Unlike the comment, failures in slices above the floor are listed too.

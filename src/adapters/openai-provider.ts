@@ -23,7 +23,23 @@ export function openAIProvider(options: OpenAIProviderOptions): ModelProvider {
     maxRetries: 0,
     fetch: keepAliveFetch(),
   });
-  return { complete: async (request, opts) => parseResponse(await send(client, request, opts?.signal)) };
+  // An endpoint may quote the key back (in an error, or even an answer): it is cut out here, before
+  // any text reaches the cache, the report, the summary or the comment.
+  const scrub = (text: string) =>
+    options.apiKey.length >= 4 ? text.split(options.apiKey).join("***") : text;
+  return {
+    async complete(request, opts) {
+      let completion: unknown;
+      try {
+        completion = await send(client, request, opts?.signal);
+      } catch (e) {
+        if (e instanceof Error) e.message = scrub(e.message);
+        throw e;
+      }
+      const response = parseResponse(completion);
+      return JSON.parse(scrub(JSON.stringify(response))) as ModelResponse;
+    },
+  };
 }
 
 async function send(client: OpenAI, request: ChatRequest, signal?: AbortSignal) {

@@ -1,3 +1,5 @@
+import { integer } from "./format.js";
+
 // Model output, case text and slice names come from whoever can open a PR or steer the model, so
 // everything they write reaches GitHub inert: no pings, no issue links, no HTML, no broken tables,
 // no forged or closed comment marker. GitHub applies its mention and reference filters to the text
@@ -96,10 +98,13 @@ export function inlineText(s: string, max = 80): string {
 
 /**
  * Text inside raw HTML (a `<summary>`), where Markdown is not parsed, so backslash escapes would
- * show up literally: only entities, plus the ping/reference/link breaks.
+ * show up literally: only entities, plus the ping/reference/link breaks. Brackets become entities
+ * too, so no `[text](url)` is left in the body for a renderer that does parse Markdown there.
  */
 export function htmlText(s: string, max = 80): string {
-  return escapeHtml(neutralise(ellipsize(flatten(s), max)));
+  return escapeHtml(neutralise(ellipsize(flatten(s), max)))
+    .replace(/\[/g, "&lbrack;")
+    .replace(/\]/g, "&rbrack;");
 }
 
 /** One line for a terminal: no control sequences, no bidi tricks, at most `max` characters. */
@@ -133,7 +138,7 @@ export function fencedBlock(s: string, max = 2000): { text: string; cut: number 
   const fence = "`".repeat(Math.max(3, longestBacktickRun(content) + 1));
   const body = content.endsWith("\n") ? content : `${content}\n`;
   let text = `${fence}text\n${body}${fence}`;
-  if (cut > 0) text += `\n<sub>… ${cut.toLocaleString("en-US")} more characters cut</sub>`;
+  if (cut > 0) text += `\n<sub>… ${integer(cut)} more characters cut</sub>`;
   return { text, cut };
 }
 

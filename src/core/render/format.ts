@@ -118,8 +118,10 @@ export function informativeP(s: SliceDiff): number | null {
   return s.delta < 0 ? s.p_adjusted : s.p_improved_adjusted;
 }
 
+/** `12345` -> `12,345`. By hand: the first toLocaleString call loads ICU data (~25 ms of start-up). */
 export function integer(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
+  const digits = String(Math.abs(Math.round(n))).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return n < -0.5 ? `-${digits}` : digits;
 }
 
 export function duration(ms: number): string {

@@ -16,17 +16,30 @@ import {
 } from "./format.js";
 
 export const NO_BASELINE =
-  "No baseline: the base branch has no eval-gate config, so only floors and errors can fail this check.";
+  "No baseline: only the head side ran, so only floors and errors can fail this check.";
+
+/**
+ * Whether the head side ran alone. A run that could not be done at all (a config error, say)
+ * compared nothing, so it says nothing about a baseline either way.
+ */
+export function headOnly(report: Report): boolean {
+  if (report.base !== null) return false;
+  return !(report.slices.length === 0 && (report.verdict === "error" || report.verdict === "skipped"));
+}
 
 export function headline(report: Report, label?: string): string {
   const suffix = label ? ` · ${inlineText(label, 40)}` : "";
   return `## ${VERDICT_ICON[report.verdict]} eval-gate${suffix}: ${report.verdict}`;
 }
 
-/** The reasons on one line (the comment) or as a list (the summary), at most `limit` of them. */
+/**
+ * The reasons on one line (the comment) or as a list (the summary), at most `limit` of them. An
+ * error's reason is the message that says what to fix, so it gets room to be read whole.
+ */
 export function reasons(report: Report, limit: number, style: "line" | "list"): string {
   if (report.reasons.length === 0) return "";
-  const shown = report.reasons.slice(0, limit).map((r) => inlineText(r, 200));
+  const max = report.verdict === "error" ? 600 : 200;
+  const shown = report.reasons.slice(0, limit).map((r) => inlineText(r, max));
   const more = report.reasons.length - shown.length;
   if (style === "line") {
     return `**Why:** ${shown.join(" · ")}${more > 0 ? ` · and ${integer(more)} more` : ""}`;
@@ -44,7 +57,7 @@ export function worstLine(report: Report): string {
 }
 
 export function baselineNote(report: Report): string {
-  return report.base === null ? `ℹ️ ${NO_BASELINE}` : "";
+  return headOnly(report) ? `ℹ️ ${NO_BASELINE}` : "";
 }
 
 export function overrideNote(report: Report, label: string | null | undefined): string {
@@ -57,7 +70,9 @@ export function comparedLine(report: Report): string {
   const headPart = head ? `head ${head}` : "head";
   const base = report.base
     ? ` vs base ${inlineText(report.base.ref, 60)}${shortSha(report.base.sha) ? ` (${shortSha(report.base.sha)})` : ""}`
-    : " (no baseline)";
+    : headOnly(report)
+      ? " (no baseline)"
+      : "";
   const c = report.config;
   const floor = c.floor == null ? "" : ` · floor ${percent(c.floor)}`;
   return `${headPart}${base} · config ${inlineText(c.path, 80)} · repeats ${c.repeats} · α = ${c.alpha} · ${c.mode} mode${floor}`;

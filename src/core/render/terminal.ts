@@ -10,7 +10,7 @@ import {
   STATUS_WORD,
   worstFirst,
 } from "./format.js";
-import { NO_BASELINE } from "./sections.js";
+import { headOnly, NO_BASELINE } from "./sections.js";
 
 export interface TerminalOptions {
   /** ANSI colours; the CLI turns them on for a TTY that has not asked for NO_COLOR. */
@@ -125,7 +125,7 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   });
   if (slices.length === 0) out.push("(no slices)");
   if (slices.some((s) => s.undersampled)) out.push("* fewer cases than gate.min_slice_n");
-  if (report.base === null) out.push(NO_BASELINE);
+  if (headOnly(report)) out.push(NO_BASELINE);
   if (report.errors.runs > 0) {
     const causes = report.errors.causes.slice(0, 3).map((c) => plainText(c, 100));
     out.push(
