@@ -49,7 +49,8 @@ describe("renderComment", () => {
     expect(rows[0]).toContain("90% → 45%");
     expect(rows[0]).toContain("-45 pts [-63, -25]");
     // anchor and rotation side by side: one table, both groups, the union of slice names.
-    expect(tables(splitFences(body).outside)).toHaveLength(1);
+    // …plus the usage table, which compares the two sides' monitoring signals.
+    expect(tables(splitFences(body).outside).filter((t) => !t[0]?.startsWith("| usage"))).toHaveLength(1);
     expect(rows.map((r) => r[0]).sort()).toEqual(["billing", "refund", "smalltalk", "tone"]);
     expect(body).toContain("8 †");
     expect(body).toContain(

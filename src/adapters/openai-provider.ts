@@ -93,6 +93,7 @@ function parseResponse(completion: unknown): ModelResponse {
   }
   return {
     content: choice.message.content ?? choice.message.refusal ?? "",
+    ...(choice.message.refusal || choice.finish_reason === "content_filter" ? { refusal: true } : {}),
     ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
     finish_reason: choice.finish_reason ?? undefined,
     usage: c?.usage

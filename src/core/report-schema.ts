@@ -16,6 +16,10 @@ const usage = z.strictObject({
   completion_tokens: z.int().min(0),
   latency_ms_p50: z.number().min(0),
   latency_ms_p99: z.number().min(0),
+  output_chars_mean: z.number().min(0),
+  output_chars_p90: z.number().min(0),
+  refusal_rate: score,
+  cost_usd: z.number().min(0).nullable(),
 });
 
 const slice = z.strictObject({

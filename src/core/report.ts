@@ -7,6 +7,10 @@ const NO_USAGE: Usage = {
   completion_tokens: 0,
   latency_ms_p50: 0,
   latency_ms_p99: 0,
+  output_chars_mean: 0,
+  output_chars_p90: 0,
+  refusal_rate: 0,
+  cost_usd: null,
 };
 
 /** The report of a run that could not be done (bad config or input): verdict `error`, no slices. */

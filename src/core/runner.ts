@@ -135,7 +135,8 @@ async function runOne(task: Task, ctx: Context): Promise<Run> {
     ...(response.tool_calls ? { toolCalls: response.tool_calls } : {}),
     cached,
     ...(cached ? {} : { latencyMs: ctx.deps.clock.now() - started }),
-    ...(response.usage && !cached ? { usage: response.usage } : {}),
+    ...(response.usage ? { usage: response.usage } : {}),
+    ...(response.refusal ? { refusal: true } : {}),
   };
   const specs = task.c.graders && task.c.graders.length > 0 ? task.c.graders : ctx.plan.defaultGraders;
   try {

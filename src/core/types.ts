@@ -50,6 +50,8 @@ export interface EvalSet {
 /** What a model returned for one request. */
 export interface ModelResponse {
   content: string;
+  /** The API said it refused (a `refusal` message or a `content_filter` stop). */
+  refusal?: boolean;
   tool_calls?: ToolCall[];
   finish_reason?: string;
   usage?: { prompt_tokens: number; completion_tokens: number };
@@ -92,6 +94,7 @@ export interface Run {
   cached: boolean;
   latencyMs?: number;
   usage?: { prompt_tokens: number; completion_tokens: number };
+  refusal?: boolean;
 }
 
 /** A case's runs on one side, reduced. */
@@ -146,6 +149,11 @@ export interface SliceDiff {
 /** `skipped` only when the workflow opted into skipping a run that had no API key (fork PRs). */
 export type Verdict = "pass" | "review" | "fail" | "error" | "skipped";
 
+/**
+ * What a side cost and how it behaved (seed 001's monitoring signals). `requests` and `cached` say
+ * what this run paid for; tokens, lengths and refusals describe every graded run, cached or not,
+ * so the two sides compare like for like.
+ */
 export interface Usage {
   requests: number;
   cached: number;
@@ -153,6 +161,11 @@ export interface Usage {
   completion_tokens: number;
   latency_ms_p50: number;
   latency_ms_p99: number;
+  output_chars_mean: number;
+  output_chars_p90: number;
+  refusal_rate: number;
+  /** In US dollars, when `target.prices` is set; null otherwise. */
+  cost_usd: number | null;
 }
 
 export interface Report {

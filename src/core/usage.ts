@@ -1,12 +1,29 @@
 import type { Run, Usage } from "./types.js";
 
-/** Requests made (cache misses, including those that failed), cache hits, tokens, latency. */
-export function summarizeUsage(runs: Run[]): Usage {
+/** US dollars per million tokens. */
+export interface Prices {
+  prompt: number;
+  completion: number;
+}
+
+// Openings that say "no" without the API flagging it; checked at the start of an answer only, so a
+// helpful answer that later says "I can't promise" is not counted.
+const REFUSAL =
+  /^\W*(i'?m sorry,? but|sorry,? (but )?i (can(no|')t|am unable)|i (can(no|')t|won'?t|am unable to|'m unable to|'m not able to) (help|assist|comply|provide|do that))/i;
+
+export function looksLikeRefusal(output: string, flagged = false): boolean {
+  return flagged || REFUSAL.test(output.slice(0, 200).replace(/\u2019/g, "'"));
+}
+
+/** Requests made (cache misses, including those that failed), cache hits, tokens, latency, lengths. */
+export function summarizeUsage(runs: Run[], prices?: Prices | null): Usage {
   let requests = 0;
   let cached = 0;
   let prompt = 0;
   let completion = 0;
+  let refusals = 0;
   const latencies: number[] = [];
+  const lengths: number[] = [];
   for (const r of runs) {
     if (r.cached) cached++;
     else if (!r.error?.startsWith("not run:")) requests++;
@@ -15,8 +32,13 @@ export function summarizeUsage(runs: Run[]): Usage {
       completion += r.usage.completion_tokens;
     }
     if (r.latencyMs !== undefined) latencies.push(r.latencyMs);
+    if (r.output !== undefined) {
+      lengths.push(r.output.length);
+      if (looksLikeRefusal(r.output, r.refusal)) refusals++;
+    }
   }
   latencies.sort((a, b) => a - b);
+  lengths.sort((a, b) => a - b);
   return {
     requests,
     cached,
@@ -24,6 +46,11 @@ export function summarizeUsage(runs: Run[]): Usage {
     completion_tokens: completion,
     latency_ms_p50: Math.round(quantile(latencies, 0.5)),
     latency_ms_p99: Math.round(quantile(latencies, 0.99)),
+    output_chars_mean:
+      lengths.length > 0 ? Math.round(lengths.reduce((a, b) => a + b, 0) / lengths.length) : 0,
+    output_chars_p90: quantile(lengths, 0.9),
+    refusal_rate: lengths.length > 0 ? refusals / lengths.length : 0,
+    cost_usd: prices ? (prompt * prices.prompt + completion * prices.completion) / 1e6 : null,
   };
 }
 

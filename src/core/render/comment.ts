@@ -10,7 +10,7 @@ import {
   legend,
   overrideNote,
   reasons,
-  usageLine,
+  usageTable,
   worstLine,
 } from "./sections.js";
 import { sliceTables } from "./tables.js";
@@ -71,7 +71,7 @@ export function renderComment(report: Report, options: CommentOptions): string {
     levels: COMMENT_LEVELS,
     repeats: report.config.repeats,
     moreCases: "see the job summary",
-    bottom: [usageLine(report), footer(report, options.runUrl)],
+    bottom: [usageTable(report), footer(report, options.runUrl)],
     fullDetail: FULL_DETAIL,
     fallback: `${title}\n\nThis report is too large for a PR comment. ${FULL_DETAIL}\n`,
   });

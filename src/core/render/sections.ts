@@ -8,6 +8,7 @@ import {
   integer,
   percent,
   plural,
+  points,
   scoreChange,
   shortSha,
   statusLabel,
@@ -126,6 +127,7 @@ function usageText(u: Usage): string {
     `${plural(u.requests, "request")} (${integer(u.cached)} cached)`,
     `${integer(u.prompt_tokens)} prompt + ${integer(u.completion_tokens)} completion tokens`,
     `latency p50 ${duration(u.latency_ms_p50)}, p99 ${duration(u.latency_ms_p99)}`,
+    ...(u.cost_usd !== null ? [dollars(u.cost_usd)] : []),
   ].join(" · ");
 }
 
@@ -133,9 +135,74 @@ export function usageLine(report: Report): string {
   return `**Usage:** ${usageText(report.usage)}`;
 }
 
+function dollars(x: number): string {
+  return `$${x < 1 ? x.toFixed(4) : x.toFixed(2)}`;
+}
+
+/** A relative change, `+12%`, or an em dash when there is nothing to compare. */
+function change(base: number, head: number): string {
+  if (base === 0) return head === 0 ? "0%" : "—";
+  const pct = Math.round(((head - base) / base) * 100);
+  return `${pct > 0 ? "+" : ""}${pct}%`;
+}
+
+/**
+ * Both sides' monitoring signals with deltas: a prompt that doubles the output length or the
+ * refusals shows here even when every slice passes.
+ */
+export function usageTable(report: Report): string {
+  const head = report.usage_by_side.head;
+  const base = report.usage_by_side.base;
+  if (!base) return usageLine(report);
+  const rows: [string, string, string, string][] = [
+    [
+      "requests (cached)",
+      `${integer(base.requests)} (${integer(base.cached)})`,
+      `${integer(head.requests)} (${integer(head.cached)})`,
+      "",
+    ],
+    [
+      "prompt tokens",
+      integer(base.prompt_tokens),
+      integer(head.prompt_tokens),
+      change(base.prompt_tokens, head.prompt_tokens),
+    ],
+    [
+      "completion tokens",
+      integer(base.completion_tokens),
+      integer(head.completion_tokens),
+      change(base.completion_tokens, head.completion_tokens),
+    ],
+    [
+      "latency p50 / p99",
+      `${duration(base.latency_ms_p50)} / ${duration(base.latency_ms_p99)}`,
+      `${duration(head.latency_ms_p50)} / ${duration(head.latency_ms_p99)}`,
+      change(base.latency_ms_p50, head.latency_ms_p50),
+    ],
+    [
+      "output length, mean / p90 (chars)",
+      `${integer(base.output_chars_mean)} / ${integer(base.output_chars_p90)}`,
+      `${integer(head.output_chars_mean)} / ${integer(head.output_chars_p90)}`,
+      change(base.output_chars_mean, head.output_chars_mean),
+    ],
+    [
+      "refusals",
+      percent(base.refusal_rate),
+      percent(head.refusal_rate),
+      points(head.refusal_rate - base.refusal_rate),
+    ],
+  ];
+  if (base.cost_usd !== null && head.cost_usd !== null) {
+    rows.push(["cost", dollars(base.cost_usd), dollars(head.cost_usd), change(base.cost_usd, head.cost_usd)]);
+  }
+  const table = [
+    "| usage | base | head | Δ |",
+    "| :- | -: | -: | -: |",
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+  return `**Usage**\n\n${table}`;
+}
+
 export function usageBySide(report: Report): string {
-  const sides: string[] = [];
-  if (report.usage_by_side.base) sides.push(`- base: ${usageText(report.usage_by_side.base)}`);
-  sides.push(`- head: ${usageText(report.usage_by_side.head)}`);
-  return `${usageLine(report)}\n\n${sides.join("\n")}`;
+  return usageTable(report);
 }
