@@ -35,7 +35,7 @@ describe("parseConfig", () => {
       concurrency: 8,
       graders: [{ type: "contains", value: "{{expected}}" }],
       gate: { mode: "statistical", alpha: 0.05, floor: null, min_slice_n: 12, max_error_rate: 0 },
-      requests: { timeout_ms: 60000, attempts: 4 },
+      requests: { timeout_ms: 60000, attempts: 10 },
     });
   });
 
@@ -201,7 +201,7 @@ describe("parseConfig", () => {
     const err = only("version: 1\ntarget:\n  model: gpt\n    params: x\nsets: {}\n");
     expect(err.line).toBe(3);
     expect(err.format()).toBe(
-      "eval-gate.yml:3: YAML syntax error: Nested mappings are not allowed in compact mappings. Check the indentation and quoting on this line and the one before it.",
+      "eval-gate.yml:3: YAML syntax error: Nested mappings are not allowed in compact mappings (the line reads `model: gpt`). Check the indentation and quoting on this line and the one before it.",
     );
     expect(only('version: 1\ntarget: { model: "gpt }\nsets: {}\n').line).toBeGreaterThanOrEqual(2);
   });

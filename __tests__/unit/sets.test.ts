@@ -77,7 +77,7 @@ describe("parseSet", () => {
   it("reports bad JSON at its line with the parser's reason", () => {
     const err = only([ok("a"), ok("b"), '{"id": "c", slice: "x"}'].join("\n"));
     expect(err.line).toBe(3);
-    expect(err.format()).toMatch(/^evals\/anchor\.jsonl:3: not valid JSON: \S/);
+    expect(err.format()).toMatch(/^evals\/anchor\.jsonl:3: not valid JSON at column 13: Expected \S/);
   });
 
   it("rejects a line that is not an object", () => {

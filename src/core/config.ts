@@ -4,11 +4,11 @@ import { UserError, UserErrors } from "./errors.js";
 import type { GraderDefinition } from "./graders/types.js";
 import { suggest } from "./suggest.js";
 import type { GraderSpec } from "./types.js";
-import { describeIssues, formatPath, type Hint, type Problem } from "./zod-issues.js";
+import { describeIssues, formatPath, type Hint, knownKeys, type Problem } from "./zod-issues.js";
 
 const SET_NAME = /^[A-Za-z0-9_.-]+$/;
 const EXAMPLE =
-  "A config looks like:\nversion: 1\ntarget:\n  model: gpt-4o-mini\nsets:\n  anchor: evals/anchor.jsonl";
+  "Start from `version: 1`, `target: { model: gpt-4o-mini }` and `sets: { anchor: evals/anchor.jsonl }`, one per line.";
 
 /** A grader as written: its own keys are checked later against the grader's schema (validateGraders). */
 export const graderSpecSchema = z.looseObject({
@@ -82,7 +82,7 @@ export const configSchema = z.strictObject({
   requests: z
     .strictObject({
       timeout_ms: z.int().min(1000).max(600_000).default(60_000),
-      attempts: z.int().min(1).max(20).default(4),
+      attempts: z.int().min(1).max(20).default(10),
     })
     .prefault({}),
 });
@@ -121,7 +121,7 @@ const FIXES: Record<string, string> = {
   "gate.max_error_rate": "Use a number between 0 and 1, e.g. 0.02 to allow 2% of runs to end in error.",
   requests: "Use a mapping, e.g. `requests: { timeout_ms: 60000 }`.",
   "requests.timeout_ms": "Use a whole number of milliseconds from 1000 to 600000, e.g. 60000.",
-  "requests.attempts": "Use a whole number from 1 to 20, e.g. 4.",
+  "requests.attempts": "Use a whole number from 1 to 20, e.g. 10.",
 };
 
 const configHint: Hint = ({ pattern, missing, input }) => {
@@ -138,6 +138,9 @@ const configHint: Hint = ({ pattern, missing, input }) => {
   const fix = FIXES[key];
   return fix ? { fix } : undefined;
 };
+
+/** The line of a field of the config, by its path (`["graders", 0, "pattern"]`). */
+export type LineOf = (path: readonly PropertyKey[]) => number;
 
 /** The line of the value at `path`; for a key that is not there, the line of its parent's key. */
 function lineOf(root: unknown, path: readonly PropertyKey[], lines: LineCounter): number {
@@ -169,24 +172,63 @@ function problemsToErrors(
   return problems.map((p) => new UserError(p.message, { file, line: line(p), field: p.field, fix: p.fix }));
 }
 
+const YAML_FIXES: Record<string, string> = {
+  BAD_DQ_ESCAPE:
+    "In double quotes YAML reads a backslash as an escape: put the text in single quotes ('order #\\d+') or double the backslash (\"order #\\\\d+\").",
+  TAB_AS_INDENT: "Indent with spaces, not tabs.",
+  DUPLICATE_KEY: "Keep one of the two keys: YAML allows each key once per mapping.",
+  MISSING_CHAR: "Close the quote or bracket that opens on this line (or a line before it).",
+  BAD_INDENT: "Close the `[` or `{` opened on this line or a line before it, and check the indentation.",
+};
+const YAML_FIX = "Check the indentation and quoting on this line and the one before it.";
+
+function yamlSyntaxErrors(
+  errors: readonly { code: string; message: string; pos: [number, number] }[],
+  text: string,
+  file: string,
+  lines: LineCounter,
+): UserErrors {
+  const source = text.split(/\r?\n/);
+  // One mistake often trips several YAML errors at the same place; the first one is the cause.
+  const byLine = new Map<number, UserError>();
+  for (const e of errors) {
+    const line = lines.linePos(e.pos[0]).line;
+    if (byLine.has(line)) continue;
+    const written = (source[line - 1] ?? "").trim();
+    const shown = written.length > 60 ? `${written.slice(0, 59)}…` : written;
+    const key = /^(?:-\s+)?([A-Za-z_][\w.-]*)\s*:/.exec(written)?.[1];
+    const message = `YAML syntax error: ${e.message.replace(/\.$/, "")}${shown ? ` (the line reads \`${shown}\`)` : ""}`;
+    byLine.set(
+      line,
+      new UserError(message, {
+        file,
+        line,
+        ...(e.code === "DUPLICATE_KEY" && key ? { field: key } : {}),
+        fix: YAML_FIXES[e.code] ?? YAML_FIX,
+      }),
+    );
+  }
+  return new UserErrors([...byLine.values()]);
+}
+
 /** Reads an eval-gate.yml. Throws UserErrors naming every problem with its line, or returns the filled config. */
 export function parseConfig(text: string, file: string): Config {
+  return parseConfigWithLines(text, file).config;
+}
+
+/**
+ * parseConfig, plus where each field is written, so problems found later (a grader's pattern, a
+ * file that is not there) can name their line too.
+ */
+export function parseConfigWithLines(text: string, file: string): { config: Config; lineOf: LineOf } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    // One mistake often trips several YAML errors at the same place; the first one is the cause.
-    const byLine = new Map<number, UserError>();
-    for (const e of doc.errors) {
-      const line = lines.linePos(e.pos[0]).line;
-      if (byLine.has(line)) continue;
-      const fix = "Check the indentation and quoting on this line and the one before it.";
-      byLine.set(line, new UserError(`YAML syntax error: ${e.message}`, { file, line, fix }));
-    }
-    throw new UserErrors([...byLine.values()]);
-  }
+  if (doc.errors.length > 0) throw yamlSyntaxErrors(doc.errors, text, file, lines);
   if (!isMap(doc.contents)) {
     const what =
-      doc.contents === null ? "the config is empty" : "the config must be a mapping of keys to values";
+      doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)
+        ? "the config is empty"
+        : "the config must be a mapping of keys to values";
     throw new UserErrors([new UserError(what, { file, line: 1, fix: EXAMPLE })]);
   }
   let data: unknown;
@@ -197,12 +239,47 @@ export function parseConfig(text: string, file: string): Config {
       new UserError(`the YAML could not be read: ${(e as Error).message}`, { file, line: 1 }),
     ]);
   }
+  const locate: LineOf = (path) => lineOf(doc.contents, path, lines);
   const result = configSchema.safeParse(data, { reportInput: true });
-  if (result.success) return result.data;
+  if (result.success) return { config: result.data, lineOf: locate };
   const problems = describeIssues(result.error.issues, { schema: configSchema, data, hint: configHint });
-  const errors = problemsToErrors(problems, file, (p) => lineOf(doc.contents, p.path, lines));
+  const errors = problemsToErrors(problems, file, (p) => locate(p.path));
   errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   throw new UserErrors(errors);
+}
+
+/** Fixes for what a grader's own schema rejects; its refinements quote the engine's words. */
+function graderHint(type: string, schema: z.ZodType, dialect: "yaml" | "json"): Hint {
+  const example = (key: string, value: string) =>
+    dialect === "json" ? `"${key}": ${value}` : `${key}: ${value}`;
+  return ({ pattern, issue, missing }) => {
+    if (missing) return undefined; // "Add `pattern`." says it best
+    if (issue.code === "custom" && pattern.endsWith("].pattern")) {
+      if (/flags/i.test(issue.message)) {
+        return {
+          message: "the regex flags are not valid",
+          fix: "Use flags such as `i`, `m`, `s` or `u`, each once.",
+        };
+      }
+      // "Invalid regular expression: /(/: Unterminated group" -> the reason, without the pattern.
+      const reason = /: ([^:]+)$/.exec(issue.message)?.[1] ?? "it does not compile";
+      return {
+        message: `the pattern is not a valid regular expression (${reason.trim()})`,
+        fix: "Fix the pattern: escape characters meant literally, such as ( ) [ ] . * + ?, with a backslash.",
+      };
+    }
+    if (issue.code === "custom" && pattern.endsWith("].schema")) {
+      return {
+        fix: "Fix the JSON Schema (https://json-schema.org), e.g. `{ type: object, required: [action] }`.",
+      };
+    }
+    if (pattern.endsWith("].weight"))
+      return { fix: `Use a number greater than 0, e.g. \`${example("weight", "2")}\`.` };
+    if (pattern.endsWith("].threshold")) {
+      return { fix: `Use a number between 0 and 1, e.g. \`${example("threshold", "0.8")}\`.` };
+    }
+    return { fix: `A \`${type}\` grader takes: ${knownKeys(schema, []).join(", ")}.` };
+  };
 }
 
 /**
@@ -212,7 +289,15 @@ export function parseConfig(text: string, file: string): Config {
 export function validateGraders(
   specs: GraderSpec[],
   registry: Record<string, GraderDefinition>,
-  where: { file: string; line?: number; field: string },
+  where: {
+    file: string;
+    line?: number;
+    field: string;
+    /** The line of a path inside the list (`[0, "pattern"]`), when the file has one per field. */
+    lineOf?: (path: readonly PropertyKey[]) => number | undefined;
+    /** Quote no value of the specs (the cases of a holdout set): name the field and the line only. */
+    redact?: boolean;
+  },
 ): UserError[] {
   const known = Object.keys(registry).sort();
   const dialect = /\.jsonl?$/i.test(where.file) ? "json" : "yaml";
@@ -230,7 +315,7 @@ export function validateGraders(
       errors.push(
         new UserError(message, {
           file: where.file,
-          line: where.line,
+          line: where.lineOf?.([i, "type"]) ?? where.line,
           field: formatPath(["type"], base),
           fix: `Known types: ${known.join(", ")}.`,
         }),
@@ -239,8 +324,17 @@ export function validateGraders(
     }
     const result = def.schema.safeParse(spec, { reportInput: true });
     if (result.success) return;
-    const problems = describeIssues(result.error.issues, { schema: def.schema, data: spec, dialect, base });
-    errors.push(...problemsToErrors(problems, where.file, () => where.line));
+    const problems = describeIssues(result.error.issues, {
+      schema: def.schema,
+      data: spec,
+      dialect,
+      base,
+      hint: graderHint(def.type, def.schema, dialect),
+      redact: where.redact ?? false,
+    });
+    errors.push(
+      ...problemsToErrors(problems, where.file, (p) => where.lineOf?.([i, ...p.path]) ?? where.line),
+    );
   });
   return errors;
 }

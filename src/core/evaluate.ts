@@ -1,14 +1,16 @@
 import { AGGREGATE_SLICE, compareSlices } from "./compare.js";
-import { type Config, parseConfig, validateGraders } from "./config.js";
+import { type Config, type LineOf, parseConfigWithLines, validateGraders } from "./config.js";
 import { describeError, isUserError, UserError, UserErrors } from "./errors.js";
 import { graderRegistry } from "./graders/index.js";
 import type { Clock, FileSource, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
 import { reduceCases } from "./reduce.js";
 import { buildMessages } from "./requests.js";
+import { defaultRetryPolicy } from "./retry.js";
 import { runAll, type SidePlan } from "./runner.js";
 import { parseSet } from "./sets.js";
 import { checkEndpoint, type ResolvedTarget, resolvePath, resolveTarget } from "./target.js";
-import type { EvalSet, Report, Side } from "./types.js";
+import { type MissingVar, missingSystemVars } from "./template.js";
+import type { Case, EvalSet, Report, Side } from "./types.js";
 import { summarizeUsage } from "./usage.js";
 import { decideVerdict } from "./verdict.js";
 
@@ -41,16 +43,28 @@ export interface Evaluation {
 /** The one pipeline behind the action and the CLI. Throws user errors before any request is made. */
 export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Promise<Evaluation> {
   const { configPath, head } = options;
-  const config = await loadConfig(head.source, configPath);
-  const sets = await loadSets(config, configPath, head.source);
-  const headTarget = await resolveTarget(config, configPath, head.source, options.env);
+  const { config, lineOf } = await loadConfig(head.source, configPath);
+  // Every problem of the config, the sets and the target's files is reported in one go.
+  const errors: UserError[] = [];
+  const sets = await loadSets(config, configPath, head.source, lineOf, errors);
+  let headTarget: ResolvedTarget | undefined;
+  try {
+    headTarget = await resolveTarget(config, configPath, head.source, options.env, lineOf);
+  } catch (e) {
+    gather(e, errors);
+  }
+  // A {{var}} of the system prompt that a case cannot fill stops the run before the first call.
+  if (headTarget) errors.push(...checkSystemVars(headTarget, sets));
+  if (errors.length > 0 || !headTarget) throw new UserErrors(errors);
   const notes: string[] = [];
   const baseTarget = options.base ? await loadBaseTarget(options, notes) : null;
 
   for (const t of [headTarget, baseTarget]) {
-    if (t && options.allowedEndpoints) checkEndpoint(t, options.allowedEndpoints, { file: configPath });
+    if (t && options.allowedEndpoints) {
+      checkEndpoint(t, options.allowedEndpoints, { file: configPath, line: lineOf(["target", "base_url"]) });
+    }
   }
-  // Fill every head request once before the first call, so a missing {{var}} stops the run cleanly.
+  // Fill every head request once before the first call (what checkSystemVars missed still stops here).
   for (const set of sets) for (const c of set.cases) buildMessages(headTarget, c);
 
   const sides: SidePlan[] = [];
@@ -59,7 +73,14 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
   sides.push({ side: "head", target: headTarget, provider: deps.providerFor(headTarget, config, "head") });
 
   const outcome = await runAll(
-    { sets, defaultGraders: config.graders, repeats: config.repeats, concurrency: config.concurrency, sides },
+    {
+      sets,
+      defaultGraders: config.graders,
+      repeats: config.repeats,
+      concurrency: config.concurrency,
+      sides,
+      retry: { ...defaultRetryPolicy, attempts: config.requests.attempts },
+    },
     {
       ...(deps.cache ? { cache: deps.cache } : {}),
       clock: deps.clock,
@@ -114,22 +135,40 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
   return { report, config, sets, notes };
 }
 
-async function loadConfig(source: FileSource, configPath: string): Promise<Config> {
+async function loadConfig(
+  source: FileSource,
+  configPath: string,
+): Promise<{ config: Config; lineOf: LineOf }> {
   const text = await source.read(configPath);
   if (text === null) {
-    throw new UserError(`no config file at ${configPath}`, {
+    throw new UserError("the config file does not exist", {
       file: configPath,
-      fix: "Add an eval-gate.yml (see the README), or point the `config` input / --config at it.",
+      fix: "Add it (see the README), or point the action's `config` input or the CLI's --config at your config.",
     });
   }
-  return parseConfig(text, configPath);
+  return parseConfigWithLines(text, configPath);
 }
 
-async function loadSets(config: Config, configPath: string, source: FileSource): Promise<EvalSet[]> {
-  const errors: UserError[] = validateGraders(config.graders, graderRegistry, {
-    file: configPath,
-    field: "graders",
-  });
+function gather(e: unknown, errors: UserError[]): void {
+  if (e instanceof UserErrors) errors.push(...e.errors);
+  else if (e instanceof UserError) errors.push(e);
+  else throw e;
+}
+
+async function loadSets(
+  config: Config,
+  configPath: string,
+  source: FileSource,
+  lineOf: LineOf,
+  errors: UserError[],
+): Promise<EvalSet[]> {
+  errors.push(
+    ...validateGraders(config.graders, graderRegistry, {
+      file: configPath,
+      field: "graders",
+      lineOf: (path) => lineOf(["graders", ...path]),
+    }),
+  );
   const sets: EvalSet[] = [];
   for (const [name, spec] of Object.entries(config.sets)) {
     const file = resolvePath(configPath, spec.path);
@@ -138,28 +177,67 @@ async function loadSets(config: Config, configPath: string, source: FileSource):
       errors.push(
         new UserError(`set file ${file} does not exist`, {
           file: configPath,
+          line: lineOf(["sets", name]),
           field: `sets.${name}`,
           fix: "Create the JSONL file or fix the path; paths are relative to the config file's folder.",
         }),
       );
       continue;
     }
+    // A holdout set's cases appear in no message: errors name its file, line and field only.
+    const redact = spec.visibility === "aggregate";
     try {
-      const set = parseSet(text, file, name, spec.visibility);
+      const set = parseSet(text, file, name, spec.visibility, { redact });
       for (const c of set.cases) {
         if (c.graders)
           errors.push(
-            ...validateGraders(c.graders, graderRegistry, { file, line: c.line, field: "graders" }),
+            ...validateGraders(c.graders, graderRegistry, { file, line: c.line, field: "graders", redact }),
           );
       }
       sets.push(set);
     } catch (e) {
-      if (e instanceof UserErrors) errors.push(...e.errors);
-      else throw e;
+      gather(e, errors);
     }
   }
-  if (errors.length > 0) throw new UserErrors(errors);
   return sets;
+}
+
+/**
+ * The system prompt's placeholders each case must fill, checked before any request: one error per
+ * set and placeholder, at the first case that lacks it (a holdout case is named by its line only).
+ */
+function checkSystemVars(target: ResolvedTarget, sets: EvalSet[]): UserError[] {
+  const system = target.system;
+  if (system === null) return [];
+  const prompt = target.systemFile ?? "the system prompt";
+  const errors: UserError[] = [];
+  for (const set of sets) {
+    const lacking = new Map<string, { missing: MissingVar; first: Case; count: number }>();
+    for (const c of set.cases) {
+      if (c.messages?.[0]?.role === "system") continue; // the case brings its own system message
+      for (const missing of missingSystemVars(system, c.vars)) {
+        const seen = lacking.get(missing.placeholder);
+        if (seen) seen.count++;
+        else lacking.set(missing.placeholder, { missing, first: c, count: 1 });
+      }
+    }
+    for (const { missing, first, count } of lacking.values()) {
+      const who = set.visibility === "aggregate" ? "this case" : `case \`${first.id}\``;
+      const more = count > 1 ? ` (nor do ${count - 1} more case${count > 2 ? "s" : ""} of this set)` : "";
+      errors.push(
+        new UserError(
+          `${prompt}:${missing.promptLine} uses ${missing.placeholder}, but ${who} has no var \`${missing.name}\`${more}`,
+          {
+            file: set.path,
+            line: first.line,
+            field: `vars.${missing.name}`,
+            fix: `Add it to the case's vars, e.g. "vars": {"${missing.name}": "..."}, or remove ${missing.placeholder} from ${prompt}.`,
+          },
+        ),
+      );
+    }
+  }
+  return errors;
 }
 
 /** The base side's target, or null (with a note) when the base has no usable config. */
@@ -172,8 +250,8 @@ async function loadBaseTarget(options: EvaluateOptions, notes: string[]): Promis
     return null;
   }
   try {
-    const config = parseConfig(text, `${options.configPath}@${base.sha.slice(0, 7)}`);
-    return await resolveTarget(config, options.configPath, base.source, options.env);
+    const { config, lineOf } = parseConfigWithLines(text, `${options.configPath}@${base.sha.slice(0, 7)}`);
+    return await resolveTarget(config, options.configPath, base.source, options.env, lineOf);
   } catch (e) {
     if (!isUserError(e)) throw e;
     notes.push(`No baseline: the config at ${base.ref} could not be used (${describeError(e)})`);

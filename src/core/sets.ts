@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { graderSpecSchema } from "./config.js";
 import { UserError, UserErrors } from "./errors.js";
+import { jsonErrorOffset, jsonReason } from "./json-error.js";
 import type { Case, ChatMessage, EvalSet, Visibility } from "./types.js";
-import { describeIssues, describeValue, type Hint } from "./zod-issues.js";
+import { describeIssues, describeKind, describeValue, type Hint } from "./zod-issues.js";
 
 /** Past this many, more messages bury the first (usually the cause) instead of helping. */
 const MAX_ERRORS = 50;
@@ -32,6 +33,7 @@ const messageSchema = z
         path: ["content"],
         message: "`content` is required",
         params: {
+          safe: true,
           fix: 'Add "content": the text of the message (null only for an assistant turn with tool_calls).',
         },
       });
@@ -84,18 +86,22 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Checked outside zod so it is reported even when other keys of the line are wrong too. */
-function checkInputOrMessages(raw: Record<string, unknown>): { message: string; fix: string } | undefined {
+function checkInputOrMessages(
+  raw: Record<string, unknown>,
+): { message: string; field: string; fix: string } | undefined {
   const hasInput = Object.hasOwn(raw, "input");
   const hasMessages = Object.hasOwn(raw, "messages");
   if (hasInput && hasMessages) {
     return {
       message: "the case has both `input` and `messages`",
+      field: "input",
       fix: "Keep one: `input` for a single user message, `messages` for a conversation.",
     };
   }
   if (!hasInput && !hasMessages) {
     return {
       message: "the case has no `input` or `messages`",
+      field: "input",
       fix: "Add `input` (the user's message) or `messages` (a list of chat messages).",
     };
   }
@@ -115,12 +121,39 @@ function toCase(data: z.output<typeof caseSchema>, line: number): SetCase {
   return c;
 }
 
+/** Why a line is not JSON, with the column of the mistake. */
+function jsonProblem(e: unknown, line: string, redact: boolean): string {
+  const trimmed = line.trim();
+  const offset = jsonErrorOffset(trimmed);
+  const indent = line.length - line.trimStart().length;
+  const column = offset === undefined ? "" : ` at column ${indent + offset + 1}`;
+  const reason = jsonReason(e);
+  // Some reasons quote the text around the mistake (`Unexpected token 'x', "..." is not valid JSON`).
+  if (redact && /["'`]/.test(reason)) return `not valid JSON${column}`;
+  return `not valid JSON${column}: ${reason}`;
+}
+
+export interface ParseSetOptions {
+  /**
+   * Quote nothing the set holds (case ids, inputs, expected values): messages name the file, the
+   * line and the field only. On by default for a set with `visibility: aggregate`.
+   */
+  redact?: boolean;
+}
+
 /**
  * Reads a JSONL eval set: one case per line; blank lines and `//` comments are skipped. Throws
  * UserErrors naming every bad line, so a person fixes the whole file in one go. Case graders are
  * left for the caller to check against the registry (validateGraders, with the case's line).
  */
-export function parseSet(text: string, file: string, name: string, visibility: Visibility): EvalSet {
+export function parseSet(
+  text: string,
+  file: string,
+  name: string,
+  visibility: Visibility,
+  options: ParseSetOptions = {},
+): EvalSet {
+  const redact = options.redact ?? visibility === "aggregate";
   const errors: UserError[] = [];
   const cases: SetCase[] = [];
   const firstLineOf = new Map<string, number>();
@@ -131,7 +164,8 @@ export function parseSet(text: string, file: string, name: string, visibility: V
   const lines = text.split(/\r?\n/);
   for (let index = 0; index < lines.length; index++) {
     const line = index + 1;
-    const trimmed = (lines[index] as string).trim();
+    const written = lines[index] as string;
+    const trimmed = written.trim();
     if (trimmed === "" || trimmed.startsWith("//")) continue;
     seen++;
     let raw: unknown;
@@ -140,20 +174,21 @@ export function parseSet(text: string, file: string, name: string, visibility: V
     } catch (e) {
       const fix =
         "Write one JSON object per line, with double-quoted keys and strings and no trailing commas.";
-      fail(line, `not valid JSON: ${(e as Error).message}`, undefined, fix);
+      fail(line, jsonProblem(e, written, redact), undefined, fix);
       continue;
     }
     if (!isPlainObject(raw)) {
+      const got = redact ? describeKind(raw, "json") : describeValue(raw, "json");
       fail(
         line,
-        `each line must be a JSON object (one case), got ${describeValue(raw, "json")}`,
+        `each line must be a JSON object (one case), got ${got}`,
         undefined,
         `Write e.g. ${EXAMPLE_CASE}`,
       );
       continue;
     }
     const shape = checkInputOrMessages(raw);
-    if (shape) fail(line, shape.message, undefined, shape.fix);
+    if (shape) fail(line, shape.message, shape.field, shape.fix);
 
     const id = typeof raw.id === "string" && raw.id !== "" ? raw.id : undefined;
     if (id !== undefined) {
@@ -162,9 +197,13 @@ export function parseSet(text: string, file: string, name: string, visibility: V
       else
         fail(
           line,
-          `duplicate id \`${id}\` (lines ${first} and ${line})`,
+          redact
+            ? `this case has the same id as the case on line ${first}`
+            : `duplicate id \`${id}\` (lines ${first} and ${line})`,
           "id",
-          "Give each case of a set its own id.",
+          redact
+            ? `Give each case of a set its own id (lines ${first} and ${line} share one).`
+            : "Give each case of a set its own id.",
         );
     }
 
@@ -175,6 +214,7 @@ export function parseSet(text: string, file: string, name: string, visibility: V
         data: raw,
         dialect: "json",
         hint: caseHint,
+        redact,
       });
       for (const p of problems) fail(line, p.message, p.field, p.fix);
       continue;

@@ -1,6 +1,7 @@
 import { posix } from "node:path";
-import type { Config } from "./config.js";
-import { UserError } from "./errors.js";
+import type { Config, LineOf } from "./config.js";
+import { UserError, UserErrors } from "./errors.js";
+import { jsonErrorOffset, jsonReason, lineColumn } from "./json-error.js";
 import type { FileSource } from "./ports.js";
 import type { TargetSpec } from "./requests.js";
 
@@ -18,34 +19,55 @@ export function resolvePath(configPath: string, p: string): string {
   return posix.normalize(posix.join(posix.dirname(configPath), p));
 }
 
-/** Reads the files a side's `target` names from that side's source (workspace or git revision). */
+/**
+ * Reads the files a side's `target` names from that side's source (workspace or git revision).
+ * `lineOf` (from parseConfigWithLines) lets a missing file's error name its line of the config.
+ * Every missing or unreadable file is reported at once.
+ */
 export async function resolveTarget(
   config: Config,
   configPath: string,
   source: FileSource,
   env: Record<string, string | undefined>,
+  lineOf?: LineOf,
 ): Promise<ResolvedTarget> {
   const t = config.target;
-  const read = async (field: string, p: string) => {
+  const errors: UserError[] = [];
+  const read = async (key: "system" | "tools" | "recordings", p: string) => {
     const file = resolvePath(configPath, p);
     const text = await source.read(file);
     if (text === null) {
-      throw new UserError(`${file} does not exist (${source.label})`, {
-        file: configPath,
-        field,
-        fix: `Create ${file} or fix the path; paths are relative to the config file's folder.`,
-      });
+      errors.push(
+        new UserError(`${file} does not exist (${source.label})`, {
+          file: configPath,
+          line: lineOf?.(["target", key]),
+          field: `target.${key}`,
+          fix: `Create ${file} or fix the path; paths are relative to the config file's folder.`,
+        }),
+      );
+      return null;
     }
     return { file, text };
   };
-  const system = t.system ? await read("target.system", t.system) : null;
+  const system = t.system ? await read("system", t.system) : null;
   let tools: unknown[] | undefined;
   if (t.tools) {
-    const { file, text } = await read("target.tools", t.tools);
-    tools = parseTools(text, file);
+    const found = await read("tools", t.tools);
+    if (found) {
+      try {
+        tools = parseTools(found.text, found.file);
+      } catch (e) {
+        if (e instanceof UserError) errors.push(e);
+        else throw e;
+      }
+    }
   }
   const recordings =
-    t.provider === "replay" && t.recordings ? await read("target.recordings", t.recordings) : undefined;
+    t.provider === "replay" && t.recordings
+      ? ((await read("recordings", t.recordings)) ?? undefined)
+      : undefined;
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new UserErrors(errors);
   return {
     endpoint:
       t.provider === "replay"
@@ -67,16 +89,22 @@ function parseTools(text: string, file: string): unknown[] {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`not valid JSON (${(e as Error).message})`, {
+    const offset = jsonErrorOffset(text);
+    const place = offset === undefined ? undefined : lineColumn(text, offset);
+    throw new UserError(`not valid JSON${place ? ` at column ${place.column}` : ""}: ${jsonReason(e)}`, {
       file,
-      fix: "Write a JSON array of OpenAI function tool definitions.",
+      ...(place ? { line: place.line } : {}),
+      field: "target.tools",
+      fix: 'Write a JSON array of OpenAI function tool definitions, e.g. [{"type": "function", "function": {"name": "refund", "parameters": {"type": "object"}}}].',
     });
   }
   const list = Array.isArray(value) ? value : (value as { tools?: unknown })?.tools;
   if (!Array.isArray(list)) {
     throw new UserError("expected a JSON array of tool definitions", {
       file,
-      fix: 'Write e.g. [{"type": "function", "function": {"name": "refund", "parameters": {...}}}].',
+      line: 1,
+      field: "target.tools",
+      fix: 'Write e.g. [{"type": "function", "function": {"name": "refund", "parameters": {"type": "object"}}}].',
     });
   }
   return list;
@@ -90,12 +118,17 @@ export function normalizeUrl(url: string): string {
  * A PR must not send the workflow's key to an endpoint of its choosing: the URL must be the
  * workflow's OPENAI_BASE_URL, OpenAI's own, or one the workflow listed.
  */
-export function checkEndpoint(target: ResolvedTarget, allowed: string[], where: { file: string }): void {
+export function checkEndpoint(
+  target: ResolvedTarget,
+  allowed: string[],
+  where: { file: string; line?: number },
+): void {
   if (target.provider !== "openai") return;
   const ok = new Set([OPENAI_DEFAULT_URL, ...allowed].filter(Boolean).map(normalizeUrl));
   if (!ok.has(target.endpoint)) {
     throw new UserError(`endpoint ${target.endpoint} is not allowed`, {
       file: where.file,
+      ...(where.line ? { line: where.line } : {}),
       field: "target.base_url",
       fix: `Use the workflow's OPENAI_BASE_URL or ${OPENAI_DEFAULT_URL}, or add the URL to the action's \`allowed-base-urls\` input.`,
     });

@@ -31,8 +31,9 @@ export function withoutPlaceholders(template: string): string {
 }
 
 /**
- * Fills the system prompt from a case's vars: `{{name}}` or `{{name.path}}`. The prompt is shared
- * by every case, so the error names the case whose vars lack the name.
+ * Fills the system prompt from a case's vars: `{{name}}` or `{{name.path}}`; `{{vars.name}}` works
+ * too (the spelling graders use), unless the vars have a key named `vars`. The prompt is shared by
+ * every case, so the error names the case whose vars lack the name.
  */
 export function fillSystem(
   template: string,
@@ -40,19 +41,53 @@ export function fillSystem(
   where: { file: string; caseId: string },
 ): string {
   return template.replace(PLACEHOLDER, (placeholder, name: string) => {
-    const value = lookup(vars, name);
+    const value = systemVar(vars, name);
     if (value === undefined) {
       throw new UserError(
-        `The system prompt uses ${placeholder} but case "${where.caseId}" has no var "${name}"`,
+        `The system prompt uses ${placeholder} but case "${where.caseId}" has no var "${varName(vars, name)}"`,
         {
           file: where.file,
           field: "vars",
-          fix: `Add "${name}" to the vars of case "${where.caseId}", or remove ${placeholder} from the prompt.${available(vars, "")}`,
+          fix: `Add "${varName(vars, name)}" to the vars of case "${where.caseId}", or remove ${placeholder} from the prompt.${available(vars, "")}`,
         },
       );
     }
     return render(value);
   });
+}
+
+/** A placeholder of a system prompt that some case cannot fill. */
+export interface MissingVar {
+  placeholder: string;
+  /** The var the case lacks (without a `vars.` prefix). */
+  name: string;
+  /** 1-based line of the prompt where the placeholder first appears. */
+  promptLine: number;
+}
+
+/** The placeholders of a system prompt that `vars` cannot fill (each once), for checking before a run. */
+export function missingSystemVars(template: string, vars: Record<string, unknown>): MissingVar[] {
+  const out: MissingVar[] = [];
+  const seen = new Set<string>();
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    const [placeholder, name = ""] = m;
+    if (seen.has(placeholder) || systemVar(vars, name) !== undefined) continue;
+    seen.add(placeholder);
+    const promptLine = template.slice(0, m.index).split("\n").length;
+    out.push({ placeholder, name: varName(vars, name), promptLine });
+  }
+  return out;
+}
+
+function systemVar(vars: Record<string, unknown>, name: string): unknown {
+  const value = lookup(vars, name);
+  if (value !== undefined || !name.startsWith("vars.") || Object.hasOwn(vars, "vars")) return value;
+  return lookup(vars, name.slice("vars.".length));
+}
+
+/** The var a system placeholder asks for, as the case would have to spell it. */
+function varName(vars: Record<string, unknown>, name: string): string {
+  return name.startsWith("vars.") && !Object.hasOwn(vars, "vars") ? name.slice("vars.".length) : name;
 }
 
 /** Strings go in as written; any other JSON value as its JSON text. */

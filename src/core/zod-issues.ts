@@ -61,6 +61,18 @@ function typeName(expected: string, dialect: Dialect): string {
   }
 }
 
+/** What kind of value was written, without quoting it (for sets whose content must stay hidden). */
+export function describeKind(value: unknown, dialect: Dialect = "yaml"): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (typeof value === "string") return "a string";
+  if (typeof value === "number") return "a number";
+  if (typeof value === "boolean") return "true or false";
+  if (Array.isArray(value)) return typeName("array", dialect);
+  if (typeof value === "object") return typeName("object", dialect);
+  return typeof value;
+}
+
 export function describeValue(value: unknown, dialect: Dialect = "yaml"): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
@@ -126,12 +138,17 @@ interface Context {
   dialect: Dialect;
   base: string;
   hint?: Hint;
+  /** Quote no value the user wrote (a holdout set's cases): name its kind, or nothing. */
+  redact: boolean;
 }
 
 function basic(issue: Issue, path: Key[], ctx: Context): { message: string; fix?: string } {
-  const got = describeValue(issue.input, ctx.dialect);
+  const got = ctx.redact ? describeKind(issue.input, ctx.dialect) : describeValue(issue.input, ctx.dialect);
+  // Where the value itself would be quoted, a redacted message leaves it out instead.
+  const gotValue = ctx.redact ? "" : `, got ${got}`;
   const last = path[path.length - 1];
-  if ((issue.code === "invalid_type" || issue.code === "invalid_value") && isMissing(ctx.data, path)) {
+  const absent = ["invalid_type", "invalid_value", "invalid_union"].includes(issue.code);
+  if (absent && isMissing(ctx.data, path)) {
     const parent = formatPath(path.slice(0, -1), ctx.base);
     return {
       message: `\`${String(last)}\` is required`,
@@ -165,20 +182,23 @@ function basic(issue: Issue, path: Key[], ctx: Context): { message: string; fix?
         : issue.inclusive
           ? "at most"
           : "less than";
-      return { message: `must be ${word} ${bound}, got ${got}` };
+      return { message: `must be ${word} ${bound}${gotValue}` };
     }
     case "invalid_value": {
       const options = issue.values.map((v) => `\`${String(v)}\``);
-      if (options.length === 1) return { message: `must be ${options[0]}, got ${got}` };
+      if (options.length === 1) return { message: `must be ${options[0]}${gotValue}` };
+      // A guess would hint at what a hidden value looks like.
       const guess =
-        typeof issue.input === "string" ? suggest(issue.input, issue.values.map(String)) : undefined;
+        typeof issue.input === "string" && !ctx.redact
+          ? suggest(issue.input, issue.values.map(String))
+          : undefined;
       return {
-        message: `must be one of ${options.join(", ")}; got ${got}${guess ? `; did you mean \`${guess}\`?` : ""}`,
+        message: `must be one of ${options.join(", ")}${ctx.redact ? "" : `; got ${got}`}${guess ? `; did you mean \`${guess}\`?` : ""}`,
       };
     }
     case "invalid_format":
-      if (issue.format === "url") return { message: `must be an http or https URL, got ${got}` };
-      return { message: `must be a valid ${issue.format}, got ${got}` };
+      if (issue.format === "url") return { message: `must be an http or https URL${gotValue}` };
+      return { message: `must be a valid ${issue.format}${gotValue}` };
     case "invalid_union": {
       const expected = issue.errors
         .flat()
@@ -187,13 +207,17 @@ function basic(issue: Issue, path: Key[], ctx: Context): { message: string; fix?
       return { message: `expected ${[...new Set(expected)].join(" or ") || "another value"}, got ${got}` };
     }
     case "not_multiple_of":
-      return { message: `must be a multiple of ${String(issue.divisor)}, got ${got}` };
+      return { message: `must be a multiple of ${String(issue.divisor)}${gotValue}` };
     case "custom": {
-      const fix = (issue.params as { fix?: unknown } | undefined)?.fix;
-      return { message: issue.message, fix: typeof fix === "string" ? fix : undefined };
+      const params = issue.params as { fix?: unknown; safe?: unknown } | undefined;
+      const fix = typeof params?.fix === "string" ? params.fix : undefined;
+      // A refinement's message may quote what it checked (a regex engine quotes the pattern); only
+      // those marked `safe: true` (they quote nothing) are shown as they are when redacting.
+      if (ctx.redact && params?.safe !== true) return { message: "is not valid", fix };
+      return { message: issue.message, fix };
     }
     default:
-      return { message: `is not valid (${issue.message.toLowerCase()})` };
+      return { message: ctx.redact ? "is not valid" : `is not valid (${issue.message.toLowerCase()})` };
   }
 }
 
@@ -241,9 +265,17 @@ function describeOne(issue: Issue, prefix: Key[], ctx: Context, out: Problem[]):
 /** Every issue of a failed parse, as problems a person can act on. */
 export function describeIssues(
   issues: readonly Issue[],
-  options: { schema: z.ZodType; data: unknown; dialect?: Dialect; base?: string; hint?: Hint },
+  options: {
+    schema: z.ZodType;
+    data: unknown;
+    dialect?: Dialect;
+    base?: string;
+    hint?: Hint;
+    /** Quote no value from `data` (keys and the schema's own words are still named). */
+    redact?: boolean;
+  },
 ): Problem[] {
-  const ctx: Context = { dialect: "yaml", base: "", ...options };
+  const ctx: Context = { dialect: "yaml", base: "", redact: false, ...options };
   const out: Problem[] = [];
   for (const issue of issues) describeOne(issue, [], ctx, out);
   return out;
