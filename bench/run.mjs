@@ -97,6 +97,7 @@ function runAction(dir, serverUrl, event) {
     GITHUB_STEP_SUMMARY: files.summary,
     GITHUB_WORKSPACE: dir,
     GITHUB_REPOSITORY: "bench/bench",
+    GITHUB_SHA: git(dir, "rev-parse", "HEAD"),
     RUNNER_TEMP: runner,
     OPENAI_BASE_URL: serverUrl,
     OPENAI_API_KEY: "sk-bench",

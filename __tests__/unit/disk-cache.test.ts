@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,38 +16,44 @@ function fresh(): string {
 const key = (i: number) => i.toString(16).padStart(64, "0");
 
 describe("DiskCache", () => {
-  it("round-trips a response and treats a damaged entry as a miss", async () => {
+  it("round-trips responses across runs and skips a torn line", async () => {
     const dir = fresh();
-    const cache = new DiskCache(dir);
-    await cache.set(key(1), { content: "hello", usage: { prompt_tokens: 3, completion_tokens: 1 } });
-    expect(await new DiskCache(dir).get(key(1))).toEqual({
+    const first = new DiskCache(dir);
+    await first.set(key(1), { content: "hello", usage: { prompt_tokens: 3, completion_tokens: 1 } });
+    await first.set(key(2), { content: "world" });
+    await first.close();
+    const [segment] = readdirSync(dir);
+    appendFileSync(join(dir, segment as string), `{"k":"${key(3)}","r":{"content":"tor`);
+    const second = new DiskCache(dir);
+    expect(await second.get(key(1))).toEqual({
       content: "hello",
       usage: { prompt_tokens: 3, completion_tokens: 1 },
     });
-    writeFileSync(join(dir, key(1).slice(0, 2), `${key(1)}.json`), "{not json");
-    expect(await new DiskCache(dir).get(key(1))).toBeUndefined();
-    expect(await cache.get(key(2))).toBeUndefined();
+    expect(await second.get(key(3))).toBeUndefined();
+    expect(second.hits).toBe(1);
+    expect(await second.get(key(9))).toBeUndefined();
   });
 
-  it("prunes what the run did not use, then the largest entries above the ceiling", async () => {
+  it("compacts to what the run used, then the smallest entries under the ceiling", async () => {
     const dir = fresh();
     const old = new DiskCache(dir);
     for (let i = 0; i < 6; i++) await old.set(key(i), { content: "x".repeat(100 * (i + 1)) });
+    await old.close();
     const run = new DiskCache(dir);
     for (const i of [1, 3, 5]) await run.get(key(i));
     await run.set(key(9), { content: "new" });
     const left = await run.prune(10_000);
-    expect(left.removed).toBe(3);
-    expect(left.entries).toBe(4);
-    const files = readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith(".json"));
-    expect(files.map((f) => String(f).split("/").pop()?.slice(0, -5)).sort()).toEqual(
-      [key(1), key(3), key(5), key(9)].sort(),
-    );
-    const capped = await run.prune(700);
+    expect(left).toMatchObject({ removed: 3, entries: 4 });
+    expect(readdirSync(dir)).toEqual(["responses-compacted.jsonl"]);
+    const keys = readFileSync(join(dir, "responses-compacted.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).k);
+    expect(keys.sort()).toEqual([key(1), key(3), key(5), key(9)].sort());
+    const again = new DiskCache(dir);
+    for (const i of [1, 3, 5, 9]) await again.get(key(i));
+    const capped = await again.prune(700);
     expect(capped.bytes).toBeLessThanOrEqual(700);
-    expect(await run.get(key(9))).toEqual({ content: "new" });
-    expect(
-      JSON.parse(readFileSync(join(dir, key(9).slice(0, 2), `${key(9)}.json`), "utf8")).response.content,
-    ).toBe("new");
+    expect(await new DiskCache(dir).get(key(9))).toEqual({ content: "new" });
   });
 });

@@ -62,6 +62,7 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
     });
   }
 
+  await diskCache?.close();
   report = { ...report, pr: event.pr };
   const overrideUsed =
     (report.verdict === "fail" || report.verdict === "review") && event.labels.includes(inputs.overrideLabel)

@@ -1,80 +1,118 @@
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { ResponseCache } from "../core/ports.js";
 import type { ModelResponse } from "../core/types.js";
 
+const SEGMENT = /^responses-[\w.-]+\.jsonl$/;
+
 /**
- * Responses on disk, one JSON file per key under a two-character fan-out folder. Writes go through
- * a temporary file and a rename, so a run killed mid-write never leaves a torn entry behind.
+ * Responses on disk as append-only JSONL segments: each run appends what it asked for to a
+ * segment of its own, and a run reads every segment once at its start. A line is written whole or
+ * not at all as far as readers care (a torn last line is skipped), so a run killed mid-write
+ * leaves nothing half-read; and one file per run instead of one per response keeps a 1,000-case
+ * run from spending its time in file-system calls.
  */
 export class DiskCache implements ResponseCache {
   readonly used = new Set<string>();
   hits = 0;
   writes = 0;
+  private entries?: Promise<Map<string, { response: ModelResponse; line: string }>>;
+  private out?: WriteStream;
 
   constructor(readonly dir: string) {}
 
-  private path(key: string): string {
-    return join(this.dir, key.slice(0, 2), `${key}.json`);
+  private load() {
+    this.entries ??= (async () => {
+      const map = new Map<string, { response: ModelResponse; line: string }>();
+      const files = (await readdir(this.dir).catch(() => [] as string[]))
+        .filter((f) => SEGMENT.test(f))
+        .sort();
+      for (const file of files) {
+        const text = await readFile(join(this.dir, file), "utf8").catch(() => "");
+        for (const line of text.split("\n")) {
+          if (line === "") continue;
+          try {
+            const row = JSON.parse(line) as { k?: unknown; r?: ModelResponse };
+            if (typeof row.k === "string" && typeof row.r?.content === "string")
+              map.set(row.k, { response: row.r, line });
+          } catch {
+            // A torn line from a run that was killed: the response is asked for again.
+          }
+        }
+      }
+      return map;
+    })();
+    return this.entries;
   }
 
   async get(key: string): Promise<ModelResponse | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.path(key), "utf8");
-    } catch {
-      return undefined;
-    }
-    try {
-      const value = JSON.parse(text) as { response?: ModelResponse };
-      if (!value.response || typeof value.response.content !== "string") return undefined;
-      this.used.add(key);
-      this.hits++;
-      return value.response;
-    } catch {
-      return undefined; // A damaged entry is a miss: the response is asked for again and rewritten.
-    }
+    const entry = (await this.load()).get(key);
+    if (!entry) return undefined;
+    this.used.add(key);
+    this.hits++;
+    return entry.response;
   }
 
   async set(key: string, response: ModelResponse): Promise<void> {
-    const path = this.path(key);
-    await mkdir(dirname(path), { recursive: true });
-    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(tmp, JSON.stringify({ v: 1, response }));
-    await rename(tmp, path);
+    const entries = await this.load();
+    const line = JSON.stringify({ k: key, r: response });
+    entries.set(key, { response, line });
     this.used.add(key);
     this.writes++;
+    if (!this.out) {
+      await mkdir(this.dir, { recursive: true });
+      this.out = createWriteStream(
+        join(this.dir, `responses-${Date.now()}-${randomBytes(4).toString("hex")}.jsonl`),
+        {
+          flags: "a",
+        },
+      );
+    }
+    this.out.write(`${line}\n`);
+  }
+
+  /** Flushes this run's segment; call once the run is over. */
+  async close(): Promise<void> {
+    const out = this.out;
+    this.out = undefined;
+    if (out)
+      await new Promise<void>((resolve, reject) =>
+        out.end((e?: Error | null) => (e ? reject(e) : resolve())),
+      );
   }
 
   /**
-   * Removes the entries this run did not use, so the saved cache holds what the next run needs
-   * and no more; then, above `maxBytes`, the largest entries go first. Returns what is left.
+   * Rewrites the cache as one segment holding only what this run used, so the saved cache holds
+   * what the next run needs and no more; above `maxBytes`, the largest entries are left out.
    */
   async prune(maxBytes: number): Promise<{ removed: number; entries: number; bytes: number }> {
-    let removed = 0;
-    const kept: { path: string; size: number }[] = [];
-    const folders = await readdir(this.dir).catch(() => [] as string[]);
-    for (const folder of folders) {
-      const files = await readdir(join(this.dir, folder)).catch(() => [] as string[]);
-      for (const file of files) {
-        const path = join(this.dir, folder, file);
-        const key = file.endsWith(".json") ? file.slice(0, -5) : "";
-        if (!this.used.has(key)) {
-          await rm(path, { force: true });
-          removed++;
-          continue;
-        }
-        kept.push({ path, size: (await stat(path)).size });
-      }
+    await this.close();
+    const entries = await this.load();
+    const keep = [...this.used].flatMap((k) => {
+      const e = entries.get(k);
+      return e ? [e.line] : [];
+    });
+    keep.sort((a, b) => a.length - b.length);
+    let bytes = 0;
+    let kept = 0;
+    for (const line of keep) {
+      if (bytes + line.length + 1 > maxBytes) break;
+      bytes += line.length + 1;
+      kept++;
     }
-    kept.sort((a, b) => a.size - b.size);
-    let bytes = kept.reduce((n, k) => n + k.size, 0);
-    while (bytes > maxBytes && kept.length > 0) {
-      const largest = kept.pop() as { path: string; size: number };
-      await rm(largest.path, { force: true });
-      bytes -= largest.size;
-      removed++;
-    }
-    return { removed, entries: kept.length, bytes };
+    const files = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => SEGMENT.test(f));
+    await mkdir(this.dir, { recursive: true });
+    const tmp = join(this.dir, `.compact-${randomBytes(4).toString("hex")}.tmp`);
+    await new Promise<void>((resolve, reject) => {
+      const w = createWriteStream(tmp);
+      w.on("error", reject);
+      for (const line of keep.slice(0, kept)) w.write(`${line}\n`);
+      w.end(() => resolve());
+    });
+    for (const f of files) await rm(join(this.dir, f), { force: true });
+    await rename(tmp, join(this.dir, "responses-compacted.jsonl"));
+    return { removed: entries.size - kept, entries: kept, bytes };
   }
 }

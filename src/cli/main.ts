@@ -127,6 +127,7 @@ async function runCommand(
       },
     },
   );
+  await cache?.close();
   for (const note of notes) err(`note: ${note}\n`);
   const jsonPath = resolve(cwd, options.json);
   await writeAtomic(jsonPath, `${JSON.stringify(report, null, 2)}\n`);

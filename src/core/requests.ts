@@ -35,9 +35,24 @@ export function buildRequest(target: TargetSpec, c: Case, sample: number): ChatR
   };
 }
 
-/** The cache key: a digest of everything that decides a response, independent of key order. */
-export function requestKey(request: ChatRequest): string {
-  return createHash("sha256").update(canonicalJson(request)).digest("hex");
+/**
+ * The cache key: a digest of everything that decides a response (endpoint, model, params, tools,
+ * messages, sample index), independent of key order. `targetPart` is `targetKeyPart(target)`,
+ * computed once per side rather than per request.
+ */
+export function requestKey(targetPart: string, request: Pick<ChatRequest, "messages" | "sample">): string {
+  return createHash("sha256")
+    .update(`${targetPart}\n${canonicalJson(request.messages)}\n${request.sample}`)
+    .digest("hex");
+}
+
+export function targetKeyPart(target: TargetSpec): string {
+  return canonicalJson({
+    endpoint: target.endpoint,
+    model: target.model,
+    params: target.params,
+    tools: target.tools,
+  });
 }
 
 export function canonicalJson(value: unknown): string {

@@ -1,9 +1,10 @@
+import { setMaxListeners } from "node:events";
 import { describeError, ProviderError } from "./errors.js";
 import { gradeRun } from "./graders/grade.js";
 import { ProviderHealth } from "./health.js";
 import { AdaptiveLimiter } from "./limiter.js";
 import type { Clock, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
-import { buildRequest, requestKey, type TargetSpec } from "./requests.js";
+import { buildRequest, requestKey, type TargetSpec, targetKeyPart } from "./requests.js";
 import { backoffMs, defaultRetryPolicy, RetryableError, type RetryPolicy } from "./retry.js";
 import type { Case, ChatRequest, EvalSet, GraderSpec, ModelResponse, Run, Side } from "./types.js";
 
@@ -11,6 +12,15 @@ export interface SidePlan {
   side: Side;
   target: TargetSpec;
   provider: ModelProvider;
+}
+
+const keyParts = new WeakMap<TargetSpec, string>();
+
+/** The target's part of the cache key, serialised once per side rather than per request. */
+function keyPart(target: TargetSpec): string {
+  let part = keyParts.get(target);
+  if (part === undefined) keyParts.set(target, (part = targetKeyPart(target)));
+  return part;
 }
 
 export interface RunPlan {
@@ -71,6 +81,8 @@ export async function runAll(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> 
     limiter: new AdaptiveLimiter(plan.concurrency, deps.clock.now),
     stop: new AbortController(),
   };
+  // Every attempt in flight listens for the stop; that many listeners is expected, not a leak.
+  setMaxListeners(plan.concurrency + 16, ctx.stop.signal);
   const runs: Run[] = [];
   const tasks = taskStream(plan);
   const worker = async () => {
@@ -116,7 +128,7 @@ async function runOne(task: Task, ctx: Context): Promise<Run> {
   } catch (e) {
     return { ...identity(task), error: describeError(e), cached: false };
   }
-  const key = requestKey(request);
+  const key = requestKey(keyPart(task.side.target), request);
   let response = await ctx.deps.cache?.get(key);
   const cached = response !== undefined;
   const started = ctx.deps.clock.now();

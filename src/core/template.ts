@@ -40,6 +40,7 @@ export function fillSystem(
   vars: Record<string, unknown>,
   where: { file: string; caseId: string },
 ): string {
+  if (!template.includes("{{")) return template;
   return template.replace(PLACEHOLDER, (placeholder, name: string) => {
     const value = systemVar(vars, name);
     if (value === undefined) {
