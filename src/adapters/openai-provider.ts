@@ -1,7 +1,7 @@
 import type OpenAI from "openai";
 import type { ModelProvider } from "../core/ports.js";
 import { RetryableError } from "../core/retry.js";
-import type { ChatRequest, ModelResponse, ToolCall } from "../core/types.js";
+import type { ModelResponse, ToolCall } from "../core/types.js";
 import { openAIEndpoint } from "./openai-http.js";
 
 export interface OpenAIProviderOptions {
