@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { toRunStat } from "../../src/core/assemble.js";
 import type { Run } from "../../src/core/types.js";
 import { looksLikeRefusal, quantile, summarizeUsage } from "../../src/core/usage.js";
 
@@ -21,7 +22,7 @@ describe("summarizeUsage", () => {
       run({ error: "HTTP 500: boom" }),
       run({ error: "not run: the provider looks down" }),
     ];
-    const u = summarizeUsage(runs, { prompt: 0.15, completion: 0.6 });
+    const u = summarizeUsage(runs.map(toRunStat), { prompt: 0.15, completion: 0.6 });
     expect(u.requests).toBe(4); // three answered, one failed; the skipped one was never sent
     expect(u.cached).toBe(1);
     expect(u.prompt_tokens).toBe(20);
@@ -32,7 +33,7 @@ describe("summarizeUsage", () => {
     expect(u.output_chars_mean).toBe(Math.round((10 + 30 + 38 + 31) / 4));
     expect(u.output_chars_p90).toBe(38);
     expect(u.cost_usd).toBeCloseTo((20 * 0.15 + 12 * 0.6) / 1e6, 12);
-    expect(summarizeUsage(runs).cost_usd).toBeNull();
+    expect(summarizeUsage(runs.map(toRunStat)).cost_usd).toBeNull();
   });
 
   it("tells refusals from answers that merely apologise later", () => {

@@ -47,8 +47,9 @@ export async function saveResponses(
   }
 }
 
+/** `:` ends the scope: a comment-id cannot contain it, so one scope is never a prefix of another. */
 function prefix(scope: string): string {
-  return `eval-gate-v1-${scope}-`;
+  return `eval-gate-v1:${scope}:`;
 }
 
 function runKey(scope: string, env: Record<string, string | undefined>): string {

@@ -19,6 +19,10 @@ export interface ActionInputs {
   missingKey: "error" | "skip";
   /** A report to post (from another job's artifact) instead of running the evals. */
   postReport: string;
+  /** `i/N`: run a deterministic share of the cases and write a partial result. */
+  shard: string;
+  /** A folder (or file) of partial results to merge into the one report, comment and verdict. */
+  merge: string;
 }
 
 export function readInputs(): ActionInputs {
@@ -53,6 +57,8 @@ export function readInputs(): ActionInputs {
     overrideLabel: core.getInput("override-label") || "eval-gate:accept",
     missingKey: oneOf("missing-key", ["error", "skip"] as const, "error"),
     postReport: core.getInput("post-report"),
+    shard: core.getInput("shard"),
+    merge: core.getInput("merge"),
   };
 }
 

@@ -1,15 +1,17 @@
 import { join, resolve } from "node:path";
 import * as core from "@actions/core";
 import { DiskCache } from "../adapters/disk-cache.js";
-import { writeAtomic } from "../adapters/files.js";
+import { readPartials, writeAtomic } from "../adapters/files.js";
 import { headSha, resolveCommit, revisionSource, workspaceSource } from "../adapters/git.js";
 import { makeProvider } from "../adapters/providers.js";
+import { buildReport } from "../core/assemble.js";
 import { describeError, isUserError, MissingKeyError, UserErrors } from "../core/errors.js";
 import { type Evaluation, evaluate } from "../core/evaluate.js";
 import { systemClock } from "../core/ports.js";
 import { renderComment } from "../core/render/comment.js";
 import { renderSummary } from "../core/render/summary.js";
 import { checkFails, errorReport } from "../core/report.js";
+import { mergePartials, parseShard, type Shard, toPartial } from "../core/shard.js";
 import { upsertComment } from "../core/sticky.js";
 import type { Report } from "../core/types.js";
 import { worstSlice } from "../core/verdict.js";
@@ -41,14 +43,24 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   const event = await readEvent(env);
   const sha = env.GITHUB_SHA || (await headSha(workspace));
   const cacheDir = resolve(workspace, inputs.cacheDir);
-  if (inputs.cache) await (await import("./cache.js")).restoreResponses(cacheDir, inputs.commentId, env);
+  // Each shard keeps a cache of its own share; an unsharded run one for all.
+  const cacheScope = inputs.shard
+    ? `${inputs.commentId}-shard-${inputs.shard.replace("/", "-of-")}`
+    : inputs.commentId;
+  if (inputs.cache && !inputs.merge)
+    await (await import("./cache.js")).restoreResponses(cacheDir, cacheScope, env);
 
-  const diskCache = inputs.cache ? new DiskCache(cacheDir) : undefined;
+  const diskCache = inputs.cache && !inputs.merge ? new DiskCache(cacheDir) : undefined;
+  const shard = inputs.shard ? parseShard(inputs.shard) : undefined;
   let evaluation: Evaluation | undefined;
   let report: Report;
   try {
-    evaluation = await evaluateEvent(inputs, event, workspace, sha, env, diskCache);
-    report = evaluation.report;
+    if (inputs.merge) {
+      report = buildReport(mergePartials(await readPartials(resolve(workspace, inputs.merge))));
+    } else {
+      evaluation = await evaluateEvent(inputs, event, workspace, sha, env, diskCache, shard);
+      report = evaluation.report;
+    }
   } catch (e) {
     if (!isUserError(e)) throw e;
     const messages = e instanceof UserErrors ? e.errors.map((x) => x.format()) : [describeError(e)];
@@ -62,16 +74,30 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
     });
   }
 
+  if (shard && evaluation) {
+    // A shard's result is partial: it is merged into the verdict by the `merge` step, which gates.
+    await diskCache?.close();
+    const partialPath = join(
+      runnerDir(env, workspace),
+      `eval-gate-partial-${shard.index}-of-${shard.count}.json`,
+    );
+    await writeAtomic(partialPath, JSON.stringify(toPartial(evaluation.collected, shard)));
+    core.setOutput("partial", partialPath);
+    await core.summary
+      .addRaw(
+        `eval-gate shard ${shard.index}/${shard.count}: ${evaluation.collected.cases.length} case(s) run; the merge step reports the verdict.\n`,
+      )
+      .write();
+    if (diskCache) await (await import("./cache.js")).saveResponses(diskCache, cacheScope, env);
+    return;
+  }
   await diskCache?.close();
   report = { ...report, pr: event.pr };
   const overrideUsed =
     (report.verdict === "fail" || report.verdict === "review") && event.labels.includes(inputs.overrideLabel)
       ? inputs.overrideLabel
       : null;
-  const reportPath = join(
-    env.RUNNER_TEMP ? resolve(env.RUNNER_TEMP) : join(workspace, ".eval-gate"),
-    "eval-gate-report.json",
-  );
+  const reportPath = join(runnerDir(env, workspace), "eval-gate-report.json");
   await writeAtomic(reportPath, `${JSON.stringify(report, null, 2)}\n`);
   await core.summary.addRaw(renderSummary(report)).write();
 
@@ -86,7 +112,7 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   core.setOutput("comment-url", commentUrl);
   core.setOutput("worst-slice", worst ? `${worst.set}/${worst.slice}` : "");
   core.setOutput("worst-slice-score", worst ? String(worst.head_score) : "");
-  if (diskCache) await (await import("./cache.js")).saveResponses(diskCache, inputs.commentId, env);
+  if (diskCache) await (await import("./cache.js")).saveResponses(diskCache, cacheScope, env);
 
   const line = `eval-gate: ${report.verdict}. ${report.reasons.join(" ")}`;
   if (overrideUsed && checkFails(report.verdict, inputs.failOn)) {
@@ -98,6 +124,10 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   }
 }
 
+function runnerDir(env: Record<string, string | undefined>, workspace: string): string {
+  return env.RUNNER_TEMP ? resolve(env.RUNNER_TEMP) : join(workspace, ".eval-gate");
+}
+
 async function evaluateEvent(
   inputs: ActionInputs,
   event: EventInfo,
@@ -105,6 +135,7 @@ async function evaluateEvent(
   sha: string,
   env: Record<string, string | undefined>,
   cache: DiskCache | undefined,
+  shard: Shard | undefined,
 ): Promise<Evaluation> {
   const baseRef = event.baseSha ? inputs.baseRef || event.baseSha : null;
   let base: { source: ReturnType<typeof revisionSource>; ref: string; sha: string } | null = null;
@@ -121,6 +152,7 @@ async function evaluateEvent(
       base,
       env,
       allowedEndpoints: [env.OPENAI_BASE_URL ?? "", ...inputs.allowedBaseUrls].filter(Boolean),
+      ...(shard ? { shard } : {}),
     },
     {
       providerFor: (target, config) => {

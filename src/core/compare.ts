@@ -23,7 +23,11 @@ export const AGGREGATE_SLICE = "all";
 const EPS = 1e-12;
 
 /** Per-slice paired comparison of every set, with Holm over every slice of the run. */
-export function compareSlices(sets: EvalSet[], cases: CaseResult[], gate: GateOptions): SliceDiff[] {
+export function compareSlices(
+  sets: Pick<EvalSet, "name" | "visibility">[],
+  cases: CaseResult[],
+  gate: GateOptions,
+): SliceDiff[] {
   const aggregate = new Set(sets.filter((s) => s.visibility === "aggregate").map((s) => s.name));
   const groups = new Map<string, CaseResult[]>();
   for (const c of cases) {

@@ -1,4 +1,5 @@
-import { AGGREGATE_SLICE, compareSlices } from "./compare.js";
+import { buildReport, type Collected, toRunStat } from "./assemble.js";
+import { AGGREGATE_SLICE } from "./compare.js";
 import { type Config, type LineOf, parseConfigWithLines, validateGraders } from "./config.js";
 import { describeError, isUserError, UserError, UserErrors } from "./errors.js";
 import { graderRegistry } from "./graders/index.js";
@@ -8,11 +9,10 @@ import { buildMessages } from "./requests.js";
 import { defaultRetryPolicy } from "./retry.js";
 import { runAll, type SidePlan } from "./runner.js";
 import { parseSet } from "./sets.js";
+import { type Shard, selectShard } from "./shard.js";
 import { checkEndpoint, type ResolvedTarget, resolvePath, resolveTarget } from "./target.js";
 import { type MissingVar, missingSystemVars } from "./template.js";
 import type { Case, EvalSet, Report, Side } from "./types.js";
-import { summarizeUsage } from "./usage.js";
-import { decideVerdict } from "./verdict.js";
 
 export interface EvaluateOptions {
   /** The config's path, relative to the repository root (posix separators). */
@@ -21,6 +21,8 @@ export interface EvaluateOptions {
   /** The base side, or null for a head-only run (push, schedule, CLI without --base). */
   base: { source: FileSource; ref: string; sha: string } | null;
   env: Record<string, string | undefined>;
+  /** Run only this deterministic share of the cases (a matrix job); merge the partials after. */
+  shard?: Shard;
   /** Endpoints a config may name besides OpenAI's; null lets any through (a developer's own machine). */
   allowedEndpoints: string[] | null;
 }
@@ -38,6 +40,8 @@ export interface Evaluation {
   sets: EvalSet[];
   /** Why there is no baseline on a run that asked for one, for the log and the comment. */
   notes: string[];
+  /** What the report was built from: a shard writes this as its partial result. */
+  collected: Collected;
 }
 
 /** The one pipeline behind the action and the CLI. Throws user errors before any request is made. */
@@ -72,9 +76,10 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
     sides.push({ side: "base", target: baseTarget, provider: deps.providerFor(baseTarget, config, "base") });
   sides.push({ side: "head", target: headTarget, provider: deps.providerFor(headTarget, config, "head") });
 
+  const runSets = options.shard ? selectShard(sets, options.shard) : sets;
   const outcome = await runAll(
     {
-      sets,
+      sets: runSets,
       defaultGraders: config.graders,
       repeats: config.repeats,
       concurrency: config.concurrency,
@@ -87,52 +92,23 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
       ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
     },
   );
-  const cases = reduceCases(
-    sets,
-    outcome.runs,
-    sides.map((s) => s.side),
-  );
-  const slices = compareSlices(sets, cases, { ...config.gate, repeats: config.repeats });
-  const errored = outcome.runs.filter((r) => r.error !== undefined);
-  const errorRate = outcome.runs.length > 0 ? errored.length / outcome.runs.length : 0;
-  const { verdict, reasons } = decideVerdict({
-    slices,
-    errorRate,
-    maxErrorRate: config.gate.max_error_rate,
-    errorRuns: errored.length,
-    ...(outcome.aborted ? { aborted: outcome.aborted } : {}),
-    hasBase: baseTarget !== null,
-  });
-  const hidden = new Set(sets.filter((s) => s.visibility === "aggregate").map((s) => s.name));
-  const report: Report = {
-    schema: "eval-gate/report@1",
-    verdict,
-    reasons: [...notes, ...reasons],
+  const collected: Collected = {
+    configPath,
+    sets: sets.map((x) => ({ name: x.name, visibility: x.visibility })),
+    gate: { ...config.gate, repeats: config.repeats },
+    prices: { base: null, head: null },
+    notes,
     base: baseTarget && options.base ? { ref: options.base.ref, sha: options.base.sha } : null,
-    head: { sha: head.sha },
-    config: {
-      path: configPath,
-      repeats: config.repeats,
-      alpha: config.gate.alpha,
-      mode: config.gate.mode,
-      floor: config.gate.floor,
-    },
-    slices,
-    cases: cases.filter((c) => !hidden.has(c.set)),
-    errors: {
-      base: errored.filter((r) => r.side === "base").length,
-      head: errored.filter((r) => r.side === "head").length,
-      runs: errored.length,
-      rate: errorRate,
-      causes: topCauses(errored.filter((r) => !hidden.has(r.set)).map((r) => r.error as string)),
-    },
-    usage: summarizeUsage(outcome.runs),
-    usage_by_side: {
-      base: baseTarget ? summarizeUsage(outcome.runs.filter((r) => r.side === "base")) : null,
-      head: summarizeUsage(outcome.runs.filter((r) => r.side === "head")),
-    },
+    headSha: head.sha,
+    cases: reduceCases(
+      runSets,
+      outcome.runs,
+      sides.map((x) => x.side),
+    ),
+    stats: outcome.runs.map(toRunStat),
+    ...(outcome.aborted ? { aborted: outcome.aborted } : {}),
   };
-  return { report, config, sets, notes };
+  return { report: buildReport(collected), collected, config, sets, notes };
 }
 
 async function loadConfig(
@@ -257,15 +233,6 @@ async function loadBaseTarget(options: EvaluateOptions, notes: string[]): Promis
     notes.push(`No baseline: the config at ${base.ref} could not be used (${describeError(e)})`);
     return null;
   }
-}
-
-function topCauses(errors: string[], limit = 5): string[] {
-  const counts = new Map<string, number>();
-  for (const e of errors) counts.set(e, (counts.get(e) ?? 0) + 1);
-  return [...counts.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, limit)
-    .map(([cause, n]) => `${n}× ${cause}`);
 }
 
 export { AGGREGATE_SLICE };

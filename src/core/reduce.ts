@@ -28,8 +28,8 @@ export function reduceCases(sets: EvalSet[], runs: Run[], sides: Side[]): CaseRe
         line: c.line,
         base: base ? tally(base) : null,
         head: tally(head),
-        ...(firstBase?.output !== undefined ? { baseOutput: firstBase.output } : {}),
-        ...(firstHead?.output !== undefined ? { headOutput: firstHead.output } : {}),
+        ...(firstBase?.output !== undefined ? { baseOutput: shown(firstBase) } : {}),
+        ...(firstHead?.output !== undefined ? { headOutput: shown(firstHead) } : {}),
         ...(firstBase ? { baseReason: failingReason(firstBase) } : {}),
         ...(firstHead ? { headReason: failingReason(firstHead) } : {}),
         ...(c.expected !== undefined ? { expected: c.expected } : {}),
@@ -54,6 +54,22 @@ function tally(runs: Run[]): CaseSideResult {
 function failingReason(run: Run): string {
   const grades = run.grades ?? [];
   return (grades.find((g) => !g.pass) ?? grades[grades.length - 1])?.reason ?? "";
+}
+
+/** The output as people should see it: with tools, the whole trajectory, one step a line. */
+function shown(run: Run): string {
+  if (!run.trajectory) return run.output ?? "";
+  const lines: string[] = [];
+  for (const m of run.trajectory) {
+    if (m.role === "assistant") {
+      for (const call of m.tool_calls ?? [])
+        lines.push(`→ ${call.function.name}(${call.function.arguments})`);
+      if (m.content) lines.push(m.tool_calls ? `  ${m.content}` : `final: ${m.content}`);
+    } else if (m.role === "tool") {
+      lines.push(`  ⇐ ${m.content ?? ""}`);
+    }
+  }
+  return lines.join("\n");
 }
 
 export function caseScore(r: CaseSideResult): number | null {

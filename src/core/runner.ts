@@ -1,12 +1,24 @@
 import { setMaxListeners } from "node:events";
 import { describeError, ProviderError } from "./errors.js";
+import { noGraderContext } from "./graders/context.js";
 import { gradeRun } from "./graders/grade.js";
+import type { GraderContext } from "./graders/types.js";
 import { ProviderHealth } from "./health.js";
 import { AdaptiveLimiter } from "./limiter.js";
 import type { Clock, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
 import { buildRequest, requestKey, type TargetSpec, targetKeyPart } from "./requests.js";
 import { backoffMs, defaultRetryPolicy, RetryableError, type RetryPolicy } from "./retry.js";
-import type { Case, ChatRequest, EvalSet, GraderSpec, ModelResponse, Run, Side } from "./types.js";
+import type {
+  Case,
+  ChatMessage,
+  ChatRequest,
+  EvalSet,
+  GraderSpec,
+  ModelResponse,
+  Run,
+  Side,
+  ToolCall,
+} from "./types.js";
 
 export interface SidePlan {
   side: Side;
@@ -19,7 +31,10 @@ const keyParts = new WeakMap<TargetSpec, string>();
 /** The target's part of the cache key, serialised once per side rather than per request. */
 function keyPart(target: TargetSpec): string {
   let part = keyParts.get(target);
-  if (part === undefined) keyParts.set(target, (part = targetKeyPart(target)));
+  if (part === undefined) {
+    part = targetKeyPart(target);
+    keyParts.set(target, part);
+  }
   return part;
 }
 
@@ -30,10 +45,16 @@ export interface RunPlan {
   concurrency: number;
   sides: SidePlan[];
   retry?: RetryPolicy;
+  /** Answers per run when the model calls tools (each tool round is one more answer). */
+  maxSteps?: number;
 }
+
+const DEFAULT_MAX_STEPS = 8;
 
 export interface RunDeps {
   cache?: ResponseCache;
+  /** What model-backed graders (similarity, judge, script) need; absent, they stop with a fix. */
+  graders?: GraderContext;
   clock: Clock;
   random?: () => number;
   onProgress?: (event: ProgressEvent) => void;
@@ -128,38 +149,100 @@ async function runOne(task: Task, ctx: Context): Promise<Run> {
   } catch (e) {
     return { ...identity(task), error: describeError(e), cached: false };
   }
-  const key = requestKey(keyPart(task.side.target), request);
-  let response = await ctx.deps.cache?.get(key);
-  const cached = response !== undefined;
   const started = ctx.deps.clock.now();
-  if (!response) {
-    try {
-      response = await ask(task.side, request, ctx);
-    } catch (e) {
-      if (ctx.aborted) return skipped(task, ctx.aborted);
-      return { ...identity(task), error: describeError(e), cached: false };
-    }
-    await ctx.deps.cache?.set(key, response);
+  let result: Conversation;
+  try {
+    result = await converse(task, request, ctx);
+  } catch (e) {
+    if (ctx.aborted) return skipped(task, ctx.aborted);
+    return { ...identity(task), error: describeError(e), cached: false };
   }
+  const { response, cached, trajectory, toolCalls, usage } = result;
   const common = {
     ...identity(task),
     output: response.content,
-    ...(response.tool_calls ? { toolCalls: response.tool_calls } : {}),
+    ...(toolCalls.length > 0 ? { toolCalls } : {}),
+    ...(trajectory.length > 1 ? { trajectory } : {}),
     cached,
     ...(cached ? {} : { latencyMs: ctx.deps.clock.now() - started }),
-    ...(response.usage ? { usage: response.usage } : {}),
+    ...(usage ? { usage } : {}),
     ...(response.refusal ? { refusal: true } : {}),
   };
   const specs = task.c.graders && task.c.graders.length > 0 ? task.c.graders : ctx.plan.defaultGraders;
   try {
-    const graded = await gradeRun(specs, {
-      case: task.c,
-      output: response.content,
-      ...(response.tool_calls ? { toolCalls: response.tool_calls } : {}),
-    });
+    const graded = await gradeRun(
+      specs,
+      {
+        case: task.c,
+        output: response.content,
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
+        ...(trajectory.length > 1 ? { trajectory } : {}),
+      },
+      ctx.deps.graders ?? noGraderContext,
+    );
     return { ...common, grades: graded.grades, pass: graded.pass };
   } catch (e) {
     return { ...common, error: `grader: ${describeError(e)}` };
+  }
+}
+
+interface Conversation {
+  response: ModelResponse;
+  cached: boolean;
+  trajectory: ChatMessage[];
+  toolCalls: ToolCall[];
+  usage?: { prompt_tokens: number; completion_tokens: number };
+}
+
+/**
+ * Asks until the model gives a final answer. When it calls tools, the case's canned
+ * `tool_results` are sent back (by tool name) and the model is asked again, up to `maxSteps`
+ * answers. Every step is cached on its own key, which includes the trajectory so far.
+ */
+async function converse(task: Task, request: ChatRequest, ctx: Context): Promise<Conversation> {
+  const trajectory: ChatMessage[] = [];
+  const toolCalls: ToolCall[] = [];
+  let usage: Conversation["usage"];
+  let allCached = true;
+  const maxSteps = ctx.plan.maxSteps ?? DEFAULT_MAX_STEPS;
+  for (let step = 1; ; step++) {
+    const req = step === 1 ? request : { ...request, messages: [...request.messages, ...trajectory] };
+    const key = requestKey(keyPart(task.side.target), req);
+    let response = await ctx.deps.cache?.get(key);
+    if (!response) {
+      allCached = false;
+      response = await ask(task.side, req, ctx);
+      await ctx.deps.cache?.set(key, response);
+    }
+    if (response.usage) {
+      usage = {
+        prompt_tokens: (usage?.prompt_tokens ?? 0) + response.usage.prompt_tokens,
+        completion_tokens: (usage?.completion_tokens ?? 0) + response.usage.completion_tokens,
+      };
+    }
+    const calls = task.side.target.tools ? (response.tool_calls ?? []) : [];
+    trajectory.push({
+      role: "assistant",
+      content: response.content === "" && calls.length > 0 ? null : response.content,
+      ...(calls.length > 0 ? { tool_calls: calls } : {}),
+    });
+    if (calls.length === 0 || step >= maxSteps) {
+      return { response, cached: allCached, trajectory, toolCalls, ...(usage ? { usage } : {}) };
+    }
+    toolCalls.push(...calls);
+    for (const call of calls) {
+      const canned = task.c.tool_results?.[call.function.name];
+      trajectory.push({
+        role: "tool",
+        tool_call_id: call.id,
+        content:
+          canned === undefined
+            ? JSON.stringify({ error: `no result for ${call.function.name} in this case` })
+            : typeof canned === "string"
+              ? canned
+              : JSON.stringify(canned),
+      });
+    }
   }
 }
 

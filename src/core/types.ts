@@ -34,6 +34,8 @@ export interface Case {
   expected?: unknown;
   vars: Record<string, unknown>;
   graders?: GraderSpec[];
+  /** Canned answers of the case's tools, by tool name: the runner replies with them. */
+  tool_results?: Record<string, unknown>;
   /** 1-based line of the set file the case came from, for messages and annotations. */
   line: number;
 }
@@ -86,7 +88,10 @@ export interface Run {
   sample: number;
   /** Present when the run produced an output that was graded. */
   output?: string;
+  /** Every tool call of the run, in order, across its steps. */
   toolCalls?: ToolCall[];
+  /** The messages after the case's own turns: assistant steps and the tool results sent back. */
+  trajectory?: ChatMessage[];
   grades?: Grade[];
   pass?: boolean;
   /** Present when the run could not be done (provider fault, grader fault). Not a fail. */

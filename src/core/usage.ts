@@ -1,4 +1,5 @@
-import type { Run, Usage } from "./types.js";
+import type { RunStat } from "./assemble.js";
+import type { Usage } from "./types.js";
 
 /** US dollars per million tokens. */
 export interface Prices {
@@ -16,7 +17,7 @@ export function looksLikeRefusal(output: string, flagged = false): boolean {
 }
 
 /** Requests made (cache misses, including those that failed), cache hits, tokens, latency, lengths. */
-export function summarizeUsage(runs: Run[], prices?: Prices | null): Usage {
+export function summarizeUsage(runs: RunStat[], prices?: Prices | null): Usage {
   let requests = 0;
   let cached = 0;
   let prompt = 0;
@@ -32,9 +33,9 @@ export function summarizeUsage(runs: Run[], prices?: Prices | null): Usage {
       completion += r.usage.completion_tokens;
     }
     if (r.latencyMs !== undefined) latencies.push(r.latencyMs);
-    if (r.output !== undefined) {
-      lengths.push(r.output.length);
-      if (looksLikeRefusal(r.output, r.refusal)) refusals++;
+    if (r.outputChars !== undefined) {
+      lengths.push(r.outputChars);
+      if (r.refusal) refusals++;
     }
   }
   latencies.sort((a, b) => a - b);

@@ -1,11 +1,37 @@
 import type { z } from "zod";
-import type { Case, Grade, GraderSpec, ToolCall } from "../types.js";
+import type { Case, ChatMessage, Grade, GraderSpec, ModelResponse, ToolCall } from "../types.js";
 
 /** What a grader sees of one run. */
 export interface GradeInput {
   case: Case;
   output: string;
   toolCalls?: ToolCall[];
+  /**
+   * Every message after the case's own turns, in order: assistant turns (with their tool calls) and
+   * the tool results the runner answered with. Absent for a single-turn run without tools.
+   */
+  trajectory?: ChatMessage[];
+}
+
+/**
+ * The side effects a grader may need, passed in so graders stay pure and testable. Each member
+ * throws a `UserError` with a fix when the config does not provide what it needs.
+ */
+export interface GraderContext {
+  /** Embeddings of `texts` from the head side's endpoint (cached like responses). */
+  embed(texts: string[], model: string): Promise<number[][]>;
+  /** One chat completion for a judge, from the head side's endpoint (cached like responses). */
+  complete(request: {
+    model: string;
+    messages: ChatMessage[];
+    params?: Record<string, unknown>;
+  }): Promise<ModelResponse>;
+  /** A repository file's text (rubric files), relative to the config's folder; null when absent. */
+  readFile(path: string): Promise<string | null>;
+  /** Runs an exported function of a repository JS module with a time limit (script graders). */
+  runScript(path: string, exportName: string, args: unknown, timeoutMs: number): Promise<unknown>;
+  /** Config defaults: `embedding_model`, and the `judge` block's model. */
+  defaults: { embeddingModel: string; judgeModel: string | null };
 }
 
 /**
@@ -18,5 +44,5 @@ export interface GraderDefinition<S extends GraderSpec = GraderSpec> {
   /** One line for `--help` and error messages: what the grader checks. */
   summary: string;
   schema: z.ZodType;
-  grade(spec: S, input: GradeInput): Grade | Promise<Grade>;
+  grade(spec: S, input: GradeInput, ctx: GraderContext): Grade | Promise<Grade>;
 }

@@ -1,0 +1,98 @@
+import { compareSlices, type GateOptions } from "./compare.js";
+import type { CaseResult, Report, Run, Side, Visibility } from "./types.js";
+import { looksLikeRefusal, type Prices, summarizeUsage } from "./usage.js";
+import { decideVerdict } from "./verdict.js";
+
+/** What the report needs of one run, without its text: small enough to carry between shards. */
+export interface RunStat {
+  side: Side;
+  set: string;
+  cached: boolean;
+  error?: string;
+  usage?: { prompt_tokens: number; completion_tokens: number };
+  latencyMs?: number;
+  outputChars?: number;
+  refusal: boolean;
+}
+
+export function toRunStat(run: Run): RunStat {
+  return {
+    side: run.side,
+    set: run.set,
+    cached: run.cached,
+    ...(run.error !== undefined ? { error: run.error } : {}),
+    ...(run.usage ? { usage: run.usage } : {}),
+    ...(run.latencyMs !== undefined ? { latencyMs: run.latencyMs } : {}),
+    ...(run.output !== undefined ? { outputChars: run.output.length } : {}),
+    refusal: run.output !== undefined && looksLikeRefusal(run.output, run.refusal),
+  };
+}
+
+/** Everything a run produced that the report is made of; a sharded run merges these. */
+export interface Collected {
+  configPath: string;
+  sets: { name: string; visibility: Visibility }[];
+  gate: GateOptions & { max_error_rate: number };
+  prices: { base: Prices | null; head: Prices | null };
+  notes: string[];
+  base: { ref: string; sha: string } | null;
+  headSha: string;
+  cases: CaseResult[];
+  stats: RunStat[];
+  aborted?: string;
+}
+
+/** Slices, verdict, errors and usage from the reduced cases: the same for one run or merged shards. */
+export function buildReport(c: Collected): Report {
+  const slices = compareSlices(c.sets, c.cases, c.gate);
+  const errored = c.stats.filter((r) => r.error !== undefined);
+  const errorRate = c.stats.length > 0 ? errored.length / c.stats.length : 0;
+  const { verdict, reasons } = decideVerdict({
+    slices,
+    errorRate,
+    maxErrorRate: c.gate.max_error_rate,
+    errorRuns: errored.length,
+    ...(c.aborted ? { aborted: c.aborted } : {}),
+    hasBase: c.base !== null,
+  });
+  const hidden = new Set(c.sets.filter((s) => s.visibility === "aggregate").map((s) => s.name));
+  const side = (s: Side) => c.stats.filter((r) => r.side === s);
+  return {
+    schema: "eval-gate/report@1",
+    verdict,
+    reasons: [...c.notes, ...reasons],
+    base: c.base,
+    head: { sha: c.headSha },
+    config: {
+      path: c.configPath,
+      repeats: c.gate.repeats,
+      alpha: c.gate.alpha,
+      mode: c.gate.mode,
+      floor: c.gate.floor,
+    },
+    slices,
+    cases: c.cases.filter((x) => !hidden.has(x.set)),
+    errors: {
+      base: errored.filter((r) => r.side === "base").length,
+      head: errored.filter((r) => r.side === "head").length,
+      runs: errored.length,
+      rate: errorRate,
+      causes: topCauses(errored.filter((r) => !hidden.has(r.set)).map((r) => r.error as string)),
+    },
+    usage: summarizeUsage(c.stats, c.prices.head),
+    usage_by_side: {
+      base: c.base ? summarizeUsage(side("base"), c.prices.base) : null,
+      head: summarizeUsage(side("head"), c.prices.head),
+    },
+  };
+}
+
+/** The most frequent causes first; ties in a fixed order, so merged shards read the same. */
+function topCauses(errors: string[], limit = 5): string[] {
+  const counts = new Map<string, number>();
+  for (const e of errors) counts.set(e, (counts.get(e) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, limit)
+    .map(([cause, n]) => `${n}× ${cause}`);
+}
