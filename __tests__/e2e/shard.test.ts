@@ -21,26 +21,45 @@ afterAll(async () => {
 
 /** What must come out the same, sharded or not (latencies are measured, so they differ). */
 function comparable(report: Record<string, unknown>) {
-  const { usage, usage_by_side, ...rest } = report as { usage: Record<string, number>; usage_by_side: unknown };
+  const { usage, usage_by_side, ...rest } = report as {
+    usage: { requests: number; prompt_tokens: number; completion_tokens: number };
+    usage_by_side: unknown;
+  };
   return { ...rest, requests: usage.requests, tokens: usage.prompt_tokens + usage.completion_tokens };
 }
 
 describe("sharding on a matrix", () => {
   it("three shards merged give the report, verdict and exit code of one unsharded run", async () => {
-    const { repo } = await makePullRequestRepo({ base: baseFiles(), head: { "prompts/support.md": NO_ADDRESS } });
+    const { repo } = await makePullRequestRepo({
+      base: baseFiles(),
+      head: { "prompts/support.md": NO_ADDRESS },
+    });
     const env = { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: "sk-test" };
-    const whole = await runCli(["run", "--base", "main", "--no-cache", "--json", "whole.json"], { cwd: repo.dir, env });
+    const whole = await runCli(["run", "--base", "main", "--no-cache", "--json", "whole.json"], {
+      cwd: repo.dir,
+      env,
+    });
     expect(whole.code).toBe(1);
     const sizes: number[] = [];
     for (const i of [1, 2, 3]) {
-      const shard = await runCli(["run", "--base", "main", "--no-cache", "--shard", `${i}/3`], { cwd: repo.dir, env });
+      const shard = await runCli(["run", "--base", "main", "--no-cache", "--shard", `${i}/3`], {
+        cwd: repo.dir,
+        env,
+      });
       expect(shard.code).toBe(0);
       sizes.push(Number(/(\d+) case\(s\)/.exec(shard.stderr)?.[1]));
     }
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(75);
     expect(Math.min(...sizes)).toBeGreaterThan(10);
     const merged = await runCli(
-      ["merge", ".eval-gate/partial-1-of-3.json", ".eval-gate/partial-2-of-3.json", ".eval-gate/partial-3-of-3.json", "--json", "merged.json"],
+      [
+        "merge",
+        ".eval-gate/partial-1-of-3.json",
+        ".eval-gate/partial-2-of-3.json",
+        ".eval-gate/partial-3-of-3.json",
+        "--json",
+        "merged.json",
+      ],
       { cwd: repo.dir, env },
     );
     expect(merged.code).toBe(1);
@@ -49,31 +68,57 @@ describe("sharding on a matrix", () => {
     expect(comparable(b)).toEqual(comparable(a));
     expect(merged.stdout).toBe(whole.stdout);
 
-    const short = await runCli(["merge", ".eval-gate/partial-1-of-3.json", ".eval-gate/partial-3-of-3.json"], { cwd: repo.dir, env });
+    const short = await runCli(
+      ["merge", ".eval-gate/partial-1-of-3.json", ".eval-gate/partial-3-of-3.json"],
+      { cwd: repo.dir, env },
+    );
     expect(short.code).toBe(2);
     expect(short.stderr).toContain("shard(s) 2/3 missing");
   });
 
   it("runs shards and the merge through the action, which writes the one comment", async () => {
-    const { repo, baseSha, headSha } = await makePullRequestRepo({ base: baseFiles(), head: { "prompts/support.md": NO_ADDRESS } });
+    const { repo, baseSha, headSha } = await makePullRequestRepo({
+      base: baseFiles(),
+      head: { "prompts/support.md": NO_ADDRESS },
+    });
     const event = pullRequestEvent({ baseSha, headSha, number: 77 });
     const env = { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: "sk-test", GITHUB_API_URL: github.url };
     const artifacts = makeTempDir("partials");
     for (const i of [1, 2]) {
-      const run = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env, inputs: { shard: `${i}/2`, cache: "false" } });
+      const run = await runAction({
+        workspace: repo.dir,
+        eventName: "pull_request",
+        event,
+        env,
+        inputs: { shard: `${i}/2`, cache: "false" },
+      });
       expect(run.code).toBe(0);
       expect(run.outputs.partial).toMatch(new RegExp(`eval-gate-partial-${i}-of-2\\.json$`));
       copyFileSync(run.outputs.partial as string, join(artifacts, `p${i}.json`));
     }
     expect(github.comments("acme", "widgets", 77)).toHaveLength(0);
-    const merge = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env, inputs: { merge: artifacts } });
+    const merge = await runAction({
+      workspace: repo.dir,
+      eventName: "pull_request",
+      event,
+      env,
+      inputs: { merge: artifacts },
+    });
     expect(merge.code).toBe(1);
     expect(merge.outputs.verdict).toBe("fail");
     expect(merge.outputs["worst-slice"]).toMatch(/address_change$/);
     const comments = github.comments("acme", "widgets", 77);
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body).toContain("address_change");
-    const whole = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env, inputs: { comment: "false", cache: "false" } });
-    expect(comparable(merge.report as Record<string, unknown>)).toEqual(comparable({ ...(whole.report as Record<string, unknown>) }));
+    const whole = await runAction({
+      workspace: repo.dir,
+      eventName: "pull_request",
+      event,
+      env,
+      inputs: { comment: "false", cache: "false" },
+    });
+    expect(comparable(merge.report as Record<string, unknown>)).toEqual(
+      comparable({ ...(whole.report as Record<string, unknown>) }),
+    );
   });
 });

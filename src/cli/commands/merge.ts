@@ -1,0 +1,32 @@
+import { resolve } from "node:path";
+import { readPartials } from "../../adapters/files.js";
+import { buildReport } from "../../core/assemble.js";
+import { UserError } from "../../core/errors.js";
+import { mergePartials } from "../../core/shard.js";
+import { type Command, failOnOption } from "../command.js";
+import { finish } from "../finish.js";
+
+export const mergeCommand: Command = {
+  name: "merge",
+  summary: "combine the shards' partial results into the one report and verdict",
+  usage: "PARTIAL... [--json FILE] [--fail-on regression|review|never]",
+  help: [
+    "  PARTIAL           partial result files, or folders holding them",
+    "  --json FILE       where to write the JSON report (default: .eval-gate/report.json)",
+    "  --fail-on WHEN    regression (default), review or never",
+  ].join("\n"),
+  options: {
+    json: { type: "string", default: ".eval-gate/report.json" },
+    "fail-on": { type: "string", default: "regression" },
+  },
+  async run({ values, positionals }, ctx) {
+    if (positionals.length === 0) {
+      throw new UserError("merge needs the partial results", {
+        fix: "eval-gate merge .eval-gate/partial-*.json",
+      });
+    }
+    const partials = (await Promise.all(positionals.map((f) => readPartials(resolve(ctx.cwd, f))))).flat();
+    const report = buildReport(mergePartials(partials));
+    return finish(report, { json: values.json as string, failOn: failOnOption(values["fail-on"]) }, ctx);
+  },
+};

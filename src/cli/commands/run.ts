@@ -1,0 +1,107 @@
+import { relative, resolve, sep } from "node:path";
+import { DiskCache } from "../../adapters/disk-cache.js";
+import { writeAtomic } from "../../adapters/files.js";
+import {
+  headSha,
+  repositoryRoot,
+  resolveCommit,
+  revisionSource,
+  workspaceSource,
+} from "../../adapters/git.js";
+import { makeProvider } from "../../adapters/providers.js";
+import { UserError } from "../../core/errors.js";
+import { evaluate } from "../../core/evaluate.js";
+import { systemClock } from "../../core/ports.js";
+import { parseShard, toPartial } from "../../core/shard.js";
+import { type Command, failOnOption } from "../command.js";
+import { finish } from "../finish.js";
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "run the eval set on the working tree and, with --base, on a git ref; compare per slice",
+  usage:
+    "[--config eval-gate.yml] [--base REF] [--json FILE] [--no-cache] [--cache-dir DIR]\n                [--fail-on regression|review|never] [--shard i/N [--partial FILE]]",
+  help: [
+    "  --config FILE     the config file (default: eval-gate.yml)",
+    "  --base REF        a git ref or SHA to compare against; its target files are read with git",
+    "                    (default: the head side only)",
+    "  --json FILE       where to write the JSON report (default: .eval-gate/report.json)",
+    "  --no-cache        ask every response fresh instead of using the on-disk cache",
+    "  --cache-dir DIR   the response cache (default: .eval-gate/cache)",
+    "  --fail-on WHEN    regression (default), review or never",
+    "  --shard i/N       run the i-th of N deterministic shares and write a partial result",
+    "  --partial FILE    where a shard writes it (default: .eval-gate/partial-i-of-N.json)",
+    "",
+    "Exit codes: 0 pass or review, 1 fail, 2 error (bad config or input, unreachable provider).",
+  ].join("\n"),
+  options: {
+    config: { type: "string", default: "eval-gate.yml" },
+    base: { type: "string" },
+    json: { type: "string", default: ".eval-gate/report.json" },
+    "no-cache": { type: "boolean", default: false },
+    "cache-dir": { type: "string", default: ".eval-gate/cache" },
+    "fail-on": { type: "string", default: "regression" },
+    shard: { type: "string" },
+    partial: { type: "string" },
+  },
+  async run({ values }, ctx) {
+    const v = values as Record<string, string | boolean | undefined>;
+    const failOn = failOnOption(v["fail-on"]);
+    const inRepo = await repositoryRoot(ctx.cwd);
+    const root = inRepo ?? ctx.cwd;
+    const configPath = relative(root, resolve(ctx.cwd, v.config as string))
+      .split(sep)
+      .join("/");
+    let base = null;
+    if (typeof v.base === "string") {
+      if (!inRepo)
+        throw new UserError("--base needs a git checkout", { fix: "Run it inside your repository." });
+      const sha = await resolveCommit(root, v.base);
+      base = { source: revisionSource(root, sha), ref: v.base, sha };
+    }
+    const cache = v["no-cache"] ? undefined : new DiskCache(resolve(ctx.cwd, v["cache-dir"] as string));
+    const shard = typeof v.shard === "string" ? parseShard(v.shard) : undefined;
+    const tty = Boolean(process.stderr.isTTY);
+    let last = 0;
+    const { report, notes, collected } = await evaluate(
+      {
+        configPath,
+        head: { source: workspaceSource(root), sha: await headSha(root) },
+        base,
+        env: ctx.env,
+        allowedEndpoints: null,
+        ...(shard ? { shard } : {}),
+      },
+      {
+        providerFor: (target, config) => makeProvider(target, config, ctx.env),
+        ...(cache ? { cache } : {}),
+        clock: systemClock,
+        onProgress: (p) => {
+          if (p.kind === "start")
+            ctx.err(`eval-gate: ${p.total} run(s)${base ? ` on ${v.base} and the working tree` : ""}\n`);
+          if (p.kind !== "run") return;
+          const now = Date.now();
+          if (p.done === p.total || now - last > (tty ? 100 : 2000)) {
+            last = now;
+            ctx.err(tty ? `\r${p.done}/${p.total} runs` : `${p.done}/${p.total} runs\n`);
+            if (tty && p.done === p.total) ctx.err("\n");
+          }
+        },
+      },
+    );
+    await cache?.close();
+    for (const note of notes) ctx.err(`note: ${note}\n`);
+    if (shard) {
+      const file = resolve(
+        ctx.cwd,
+        (v.partial as string | undefined) ?? `.eval-gate/partial-${shard.index}-of-${shard.count}.json`,
+      );
+      await writeAtomic(file, JSON.stringify(toPartial(collected, shard)));
+      ctx.err(
+        `shard ${shard.index}/${shard.count}: ${collected.cases.length} case(s); partial result: ${relative(ctx.cwd, file)}\n`,
+      );
+      return report.verdict === "error" ? 2 : 0;
+    }
+    return finish(report, { json: v.json as string, failOn }, ctx);
+  },
+};
