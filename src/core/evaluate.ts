@@ -23,6 +23,8 @@ export interface EvaluateOptions {
   env: Record<string, string | undefined>;
   /** Run only this deterministic share of the cases (a matrix job); merge the partials after. */
   shard?: Shard;
+  /** Run only these sets, slices or case ids (the CLI's --set, --slice, --case); empty lists keep all. */
+  filter?: { sets?: string[]; slices?: string[]; cases?: string[] };
   /** Endpoints a config may name besides OpenAI's; null lets any through (a developer's own machine). */
   allowedEndpoints: string[] | null;
 }
@@ -76,7 +78,8 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
     sides.push({ side: "base", target: baseTarget, provider: deps.providerFor(baseTarget, config, "base") });
   sides.push({ side: "head", target: headTarget, provider: deps.providerFor(headTarget, config, "head") });
 
-  const runSets = options.shard ? selectShard(sets, options.shard) : sets;
+  const filtered = options.filter ? filterSets(sets, options.filter) : sets;
+  const runSets = options.shard ? selectShard(filtered, options.shard) : filtered;
   const outcome = await runAll(
     {
       sets: runSets,
@@ -233,6 +236,22 @@ async function loadBaseTarget(options: EvaluateOptions, notes: string[]): Promis
     notes.push(`No baseline: the config at ${base.ref} could not be used (${describeError(e)})`);
     return null;
   }
+}
+
+/** The sets, slices and cases a filter keeps; a filter that keeps nothing is a mistake worth saying. */
+function filterSets(sets: EvalSet[], filter: NonNullable<EvaluateOptions["filter"]>): EvalSet[] {
+  const keep = (list: string[] | undefined, value: string) => !list || list.length === 0 || list.includes(value);
+  const out = sets
+    .filter((s) => keep(filter.sets, s.name))
+    .map((s) => ({ ...s, cases: s.cases.filter((c) => keep(filter.slices, c.slice) && keep(filter.cases, c.id)) }))
+    .filter((s) => s.cases.length > 0);
+  if (out.length === 0) {
+    throw new UserError("the filters keep no case", {
+      field: "--set/--slice/--case",
+      fix: `Sets are: ${sets.map((s) => s.name).join(", ")}; check the slice names and case ids.`,
+    });
+  }
+  return out;
 }
 
 export { AGGREGATE_SLICE };
