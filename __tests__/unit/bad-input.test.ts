@@ -172,7 +172,7 @@ describe("config errors found after parsing carry their line", () => {
     expect(error).toBeInstanceOf(UserErrors);
     expect((error as UserErrors).errors.map((e) => e.format())).toEqual([
       "eval-gate.yml:12: graders[1].pattern: the pattern is not a valid regular expression (Unterminated group). Fix the pattern: escape characters meant literally, such as ( ) [ ] . * + ?, with a backslash.",
-      "eval-gate.yml:13: graders[2].type: unknown grader type `contians`; did you mean `contains`? Known types: contains, exact, json_schema, regex.",
+      "eval-gate.yml:13: graders[2].type: unknown grader type `contians`; did you mean `contains`? Known types: contains, exact, json_schema, judge, regex, script, similarity, tool_calls.",
       "eval-gate.yml:7: sets.gone: set file evals/gone.jsonl does not exist. Create the JSONL file or fix the path; paths are relative to the config file's folder.",
       "eval-gate.yml:4: target.system: prompts/missing.md does not exist (workspace). Create prompts/missing.md or fix the path; paths are relative to the config file's folder.",
     ]);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { parseConfig, validateGraders } from "../../src/core/config.js";
 import { type UserError, UserErrors } from "../../src/core/errors.js";
+import { graderRegistry } from "../../src/core/graders/index.js";
 import type { GraderDefinition } from "../../src/core/graders/types.js";
 import { suggest } from "../../src/core/suggest.js";
 
@@ -36,7 +37,26 @@ describe("parseConfig", () => {
       graders: [{ type: "contains", value: "{{expected}}" }],
       gate: { mode: "statistical", alpha: 0.05, floor: null, min_slice_n: 12, max_error_rate: 0 },
       requests: { timeout_ms: 60000, attempts: 10 },
+      embedding_model: "text-embedding-3-small",
     });
+  });
+
+  it("reads the embedding model and the judge block, filling min_kappa", () => {
+    const config = parseConfig(
+      `${MINIMAL}embedding_model: text-embedding-3-large\njudge:\n  model: gpt-4o\n  calibration: evals/judge-labels.jsonl\n`,
+      FILE,
+    );
+    expect(config.embedding_model).toBe("text-embedding-3-large");
+    expect(config.judge).toEqual({
+      model: "gpt-4o",
+      calibration: "evals/judge-labels.jsonl",
+      min_kappa: 0.6,
+    });
+    expect(parseConfig(`${MINIMAL}judge: { model: m, min_kappa: 0.8 }\n`, FILE).judge).toEqual({
+      model: "m",
+      min_kappa: 0.8,
+    });
+    expect(parseConfig(MINIMAL, FILE).judge).toBeUndefined();
   });
 
   it("fills the rest of a partly written gate", () => {
@@ -141,6 +161,31 @@ describe("parseConfig", () => {
     ["graders:\n  - { type: 7 }\n", 7, "graders[0].type", "expected a string, got 7"],
     ["graders: contains\n", 6, "graders", 'expected a list, got "contains"'],
     ["gate: 3\n", 6, "gate", "expected a mapping, got 3"],
+    ["embedding_model: ''\n", 6, "embedding_model", "must not be empty. Name an embedding model"],
+    [
+      "judge:\n  calibration: a.jsonl\n",
+      6,
+      "judge.model",
+      "`model` is required. Add `model: gpt-4o` under `judge`.",
+    ],
+    [
+      "judge:\n  model: m\n  min_kappa: 1.2\n",
+      8,
+      "judge.min_kappa",
+      "must be at most 1, got 1.2. Use a number between 0 and 1",
+    ],
+    [
+      "judge:\n  model: m\n  calibraton: a.jsonl\n",
+      8,
+      "judge.calibraton",
+      "unknown key `calibraton`; did you mean `calibration`?",
+    ],
+    [
+      "judge: gpt-4o\n",
+      6,
+      "judge",
+      'expected a mapping, got "gpt-4o". Use a mapping, e.g. `judge: { model: gpt-4o',
+    ],
   ])("rejects %j with its line and field", (extra, line, field, text) => {
     const err = errorsOf(`${MINIMAL}${extra}`).find((e) => e.field === field);
     expect(err, `no error for ${field}`).toBeDefined();
@@ -304,6 +349,29 @@ describe("validateGraders", () => {
     expect(errors[0]?.message).toBe("`pattern` is required");
     expect(errors[1]?.message).toBe("unknown key `patern`; did you mean `pattern`?");
     expect(errors[2]?.message).toBe("expected a string, got 3");
+  });
+});
+
+describe("validateGraders with the model and script graders", () => {
+  it("names the field and the fix of each grader's own checks", () => {
+    const errors = validateGraders(
+      [
+        { type: "judge" },
+        { type: "judge", rubric: "r", rubric_file: "r.md" },
+        { type: "similarity", value: "{{expected}}", field: "answer" },
+        { type: "script", path: "grade.py" },
+        { type: "script", path: "g.mjs", timeout: 5 },
+      ],
+      graderRegistry,
+      { file: FILE, line: 9, field: "graders" },
+    );
+    expect(errors.map((e) => e.format())).toEqual([
+      "eval-gate.yml:9: graders[0]: a judge needs a `rubric` or a `rubric_file`. Write the rubric inline (`rubric: The answer is polite and offers a refund`) or name a file relative to the config (`rubric_file: rubrics/tone.md`).",
+      "eval-gate.yml:9: graders[1].rubric_file: give `rubric` or `rubric_file`, not both. Write the rubric inline (`rubric: The answer is polite and offers a refund`) or name a file relative to the config (`rubric_file: rubrics/tone.md`).",
+      'eval-gate.yml:9: graders[2].field: `field` picks a part of `expected` and cannot be combined with `value`. Keep one: `field: answer` or `value: "{{expected.answer}}"`.',
+      "eval-gate.yml:9: graders[3].path: must name a JavaScript module (.js, .mjs or .cjs). Give the path of a module of the repository, e.g. `path: evals/grade.mjs`.",
+      "eval-gate.yml:9: graders[4].timeout: unknown key `timeout`; did you mean `timeout_ms`? Known keys: type, weight, threshold, path, export, timeout_ms.",
+    ]);
   });
 });
 

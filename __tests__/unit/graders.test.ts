@@ -5,6 +5,9 @@ import { gradeRun } from "../../src/core/graders/grade.js";
 import { graderRegistry } from "../../src/core/graders/index.js";
 import type { GradeInput, GraderDefinition } from "../../src/core/graders/types.js";
 import type { Case, Grade, GraderSpec } from "../../src/core/types.js";
+import { fakeGraderContext } from "../support/fake-grader-context.js";
+
+const ctx = fakeGraderContext();
 
 function makeCase(overrides: Partial<Case> = {}): Case {
   return { id: "c-1", slice: "s", input: "q", vars: {}, line: 3, ...overrides };
@@ -14,7 +17,7 @@ async function grade(spec: GraderSpec, output: string, c: Partial<Case> = {}): P
   const definition = graderRegistry[spec.type];
   if (!definition) throw new Error(`no grader ${spec.type}`);
   expect(definition.schema.safeParse(spec).success).toBe(true);
-  return definition.grade(spec, { case: makeCase(c), output });
+  return definition.grade(spec, { case: makeCase(c), output }, ctx);
 }
 
 function schemaIssues(spec: GraderSpec): string[] {
@@ -220,6 +223,7 @@ describe("gradeRun", () => {
         { type: "regex", pattern: "refund\\.$" },
       ],
       input,
+      ctx,
     );
     expect(run).toMatchObject({ pass: true, score: 1 });
     expect(run.grades.map((g) => g.grader)).toEqual(["contains", "regex"]);
@@ -230,14 +234,14 @@ describe("gradeRun", () => {
       { type: "contains", value: "refund", weight: 3 },
       { type: "exact", weight: 1 },
     ];
-    const run = await gradeRun(specs, input);
+    const run = await gradeRun(specs, input, ctx);
     expect(run.pass).toBe(false);
     expect(run.score).toBe(0.75);
     expect(run.grades[1]?.reason).toBe('Expected output to equal "refund", got "You can get a refund."');
   });
 
   it("propagates a grader that throws instead of counting a fail", async () => {
-    await expect(gradeRun([{ type: "contains", value: "{{vars.nope}}" }], input)).rejects.toBeInstanceOf(
+    await expect(gradeRun([{ type: "contains", value: "{{vars.nope}}" }], input, ctx)).rejects.toBeInstanceOf(
       UserError,
     );
     const broken: GraderDefinition = {
@@ -246,14 +250,30 @@ describe("gradeRun", () => {
       schema: z.strictObject({ type: z.literal("broken") }),
       grade: () => Promise.reject(new Error("embeddings down")),
     };
-    await expect(gradeRun([{ type: "broken" }], input, { broken })).rejects.toThrow("embeddings down");
+    await expect(gradeRun([{ type: "broken" }], input, ctx, { broken })).rejects.toThrow("embeddings down");
+  });
+
+  it("hands every grader the context", async () => {
+    const seen: string[] = [];
+    const probe: GraderDefinition = {
+      type: "probe",
+      summary: "reads the context",
+      schema: z.strictObject({ type: z.literal("probe") }),
+      grade: (_spec, _input, c) => {
+        seen.push(c.defaults.embeddingModel);
+        return { grader: "probe", pass: true, score: 1, reason: "ok" };
+      },
+    };
+    const own = fakeGraderContext({ defaults: { embeddingModel: "e-1", judgeModel: null } });
+    await gradeRun([{ type: "probe" }, { type: "probe" }], input, own, { probe });
+    expect(seen).toEqual(["e-1", "e-1"]);
   });
 
   it("rejects an unknown grader type and an empty list", async () => {
-    await expect(gradeRun([{ type: "smell" }], input)).rejects.toThrow(
+    await expect(gradeRun([{ type: "smell" }], input, ctx)).rejects.toThrow(
       /Unknown grader type "smell" in case "c-1"/,
     );
-    await expect(gradeRun([{ type: "toString" }], input)).rejects.toThrow(/Unknown grader type/);
-    await expect(gradeRun([], input)).rejects.toThrow(/has no graders/);
+    await expect(gradeRun([{ type: "toString" }], input, ctx)).rejects.toThrow(/Unknown grader type/);
+    await expect(gradeRun([], input, ctx)).rejects.toThrow(/has no graders/);
   });
 });

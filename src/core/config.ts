@@ -85,6 +85,16 @@ export const configSchema = z.strictObject({
       attempts: z.int().min(1).max(20).default(10),
     })
     .prefault({}),
+  /** The model `similarity` graders embed with unless they name one. */
+  embedding_model: z.string().min(1).default("text-embedding-3-small"),
+  /** `judge` graders: their default model, and the human labels that must vouch for them. */
+  judge: z
+    .strictObject({
+      model: z.string().min(1),
+      calibration: z.string().min(1).optional(),
+      min_kappa: z.number().min(0).max(1).default(0.6),
+    })
+    .optional(),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -122,6 +132,13 @@ const FIXES: Record<string, string> = {
   requests: "Use a mapping, e.g. `requests: { timeout_ms: 60000 }`.",
   "requests.timeout_ms": "Use a whole number of milliseconds from 1000 to 600000, e.g. 60000.",
   "requests.attempts": "Use a whole number from 1 to 20, e.g. 10.",
+  embedding_model: "Name an embedding model, e.g. `embedding_model: text-embedding-3-small`.",
+  judge: "Use a mapping, e.g. `judge: { model: gpt-4o, calibration: evals/judge-labels.jsonl }`.",
+  "judge.model": "Name the model that judges, e.g. `model: gpt-4o`.",
+  "judge.calibration":
+    "Give the path of a JSONL file of human labels, relative to this config, e.g. `evals/judge-labels.jsonl`.",
+  "judge.min_kappa":
+    "Use a number between 0 and 1, e.g. `min_kappa: 0.6` (Cohen's kappa the judge must reach against the labels).",
 };
 
 const configHint: Hint = ({ pattern, missing, input }) => {
@@ -134,6 +151,7 @@ const configHint: Hint = ({ pattern, missing, input }) => {
         };
   }
   if (pattern === "target.model" && missing) return { fix: "Add `model: gpt-4o-mini` under `target`." };
+  if (pattern === "judge.model" && missing) return { fix: "Add `model: gpt-4o` under `judge`." };
   const key = pattern.replace(/^sets\.[^.]+/, "sets.*");
   const fix = FIXES[key];
   return fix ? { fix } : undefined;

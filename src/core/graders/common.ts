@@ -31,3 +31,30 @@ export function clip(reason: string): string {
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
+
+/**
+ * A grader that could not do its job (the judge answered garbage, a script threw or timed out, an
+ * embedding request kept failing). Never a fail: the runner records the run as an error.
+ */
+export class GraderError extends Error {
+  override readonly name = "GraderError";
+  constructor(
+    readonly grader: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${grader}: ${message}`, options);
+  }
+}
+
+/**
+ * A score for a reason, with enough digits that it never reads as equal to a threshold it missed
+ * (0.7996 against 0.80 shows as "0.7996", not "0.80").
+ */
+export function formatScore(score: number, threshold?: number): string {
+  for (let digits = 2; digits < 6; digits++) {
+    const shown = score.toFixed(digits);
+    if (threshold === undefined || score === threshold || shown !== threshold.toFixed(digits)) return shown;
+  }
+  return score.toFixed(6);
+}

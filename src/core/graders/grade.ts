@@ -1,7 +1,7 @@
 import { UserError } from "../errors.js";
 import type { Grade, GraderSpec } from "../types.js";
 import { graderRegistry } from "./index.js";
-import type { GradeInput, GraderDefinition } from "./types.js";
+import type { GradeInput, GraderContext, GraderDefinition } from "./types.js";
 
 export interface RunGrade {
   /** Every grader passed. */
@@ -14,11 +14,13 @@ export interface RunGrade {
 /**
  * Grades one run with every spec, in order. A grader that throws is not a fail: the error
  * propagates so the runner records the run as an error. Each grader decides its own `pass`
- * (score against its threshold), since the default threshold is the grader's to know.
+ * (score against its threshold), since the default threshold is the grader's to know. `ctx` carries
+ * the side effects some graders need (embeddings, a judge model, repository files and scripts).
  */
 export async function gradeRun(
   specs: GraderSpec[],
   input: GradeInput,
+  ctx: GraderContext,
   registry: Record<string, GraderDefinition> = graderRegistry,
 ): Promise<RunGrade> {
   if (specs.length === 0) {
@@ -41,7 +43,7 @@ export async function gradeRun(
         fix: `Use one of: ${Object.keys(registry).join(", ")}.`,
       });
     }
-    const grade = await definition.grade(spec, input);
+    const grade = await definition.grade(spec, input, ctx);
     const weight = spec.weight ?? 1;
     grades.push(grade);
     weighted += weight * grade.score;

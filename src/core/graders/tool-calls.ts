@@ -39,7 +39,8 @@ interface Check {
  */
 export const toolCalls: GraderDefinition<ToolCallsSpec> = {
   type: "tool_calls",
-  summary: "the tools called: required calls (in order or any), argument subsets, forbidden tools, policies, a call limit",
+  summary:
+    "the tools called: required calls (in order or any), argument subsets, forbidden tools, policies, a call limit",
   schema: toolCallsSchema,
   grade(spec, input) {
     const calls = (input.toolCalls ?? []).map(parseCall);
@@ -52,7 +53,10 @@ export const toolCalls: GraderDefinition<ToolCallsSpec> = {
     }
     if (spec.max_calls !== undefined) {
       const ok = calls.length <= spec.max_calls;
-      checks.push({ ok, says: `${calls.length} call(s)${ok ? "" : `, more than max_calls ${spec.max_calls}`}` });
+      checks.push({
+        ok,
+        says: `${calls.length} call(s)${ok ? "" : `, more than max_calls ${spec.max_calls}`}`,
+      });
     }
     for (const p of spec.policies ?? []) checks.push(checkPolicy(p, calls));
     const held = checks.filter((c) => c.ok).length;
@@ -60,7 +64,10 @@ export const toolCalls: GraderDefinition<ToolCallsSpec> = {
     const failed = checks.filter((c) => !c.ok);
     const pass = failed.length === 0 && score >= (spec.threshold ?? 1);
     const trail = calls.length > 0 ? calls.map((c) => c.name).join(" → ") : "no tool calls";
-    const reason = failed.length > 0 ? `${failed.map((c) => c.says).join("; ")} (calls: ${trail})` : `Tool calls as expected (${trail})`;
+    const reason =
+      failed.length > 0
+        ? `${failed.map((c) => c.says).join("; ")} (calls: ${trail})`
+        : `Tool calls as expected (${trail})`;
     return { grader: "tool_calls", pass, score, reason: clip(reason) };
   },
 };
@@ -80,7 +87,9 @@ function parseCall(call: ToolCall): Call {
 
 function fillArgs(args: Record<string, unknown> | undefined, c: Case): Record<string, unknown> | undefined {
   if (!args) return undefined;
-  return JSON.parse(JSON.stringify(args), (_k, v) => (typeof v === "string" ? fill(v, c, { field: "tool_calls.args" }) : v));
+  return JSON.parse(JSON.stringify(args), (_k, v) =>
+    typeof v === "string" ? fill(v, c, { field: "tool_calls.args" }) : v,
+  );
 }
 
 function matches(want: { name: string; args?: Record<string, unknown> }, call: Call): boolean {
@@ -108,13 +117,19 @@ function checkCalls(
 ): Check {
   if (order === "exact") {
     const ok = calls.length === wanted.length && wanted.every((w, i) => matches(w, calls[i] as Call));
-    return { ok, says: ok ? "calls exactly as expected" : `expected exactly ${wanted.map(describe).join(" → ")}` };
+    return {
+      ok,
+      says: ok ? "calls exactly as expected" : `expected exactly ${wanted.map(describe).join(" → ")}`,
+    };
   }
   if (order === "any") {
     const missing = wanted.filter((w) => !calls.some((c) => matches(w, c)));
     return {
       ok: missing.length === 0,
-      says: missing.length === 0 ? "every expected call made" : `missing call ${missing.map(describe).join(", ")}`,
+      says:
+        missing.length === 0
+          ? "every expected call made"
+          : `missing call ${missing.map(describe).join(", ")}`,
     };
   }
   let at = 0;
