@@ -1,4 +1,5 @@
 import { compareSlices, type GateOptions } from "./compare.js";
+import type { JudgeTrust } from "./judges.js";
 import type { CaseResult, Report, Run, Side, Visibility } from "./types.js";
 import { looksLikeRefusal, type Prices, summarizeUsage } from "./usage.js";
 import { decideVerdict } from "./verdict.js";
@@ -40,11 +41,18 @@ export interface Collected {
   cases: CaseResult[];
   stats: RunStat[];
   aborted?: string;
+  /** Judges used by the run and how their calibration went. */
+  judges?: JudgeTrust[];
+  /** `set\u0000slice` of slices graded by a judge under `min_kappa`: they cannot fail the check. */
+  untrustedSlices?: string[];
 }
 
 /** Slices, verdict, errors and usage from the reduced cases: the same for one run or merged shards. */
 export function buildReport(c: Collected): Report {
-  const slices = compareSlices(c.sets, c.cases, c.gate);
+  const untrusted = new Set(c.untrustedSlices ?? []);
+  const slices = compareSlices(c.sets, c.cases, c.gate).map((s) =>
+    untrusted.has(`${s.set}\u0000${s.slice}`) ? { ...s, judge_untrusted: true } : s,
+  );
   const errored = c.stats.filter((r) => r.error !== undefined);
   const errorRate = c.stats.length > 0 ? errored.length / c.stats.length : 0;
   const { verdict, reasons } = decideVerdict({
@@ -79,6 +87,7 @@ export function buildReport(c: Collected): Report {
       rate: errorRate,
       causes: topCauses(errored.filter((r) => !hidden.has(r.set)).map((r) => r.error as string)),
     },
+    ...(c.judges && c.judges.length > 0 ? { judges: c.judges } : {}),
     usage: summarizeUsage(c.stats, c.prices.head),
     usage_by_side: {
       base: c.base ? summarizeUsage(side("base"), c.prices.base) : null,

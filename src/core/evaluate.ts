@@ -3,6 +3,8 @@ import { AGGREGATE_SLICE } from "./compare.js";
 import { type Config, type LineOf, parseConfigWithLines, validateGraders } from "./config.js";
 import { describeError, isUserError, UserError, UserErrors } from "./errors.js";
 import { graderRegistry } from "./graders/index.js";
+import type { GraderContext } from "./graders/types.js";
+import { calibrateJudges } from "./judges.js";
 import type { Clock, FileSource, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
 import { reduceCases } from "./reduce.js";
 import { buildMessages } from "./requests.js";
@@ -31,6 +33,10 @@ export interface EvaluateOptions {
 
 export interface EvaluateDeps {
   providerFor(target: ResolvedTarget, config: Config, side: Side): ModelProvider;
+  /** Connects model-backed graders (similarity, judge, script) to the head side's endpoint. */
+  graders?(setup: { target: ResolvedTarget; config: Config; configPath: string }): GraderContext & {
+    close(): Promise<void>;
+  };
   cache?: ResponseCache;
   clock: Clock;
   onProgress?: (event: ProgressEvent) => void;
@@ -49,19 +55,12 @@ export interface Evaluation {
 /** The one pipeline behind the action and the CLI. Throws user errors before any request is made. */
 export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Promise<Evaluation> {
   const { configPath, head } = options;
-  const { config, lineOf } = await loadConfig(head.source, configPath);
-  // Every problem of the config, the sets and the target's files is reported in one go.
-  const errors: UserError[] = [];
-  const sets = await loadSets(config, configPath, head.source, lineOf, errors);
-  let headTarget: ResolvedTarget | undefined;
-  try {
-    headTarget = await resolveTarget(config, configPath, head.source, options.env, lineOf);
-  } catch (e) {
-    gather(e, errors);
-  }
-  // A {{var}} of the system prompt that a case cannot fill stops the run before the first call.
-  if (headTarget) errors.push(...checkSystemVars(headTarget, sets));
-  if (errors.length > 0 || !headTarget) throw new UserErrors(errors);
+  const {
+    config,
+    lineOf,
+    sets,
+    target: headTarget,
+  } = await loadProject(head.source, configPath, options.env);
   const notes: string[] = [];
   const baseTarget = options.base ? await loadBaseTarget(options, notes) : null;
 
@@ -80,38 +79,74 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
 
   const filtered = options.filter ? filterSets(sets, options.filter) : sets;
   const runSets = options.shard ? selectShard(filtered, options.shard) : filtered;
-  const outcome = await runAll(
-    {
-      sets: runSets,
-      defaultGraders: config.graders,
-      repeats: config.repeats,
-      concurrency: config.concurrency,
-      sides,
-      retry: { ...defaultRetryPolicy, attempts: config.requests.attempts },
-    },
-    {
-      ...(deps.cache ? { cache: deps.cache } : {}),
-      clock: deps.clock,
-      ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
-    },
-  );
-  const collected: Collected = {
-    configPath,
-    sets: sets.map((x) => ({ name: x.name, visibility: x.visibility })),
-    gate: { ...config.gate, repeats: config.repeats },
-    prices: { base: null, head: null },
-    notes,
-    base: baseTarget && options.base ? { ref: options.base.ref, sha: options.base.sha } : null,
-    headSha: head.sha,
-    cases: reduceCases(
-      runSets,
-      outcome.runs,
-      sides.map((x) => x.side),
-    ),
-    stats: outcome.runs.map(toRunStat),
-    ...(outcome.aborted ? { aborted: outcome.aborted } : {}),
-  };
-  return { report: buildReport(collected), collected, config, sets, notes };
+  const graders = deps.graders?.({ target: headTarget, config, configPath });
+  try {
+    // Judges are checked against human labels before they may fail anything.
+    const trust = graders
+      ? await calibrateJudges({ config, configPath, sets: runSets, source: head.source, ctx: graders })
+      : { judges: [], untrustedSlices: new Set<string>() };
+    const outcome = await runAll(
+      {
+        sets: runSets,
+        defaultGraders: config.graders,
+        repeats: config.repeats,
+        concurrency: config.concurrency,
+        sides,
+        retry: { ...defaultRetryPolicy, attempts: config.requests.attempts },
+      },
+      {
+        ...(deps.cache ? { cache: deps.cache } : {}),
+        ...(graders ? { graders } : {}),
+        clock: deps.clock,
+        ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+      },
+    );
+    const collected: Collected = {
+      configPath,
+      sets: sets.map((x) => ({ name: x.name, visibility: x.visibility })),
+      gate: { ...config.gate, repeats: config.repeats },
+      prices: { base: null, head: null },
+      notes,
+      base: baseTarget && options.base ? { ref: options.base.ref, sha: options.base.sha } : null,
+      headSha: head.sha,
+      cases: reduceCases(
+        runSets,
+        outcome.runs,
+        sides.map((x) => x.side),
+      ),
+      stats: outcome.runs.map(toRunStat),
+      ...(outcome.aborted ? { aborted: outcome.aborted } : {}),
+      judges: trust.judges,
+      untrustedSlices: [...trust.untrustedSlices],
+    };
+    return { report: buildReport(collected), collected, config, sets, notes };
+  } finally {
+    await graders?.close();
+  }
+}
+
+/**
+ * The config, the sets and the head side's target, all checked: every problem of the config, the
+ * sets and the target's files is reported in one go, before any request.
+ */
+export async function loadProject(
+  source: FileSource,
+  configPath: string,
+  env: Record<string, string | undefined>,
+) {
+  const { config, lineOf } = await loadConfig(source, configPath);
+  const errors: UserError[] = [];
+  const sets = await loadSets(config, configPath, source, lineOf, errors);
+  let target: ResolvedTarget | undefined;
+  try {
+    target = await resolveTarget(config, configPath, source, env, lineOf);
+  } catch (e) {
+    gather(e, errors);
+  }
+  // A {{var}} of the system prompt that a case cannot fill stops the run before the first call.
+  if (target) errors.push(...checkSystemVars(target, sets));
+  if (errors.length > 0 || !target) throw new UserErrors(errors);
+  return { config, lineOf, sets, target };
 }
 
 async function loadConfig(
@@ -240,10 +275,14 @@ async function loadBaseTarget(options: EvaluateOptions, notes: string[]): Promis
 
 /** The sets, slices and cases a filter keeps; a filter that keeps nothing is a mistake worth saying. */
 function filterSets(sets: EvalSet[], filter: NonNullable<EvaluateOptions["filter"]>): EvalSet[] {
-  const keep = (list: string[] | undefined, value: string) => !list || list.length === 0 || list.includes(value);
+  const keep = (list: string[] | undefined, value: string) =>
+    !list || list.length === 0 || list.includes(value);
   const out = sets
     .filter((s) => keep(filter.sets, s.name))
-    .map((s) => ({ ...s, cases: s.cases.filter((c) => keep(filter.slices, c.slice) && keep(filter.cases, c.id)) }))
+    .map((s) => ({
+      ...s,
+      cases: s.cases.filter((c) => keep(filter.slices, c.slice) && keep(filter.cases, c.id)),
+    }))
     .filter((s) => s.cases.length > 0);
   if (out.length === 0) {
     throw new UserError("the filters keep no case", {

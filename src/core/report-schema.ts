@@ -40,13 +40,42 @@ const slice = z.strictObject({
   pass_k_head: score.nullable(),
   undersampled: z.boolean(),
   aggregate: z.boolean(),
+  mde: score.nullable().optional(),
+  judge_untrusted: z.boolean().optional(),
 });
+
+const rate = score.nullable();
+const judgeReport = z.strictObject({
+  key: text(20_000),
+  rubric: text(20_000),
+  model: text(200).nullable(),
+  stats: z
+    .strictObject({
+      n: z.int().min(0),
+      agreement: score,
+      kappa: z.number().min(-1).max(1),
+      tpr: rate,
+      tnr: rate,
+      confusion: z.strictObject({
+        tp: z.int().min(0),
+        fp: z.int().min(0),
+        tn: z.int().min(0),
+        fn: z.int().min(0),
+      }),
+    })
+    .nullable(),
+  min_kappa: score,
+  trusted: z.boolean().nullable(),
+  disagreements: z.int().min(0),
+});
+const pooled = z.strictObject({ delta: signed, p: score });
 
 const caseResult = z.strictObject({
   id: text(300),
   set: text(200),
   slice: text(200),
   line: z.int().min(0),
+  file: text(500).optional(),
   base: sideResult.nullable(),
   head: sideResult,
   baseOutput: text(100_000).optional(),
@@ -55,6 +84,7 @@ const caseResult = z.strictObject({
   headReason: text(2_000).optional(),
   expected: z.unknown().optional(),
   input: text(100_000).optional(),
+  original: text(300).optional(),
 });
 
 const reportSchema = z.strictObject({
@@ -82,6 +112,12 @@ const reportSchema = z.strictObject({
   }),
   usage,
   usage_by_side: z.strictObject({ base: usage.nullable(), head: usage }),
+  judges: z.array(judgeReport).max(100).optional(),
+  signals: z
+    .strictObject({
+      overfitting: z.strictObject({ anchor: pooled, rotation: pooled, note: text(2_000) }).nullable(),
+    })
+    .optional(),
 });
 
 /** Parses a report made elsewhere (an artifact of another job), refusing anything off-shape. */

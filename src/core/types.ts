@@ -114,6 +114,8 @@ export interface CaseResult {
   set: string;
   slice: string;
   line: number;
+  /** The set's file, relative to the repository root: with `line`, where an annotation points. */
+  file?: string;
   base: CaseSideResult | null;
   head: CaseSideResult;
   /** First graded run of each side, for the "flipped cases" detail. */
@@ -123,6 +125,10 @@ export interface CaseResult {
   headReason?: string;
   expected?: unknown;
   input?: string;
+  /** A perturbed variant (`eval-gate perturb`): the id of the case it was derived from. */
+  original?: string;
+  /** A perturbed variant: how it was derived (`typos`, `casing`, `angry`...). */
+  perturbation?: string;
 }
 
 export type SliceStatus = "regressed" | "below_floor" | "dropped" | "improved" | "unchanged";
@@ -149,6 +155,13 @@ export interface SliceDiff {
   pass_k_head: number | null;
   undersampled: boolean;
   aggregate: boolean;
+  /**
+   * Minimum detectable drop (0..1): the smallest drop the slice's exact test sees with 80% power
+   * at alpha / (number of slices); null when no drop is detectable with this many cases.
+   */
+  mde?: number | null;
+  /** Graded by a judge that did not reach `judge.min_kappa` on the human labels: it cannot fail the check. */
+  judge_untrusted?: boolean;
 }
 
 /** `skipped` only when the workflow opted into skipping a run that had no API key (fork PRs). */
@@ -194,4 +207,46 @@ export interface Report {
   errors: { base: number; head: number; runs: number; rate: number; causes: string[] };
   usage: Usage;
   usage_by_side: { base: Usage | null; head: Usage };
+  /** The judges of the run, with their agreement with the human labels of `judge.calibration`. */
+  judges?: JudgeReport[];
+  /** Warnings read off the whole run, for people; none of them gates. */
+  signals?: ReportSignals;
+}
+
+// --- The eval set's life cycle (src/core/lifecycle): optional report fields ---
+
+/** A set's slices pooled: case-weighted delta, and a one-sided p-value that the set improved. */
+export interface PooledChange {
+  delta: number;
+  p: number;
+}
+
+/** The anchor improved significantly while the rotation stayed flat or fell (seed 000). */
+export interface OverfittingSignal {
+  anchor: PooledChange;
+  rotation: PooledChange;
+  note: string;
+}
+
+export interface ReportSignals {
+  overfitting: OverfittingSignal | null;
+}
+
+/** A judge of the run and how it fared against the human labels. */
+export interface JudgeReport {
+  key: string;
+  rubric: string;
+  model: string | null;
+  stats: {
+    n: number;
+    agreement: number;
+    kappa: number;
+    tpr: number | null;
+    tnr: number | null;
+    confusion: { tp: number; fp: number; tn: number; fn: number };
+  } | null;
+  min_kappa: number;
+  /** Null without a calibration file. */
+  trusted: boolean | null;
+  disagreements: number;
 }

@@ -21,9 +21,15 @@ export function decideVerdict(input: VerdictInput): { verdict: Verdict; reasons:
   }
   if (reasons.length > 0) return { verdict: "error", reasons };
 
-  const regressed = input.slices.filter((s) => s.status === "regressed");
-  const below = input.slices.filter((s) => s.status === "below_floor");
-  const dropped = input.slices.filter((s) => s.status === "dropped");
+  // A slice graded by an untrusted judge may ask for review, never fail the check.
+  const trusted = input.slices.filter((s) => !s.judge_untrusted);
+  const regressed = trusted.filter((s) => s.status === "regressed");
+  const below = trusted.filter((s) => s.status === "below_floor");
+  const dropped = input.slices.filter(
+    (s) =>
+      s.status === "dropped" ||
+      (s.judge_untrusted && (s.status === "regressed" || s.status === "below_floor")),
+  );
   if (regressed.length > 0) reasons.push(`Regressed: ${regressed.map(name).join(", ")}`);
   if (below.length > 0) reasons.push(`Below the floor: ${below.map(name).join(", ")}`);
   if (reasons.length > 0) return { verdict: "fail", reasons };

@@ -1,0 +1,31 @@
+import { posix } from "node:path";
+import type { Config } from "../core/config.js";
+import type { FileSource, ResponseCache } from "../core/ports.js";
+import { OPENAI_DEFAULT_URL, type ResolvedTarget } from "../core/target.js";
+import { makeGraderContext } from "./grader-context.js";
+
+/**
+ * Connects model-backed graders to the head side's endpoint and key: both sides are graded by
+ * the same judge, embeddings and scripts, configured from the head. A replay target has no
+ * endpoint of its own, so its graders use the workflow's OPENAI_BASE_URL (or OpenAI's).
+ */
+export function graderSetup(options: {
+  env: Record<string, string | undefined>;
+  repoRoot: string;
+  source: FileSource;
+  cache?: ResponseCache;
+}) {
+  return ({ target, config, configPath }: { target: ResolvedTarget; config: Config; configPath: string }) =>
+    makeGraderContext({
+      endpoint:
+        target.provider === "openai" ? target.endpoint : (options.env.OPENAI_BASE_URL ?? OPENAI_DEFAULT_URL),
+      apiKey: options.env[target.apiKeyEnv] ?? "",
+      timeoutMs: config.requests.timeout_ms,
+      configDir: posix.dirname(configPath),
+      readRepoFile: (path) => options.source.read(path),
+      repoRoot: options.repoRoot,
+      ...(options.cache ? { cache: options.cache } : {}),
+      embeddingModel: config.embedding_model,
+      judgeModel: config.judge?.model ?? null,
+    });
+}
