@@ -14,7 +14,7 @@ import { parseSet } from "./sets.js";
 import { type Shard, selectShard } from "./shard.js";
 import { checkEndpoint, type ResolvedTarget, resolvePath, resolveTarget } from "./target.js";
 import { type MissingVar, missingSystemVars } from "./template.js";
-import type { Case, EvalSet, Report, Side } from "./types.js";
+import type { Case, EvalSet, GraderSpec, Report, Side } from "./types.js";
 
 export interface EvaluateOptions {
   /** The config's path, relative to the repository root (posix separators). */
@@ -145,6 +145,7 @@ export async function loadProject(
   }
   // A {{var}} of the system prompt that a case cannot fill stops the run before the first call.
   if (target) errors.push(...checkSystemVars(target, sets));
+  errors.push(...(await checkGraderFiles(config, configPath, sets, source, lineOf)));
   if (errors.length > 0 || !target) throw new UserErrors(errors);
   return { config, lineOf, sets, target };
 }
@@ -220,6 +221,61 @@ async function loadSets(
  * The system prompt's placeholders each case must fill, checked before any request: one error per
  * set and placeholder, at the first case that lacks it (a holdout case is named by its line only).
  */
+/**
+ * What model-backed graders need and the config must provide, checked before the first request
+ * rather than failing every run: a judge model, rubric files and scripts that exist.
+ */
+async function checkGraderFiles(
+  config: Config,
+  configPath: string,
+  sets: EvalSet[],
+  source: FileSource,
+  lineOf: LineOf,
+): Promise<UserError[]> {
+  const errors: UserError[] = [];
+  const seen = new Set<string>();
+  const check = async (spec: GraderSpec, where: { file: string; line?: number; field: string }) => {
+    const key = `${where.file}\u0000${JSON.stringify(spec)}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    if (spec.type === "judge" && !spec.model && !config.judge?.model) {
+      errors.push(
+        new UserError("a judge grader has no model", {
+          ...where,
+          fix: "Set `judge: { model: gpt-4o }` in the config, or `model` on the grader.",
+        }),
+      );
+    }
+    for (const [field, value] of [
+      ["rubric_file", spec.type === "judge" ? spec.rubric_file : undefined],
+      ["path", spec.type === "script" ? spec.path : undefined],
+    ] as const) {
+      if (typeof value !== "string") continue;
+      const file = resolvePath(configPath, value);
+      if ((await source.read(file)) === null) {
+        errors.push(
+          new UserError(`${file} does not exist`, {
+            ...where,
+            field: `${where.field}.${field}`,
+            fix: "Fix the path; it is relative to the config file's folder.",
+          }),
+        );
+      }
+    }
+  };
+  for (const [i, spec] of config.graders.entries()) {
+    await check(spec, { file: configPath, line: lineOf(["graders", i]) ?? 0, field: `graders[${i}]` });
+  }
+  for (const set of sets) {
+    for (const c of set.cases) {
+      for (const [i, spec] of (c.graders ?? []).entries()) {
+        await check(spec, { file: set.path, line: c.line, field: `graders[${i}]` });
+      }
+    }
+  }
+  return errors;
+}
+
 function checkSystemVars(target: ResolvedTarget, sets: EvalSet[]): UserError[] {
   const system = target.system;
   if (system === null) return [];
