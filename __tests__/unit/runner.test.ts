@@ -128,3 +128,70 @@ describe("runAll", () => {
     expect(second.runs.filter((r) => r.error)).toHaveLength(0);
   });
 });
+
+describe("conversations", () => {
+  it("sends a multi-turn case's messages after the system prompt", async () => {
+    const seen: unknown[] = [];
+    const provider: ModelProvider = {
+      async complete(req) {
+        seen.push(req.messages);
+        return ok;
+      },
+    };
+    const set: EvalSet = {
+      name: "anchor",
+      path: "a.jsonl",
+      visibility: "full",
+      cases: [
+        {
+          id: "m1",
+          slice: "s",
+          messages: [
+            { role: "user", content: "hi" },
+            { role: "assistant", content: "hello" },
+            { role: "user", content: "refund please" },
+          ],
+          expected: "ok",
+          vars: { tone: "kind" },
+          line: 1,
+        },
+      ],
+    };
+    const p = plan(provider, 0);
+    await runAll({ ...p, sets: [set], sides: [p.sides[1] as RunPlan["sides"][0]] }, { clock: systemClock });
+    expect(seen[0]).toEqual([
+      { role: "system", content: "Be kind, briefly." },
+      { role: "user", content: "hi" },
+      { role: "assistant", content: "hello" },
+      { role: "user", content: "refund please" },
+    ]);
+  });
+
+  it("answers tool calls with the case's canned results until a final answer, at most 8 answers", async () => {
+    let calls = 0;
+    const looping: ModelProvider = {
+      async complete() {
+        calls++;
+        return {
+          content: "",
+          tool_calls: [{ id: `c${calls}`, type: "function", function: { name: "lookup", arguments: "{}" } }],
+        };
+      },
+    };
+    const p = plan(looping, 1);
+    const toolsTarget = { ...target, tools: [{ type: "function", function: { name: "lookup" } }] };
+    const set = {
+      ...(p.sets[0] as EvalSet),
+      cases: [{ ...((p.sets[0] as EvalSet).cases[0] as Case), tool_results: { lookup: { found: true } } }],
+    };
+    const { runs } = await runAll(
+      { ...p, sets: [set], sides: [{ side: "head", target: toolsTarget, provider: looping }] },
+      { clock: systemClock },
+    );
+    expect(calls).toBe(8);
+    const run = runs[0];
+    expect(run?.toolCalls).toHaveLength(7);
+    expect(run?.trajectory?.filter((m) => m.role === "tool")[0]?.content).toBe('{"found":true}');
+    expect(run?.pass).toBe(false);
+  });
+});
