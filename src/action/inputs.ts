@@ -23,6 +23,8 @@ export interface ActionInputs {
   shard: string;
   /** A folder (or file) of partial results to merge into the one report, comment and verdict. */
   merge: string;
+  /** Where to write a JUnit XML report as well (relative to the workspace); empty: none. */
+  junit: string;
 }
 
 export function readInputs(): ActionInputs {
@@ -59,6 +61,7 @@ export function readInputs(): ActionInputs {
     postReport: core.getInput("post-report"),
     shard: core.getInput("shard"),
     merge: core.getInput("merge"),
+    junit: core.getInput("junit"),
   };
 }
 

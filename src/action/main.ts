@@ -3,13 +3,17 @@ import * as core from "@actions/core";
 import { DiskCache } from "../adapters/disk-cache.js";
 import { readPartials, writeAtomic } from "../adapters/files.js";
 import { headSha, resolveCommit, revisionSource, workspaceSource } from "../adapters/git.js";
+import { graderSetup } from "../adapters/grader-setup.js";
 import { makeProvider } from "../adapters/providers.js";
 import { buildReport } from "../core/assemble.js";
 import { describeError, isUserError, MissingKeyError, UserErrors } from "../core/errors.js";
 import { type Evaluation, evaluate } from "../core/evaluate.js";
 import { systemClock } from "../core/ports.js";
 import { renderComment } from "../core/render/comment.js";
+import { renderJunit } from "../core/render/junit.js";
+import { resultLine } from "../core/render/oneline.js";
 import { renderSummary } from "../core/render/summary.js";
+import { renderTerminal } from "../core/render/terminal.js";
 import { checkFails, errorReport } from "../core/report.js";
 import { mergePartials, parseShard, type Shard, toPartial } from "../core/shard.js";
 import { upsertComment } from "../core/sticky.js";
@@ -17,6 +21,7 @@ import type { Report } from "../core/types.js";
 import { worstSlice } from "../core/verdict.js";
 import { type EventInfo, readEvent } from "./event.js";
 import { type ActionInputs, readInputs } from "./inputs.js";
+import { annotateRegressions, logSets } from "./log.js";
 
 const FORK_NOTICE =
   "No API key: this pull request comes from a fork, and GitHub passes no secrets to its runs. " +
@@ -42,6 +47,10 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   const workspace = resolve(env.GITHUB_WORKSPACE ?? process.cwd());
   const event = await readEvent(env);
   const sha = env.GITHUB_SHA || (await headSha(workspace));
+  core.startGroup(inputs.merge ? "eval-gate: merge" : "eval-gate: config and sets");
+  core.info(
+    `config ${inputs.config}; ${env.GITHUB_EVENT_NAME ?? "local"}${event.pr !== null ? ` on PR #${event.pr}` : ""}; head ${sha.slice(0, 7)}`,
+  );
   const cacheDir = resolve(workspace, inputs.cacheDir);
   // Each shard keeps a cache of its own share; an unsharded run one for all.
   const cacheScope = inputs.shard
@@ -73,6 +82,7 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
       verdict: skip ? "skipped" : "error",
     });
   }
+  core.endGroup();
 
   if (shard && evaluation) {
     // A shard's result is partial: it is merged into the verdict by the `merge` step, which gates.
@@ -93,6 +103,9 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   }
   await diskCache?.close();
   report = { ...report, pr: event.pr };
+  core.startGroup("eval-gate: report");
+  core.info(renderTerminal(report, { width: 160 }).trimEnd());
+  annotateRegressions(report);
   const overrideUsed =
     (report.verdict === "fail" || report.verdict === "review") && event.labels.includes(inputs.overrideLabel)
       ? inputs.overrideLabel
@@ -100,6 +113,15 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   const reportPath = join(runnerDir(env, workspace), "eval-gate-report.json");
   await writeAtomic(reportPath, `${JSON.stringify(report, null, 2)}\n`);
   await core.summary.addRaw(renderSummary(report)).write();
+  core.info(`report: ${reportPath}`);
+  if (inputs.junit) {
+    const junitPath = resolve(workspace, inputs.junit);
+    // Like the comment, an extra file that cannot be written does not change the verdict.
+    await writeAtomic(junitPath, renderJunit(report)).then(
+      () => core.info(`JUnit XML: ${junitPath}`),
+      (e) => core.warning(`Could not write the JUnit XML to ${inputs.junit}: ${describeError(e)}`),
+    );
+  }
 
   let commentUrl = "";
   if (inputs.comment && event.pr !== null && report.verdict !== "skipped") {
@@ -113,8 +135,9 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   core.setOutput("worst-slice", worst ? `${worst.set}/${worst.slice}` : "");
   core.setOutput("worst-slice-score", worst ? String(worst.head_score) : "");
   if (diskCache) await (await import("./cache.js")).saveResponses(diskCache, cacheScope, env);
+  core.endGroup();
 
-  const line = `eval-gate: ${report.verdict}. ${report.reasons.join(" ")}`;
+  const line = resultLine(report);
   if (overrideUsed && checkFails(report.verdict, inputs.failOn)) {
     core.notice(`${line} The label "${overrideUsed}" lets this verdict pass the check.`);
   } else if (checkFails(report.verdict, inputs.failOn)) {
@@ -155,6 +178,12 @@ async function evaluateEvent(
       ...(shard ? { shard } : {}),
     },
     {
+      graders: graderSetup({
+        env,
+        repoRoot: workspace,
+        source: workspaceSource(workspace),
+        ...(cache ? { cache } : {}),
+      }),
       providerFor: (target, config) => {
         const key = env[target.apiKeyEnv];
         if (key && !masked.has(key)) {
@@ -166,8 +195,12 @@ async function evaluateEvent(
       ...(cache ? { cache } : {}),
       clock: systemClock,
       onProgress: (p) => {
-        if (p.kind === "start")
+        if (p.kind === "start") {
+          logSets(p.sets);
+          core.endGroup();
+          core.startGroup("eval-gate: run");
           core.info(`Running ${p.total} case run(s)${base ? " on base and head" : " on head"}.`);
+        }
         if (p.kind !== "run") return;
         const percent = Math.floor((p.done / p.total) * 10) * 10;
         if (percent > lastPercent) {

@@ -58,3 +58,21 @@ export function failOnOption(value: unknown): "regression" | "review" | "never" 
   if (v === "regression" || v === "review" || v === "never") return v;
   throw new UserError(`--fail-on is "${String(v)}"`, { fix: "Use regression, review or never." });
 }
+
+/** A repeatable option that also takes comma-separated values: `--slice a,b --slice c`. */
+export function listOption(value: unknown): string[] {
+  const raw = Array.isArray(value) ? value : typeof value === "string" ? [value] : [];
+  return raw
+    .flatMap((v) => String(v).split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+export type OutputFormat = "table" | "markdown" | "json";
+
+/** `--format`: what the report looks like on stdout. */
+export function formatOption(value: unknown): OutputFormat {
+  const v = value ?? "table";
+  if (v === "table" || v === "markdown" || v === "json") return v;
+  throw new UserError(`--format is "${String(v)}"`, { fix: "Use table, markdown or json." });
+}

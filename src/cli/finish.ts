@@ -1,21 +1,40 @@
 import { relative, resolve } from "node:path";
 import { writeAtomic } from "../adapters/files.js";
+import { renderJunit } from "../core/render/junit.js";
+import { renderSummary } from "../core/render/summary.js";
 import { renderTerminal } from "../core/render/terminal.js";
 import { checkFails } from "../core/report.js";
 import type { Report } from "../core/types.js";
-import type { CommandContext } from "./command.js";
+import type { CommandContext, OutputFormat } from "./command.js";
 
-/** Writes the report, prints the table, and turns the verdict into the exit code. */
-export async function finish(
-  report: Report,
-  options: { json: string; failOn: "regression" | "review" | "never" },
-  ctx: CommandContext,
-): Promise<number> {
+export interface FinishOptions {
+  json: string;
+  failOn: "regression" | "review" | "never";
+  /** stdout: `table` (the terminal table), `markdown` (the job summary's text) or `json` (the report). */
+  format?: OutputFormat;
+  /** Also write JUnit XML here. */
+  junit?: string;
+}
+
+/** Writes the report (and JUnit XML), prints it as asked, and turns the verdict into the exit code. */
+export async function finish(report: Report, options: FinishOptions, ctx: CommandContext): Promise<number> {
   const jsonPath = resolve(ctx.cwd, options.json);
   await writeAtomic(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
-  const color = ctx.stdoutIsTTY && !ctx.env.NO_COLOR;
-  ctx.out(`${renderTerminal(report, { color, width: ctx.stdoutColumns })}\n`);
+  ctx.out(stdoutText(report, options.format ?? "table", ctx));
   ctx.err(`report: ${relative(ctx.cwd, jsonPath)}\n`);
+  if (options.junit) {
+    const junitPath = resolve(ctx.cwd, options.junit);
+    await writeAtomic(junitPath, renderJunit(report));
+    ctx.err(`JUnit XML: ${relative(ctx.cwd, junitPath)}\n`);
+  }
   if (report.verdict === "error") return 2;
   return checkFails(report.verdict, options.failOn) ? 1 : 0;
+}
+
+function stdoutText(report: Report, format: OutputFormat, ctx: CommandContext): string {
+  if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
+  if (format === "markdown") return renderSummary(report);
+  // Colour only for a person at a terminal who has not asked for none (https://no-color.org).
+  const color = ctx.stdoutIsTTY && !ctx.env.NO_COLOR;
+  return `${renderTerminal(report, { color, width: ctx.stdoutColumns })}\n`;
 }

@@ -1,10 +1,27 @@
 import { describeError, isUserError, UserError, UserErrors } from "../core/errors.js";
 import { type Command, type CommandContext, commandHelp, parseCommandArgs } from "./command.js";
+import { calibrateCommand } from "./commands/calibrate.js";
+import { checkCommand } from "./commands/check.js";
+import { importCommand } from "./commands/import.js";
+import { initCommand } from "./commands/init.js";
 import { mergeCommand } from "./commands/merge.js";
+import { perturbCommand } from "./commands/perturb.js";
+import { rotateCommand } from "./commands/rotate.js";
 import { runCommand } from "./commands/run.js";
+import { sampleCommand } from "./commands/sample.js";
 
 /** Every command, in the order `--help` lists them; a new command is one more entry. */
-export const commands: Command[] = [runCommand, mergeCommand];
+export const commands: Command[] = [
+  runCommand,
+  mergeCommand,
+  initCommand,
+  importCommand,
+  sampleCommand,
+  rotateCommand,
+  checkCommand,
+  perturbCommand,
+  calibrateCommand,
+];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

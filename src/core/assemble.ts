@@ -1,5 +1,6 @@
 import { compareSlices, type GateOptions } from "./compare.js";
 import type { JudgeTrust } from "./judges.js";
+import { overfittingSignal } from "./lifecycle/overfitting.js";
 import type { CaseResult, Report, Run, Side, Visibility } from "./types.js";
 import { looksLikeRefusal, type Prices, summarizeUsage } from "./usage.js";
 import { decideVerdict } from "./verdict.js";
@@ -93,6 +94,7 @@ export function buildReport(c: Collected): Report {
       base: c.base ? summarizeUsage(side("base"), c.prices.base) : null,
       head: summarizeUsage(side("head"), c.prices.head),
     },
+    ...(c.base ? { signals: { overfitting: overfittingSignal(slices, c.gate.alpha) } } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { withMde } from "./lifecycle/power.js";
 import { caseScore } from "./reduce.js";
 import {
   holm,
@@ -42,10 +43,11 @@ export function compareSlices(
   });
   const adjusted = holm(diffs.map((d) => d.p_value));
   const adjustedUp = holm(diffs.map((d) => d.p_improved));
-  return diffs.map((d, i) => {
+  const compared = diffs.map((d, i) => {
     const withP = { ...d, p_adjusted: adjusted[i] ?? null, p_improved_adjusted: adjustedUp[i] ?? null };
     return { ...withP, status: statusOf(withP, gate) };
   });
+  return withMde(compared, gate);
 }
 
 function sliceStats(

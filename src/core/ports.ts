@@ -44,6 +44,11 @@ export const systemClock: Clock = {
 };
 
 export type ProgressEvent =
-  | { kind: "start"; total: number }
+  | {
+      kind: "start";
+      total: number;
+      /** What runs, for the log: each set's file and how many of its cases (after filters and shards). */
+      sets?: { name: string; path: string; visibility: "full" | "aggregate"; cases: number }[];
+    }
   | { kind: "run"; done: number; total: number; cached: boolean; error?: string }
   | { kind: "note"; message: string };

@@ -1,4 +1,5 @@
-import type { CaseResult, CaseSideResult, EvalSet, Run, Side } from "./types.js";
+import type { SetCase } from "./sets.js";
+import type { Case, CaseResult, CaseSideResult, EvalSet, Run, Side } from "./types.js";
 
 /**
  * Reduces repeated runs per case and side before any slice statistic (runs that errored are kept
@@ -26,6 +27,7 @@ export function reduceCases(sets: EvalSet[], runs: Run[], sides: Side[]): CaseRe
         set: set.name,
         slice: c.slice,
         line: c.line,
+        file: set.path,
         base: base ? tally(base) : null,
         head: tally(head),
         ...(firstBase?.output !== undefined ? { baseOutput: shown(firstBase) } : {}),
@@ -34,6 +36,7 @@ export function reduceCases(sets: EvalSet[], runs: Run[], sides: Side[]): CaseRe
         ...(firstHead ? { headReason: failingReason(firstHead) } : {}),
         ...(c.expected !== undefined ? { expected: c.expected } : {}),
         input: c.input ?? [...(c.messages ?? [])].reverse().find((m) => m.role === "user")?.content ?? "",
+        ...variantOf(c),
       });
     }
   }
@@ -70,6 +73,14 @@ function shown(run: Run): string {
     }
   }
   return lines.join("\n");
+}
+
+/** A perturbed case (from `eval-gate perturb`) names its original, for flip rates. */
+function variantOf(c: Case): { original?: string; perturbation?: string } {
+  const m = (c as SetCase).metadata;
+  return typeof m?.original === "string" && typeof m?.perturbation === "string"
+    ? { original: m.original, perturbation: m.perturbation }
+    : {};
 }
 
 export function caseScore(r: CaseSideResult): number | null {

@@ -85,6 +85,7 @@ const caseResult = z.strictObject({
   expected: z.unknown().optional(),
   input: text(100_000).optional(),
   original: text(300).optional(),
+  perturbation: text(100).optional(),
 });
 
 const reportSchema = z.strictObject({

@@ -93,7 +93,13 @@ const FATAL_STATUSES = new Set([401, 403, 404]);
  */
 export async function runAll(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> {
   const total = plan.sets.reduce((n, s) => n + s.cases.length, 0) * plan.repeats * plan.sides.length;
-  deps.onProgress?.({ kind: "start", total });
+  const sets = plan.sets.map((s) => ({
+    name: s.name,
+    path: s.path,
+    visibility: s.visibility,
+    cases: s.cases.length,
+  }));
+  deps.onProgress?.({ kind: "start", total, sets });
   const ctx: Context = {
     plan,
     deps,

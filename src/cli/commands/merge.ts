@@ -3,21 +3,26 @@ import { readPartials } from "../../adapters/files.js";
 import { buildReport } from "../../core/assemble.js";
 import { UserError } from "../../core/errors.js";
 import { mergePartials } from "../../core/shard.js";
-import { type Command, failOnOption } from "../command.js";
+import { type Command, failOnOption, formatOption } from "../command.js";
 import { finish } from "../finish.js";
 
 export const mergeCommand: Command = {
   name: "merge",
   summary: "combine the shards' partial results into the one report and verdict",
-  usage: "PARTIAL... [--json FILE] [--fail-on regression|review|never]",
+  usage:
+    "PARTIAL... [--json FILE] [--fail-on regression|review|never] [--format table|markdown|json] [--junit FILE]",
   help: [
     "  PARTIAL           partial result files, or folders holding them",
     "  --json FILE       where to write the JSON report (default: .eval-gate/report.json)",
     "  --fail-on WHEN    regression (default), review or never",
+    "  --format FORMAT   stdout: table (default), markdown (the job summary's text) or json (the report)",
+    "  --junit FILE      also write the results as JUnit XML (one testcase per case and side)",
   ].join("\n"),
   options: {
     json: { type: "string", default: ".eval-gate/report.json" },
     "fail-on": { type: "string", default: "regression" },
+    format: { type: "string", default: "table" },
+    junit: { type: "string" },
   },
   async run({ values, positionals }, ctx) {
     if (positionals.length === 0) {
@@ -27,6 +32,15 @@ export const mergeCommand: Command = {
     }
     const partials = (await Promise.all(positionals.map((f) => readPartials(resolve(ctx.cwd, f))))).flat();
     const report = buildReport(mergePartials(partials));
-    return finish(report, { json: values.json as string, failOn: failOnOption(values["fail-on"]) }, ctx);
+    return finish(
+      report,
+      {
+        json: values.json as string,
+        failOn: failOnOption(values["fail-on"]),
+        format: formatOption(values.format),
+        ...(typeof values.junit === "string" ? { junit: values.junit } : {}),
+      },
+      ctx,
+    );
   },
 };

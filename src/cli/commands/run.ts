@@ -8,19 +8,20 @@ import {
   revisionSource,
   workspaceSource,
 } from "../../adapters/git.js";
+import { graderSetup } from "../../adapters/grader-setup.js";
 import { makeProvider } from "../../adapters/providers.js";
 import { UserError } from "../../core/errors.js";
 import { evaluate } from "../../core/evaluate.js";
 import { systemClock } from "../../core/ports.js";
 import { parseShard, toPartial } from "../../core/shard.js";
-import { type Command, failOnOption } from "../command.js";
+import { type Command, failOnOption, formatOption, listOption } from "../command.js";
 import { finish } from "../finish.js";
 
 export const runCommand: Command = {
   name: "run",
   summary: "run the eval set on the working tree and, with --base, on a git ref; compare per slice",
   usage:
-    "[--config eval-gate.yml] [--base REF] [--json FILE] [--no-cache] [--cache-dir DIR]\n                [--fail-on regression|review|never] [--shard i/N [--partial FILE]]",
+    "[--config eval-gate.yml] [--base REF] [--json FILE] [--no-cache] [--cache-dir DIR]\n                [--fail-on regression|review|never] [--shard i/N [--partial FILE]]\n                [--set NAME] [--slice NAME] [--case ID] [--format table|markdown|json] [--junit FILE]",
   help: [
     "  --config FILE     the config file (default: eval-gate.yml)",
     "  --base REF        a git ref or SHA to compare against; its target files are read with git",
@@ -31,6 +32,12 @@ export const runCommand: Command = {
     "  --fail-on WHEN    regression (default), review or never",
     "  --shard i/N       run the i-th of N deterministic shares and write a partial result",
     "  --partial FILE    where a shard writes it (default: .eval-gate/partial-i-of-N.json)",
+    "  --set NAME        run only these sets (repeat the option, or separate with commas)",
+    "  --slice NAME      run only these slices",
+    "  --case ID         run only these case ids",
+    "  --format FORMAT   stdout: table (default; colour on a terminal unless NO_COLOR is set),",
+    "                    markdown (the job summary's text) or json (the report)",
+    "  --junit FILE      also write the results as JUnit XML (one testcase per case and side)",
     "",
     "Exit codes: 0 pass or review, 1 fail, 2 error (bad config or input, unreachable provider).",
   ].join("\n"),
@@ -43,10 +50,21 @@ export const runCommand: Command = {
     "fail-on": { type: "string", default: "regression" },
     shard: { type: "string" },
     partial: { type: "string" },
+    set: { type: "string", multiple: true },
+    slice: { type: "string", multiple: true },
+    case: { type: "string", multiple: true },
+    format: { type: "string", default: "table" },
+    junit: { type: "string" },
   },
   async run({ values }, ctx) {
     const v = values as Record<string, string | boolean | undefined>;
     const failOn = failOnOption(v["fail-on"]);
+    const format = formatOption(v.format);
+    const filter = {
+      sets: listOption(values.set),
+      slices: listOption(values.slice),
+      cases: listOption(values.case),
+    };
     const inRepo = await repositoryRoot(ctx.cwd);
     const root = inRepo ?? ctx.cwd;
     const configPath = relative(root, resolve(ctx.cwd, v.config as string))
@@ -71,9 +89,16 @@ export const runCommand: Command = {
         env: ctx.env,
         allowedEndpoints: null,
         ...(shard ? { shard } : {}),
+        filter,
       },
       {
         providerFor: (target, config) => makeProvider(target, config, ctx.env),
+        graders: graderSetup({
+          env: ctx.env,
+          repoRoot: root,
+          source: workspaceSource(root),
+          ...(cache ? { cache } : {}),
+        }),
         ...(cache ? { cache } : {}),
         clock: systemClock,
         onProgress: (p) => {
@@ -102,6 +127,7 @@ export const runCommand: Command = {
       );
       return report.verdict === "error" ? 2 : 0;
     }
-    return finish(report, { json: v.json as string, failOn }, ctx);
+    const junit = typeof v.junit === "string" ? { junit: v.junit } : {};
+    return finish(report, { json: v.json as string, failOn, format, ...junit }, ctx);
   },
 };

@@ -1,5 +1,6 @@
 // The blocks the comment and the job summary share. Each is bounded in size by construction
 // (a capped number of capped lines), so the layout can treat them as fixed costs.
+import { robustness } from "../lifecycle/perturb.js";
 import type { Report, Usage } from "../types.js";
 import { inlineText } from "./escape.js";
 import {
@@ -9,12 +10,14 @@ import {
   percent,
   plural,
   points,
+  pValue,
   scoreChange,
   shortSha,
   statusLabel,
   VERDICT_ICON,
   worstSlice,
 } from "./format.js";
+import { hasMde } from "./tables.js";
 
 export const NO_BASELINE =
   "No baseline: only the head side ran, so only floors and errors can fail this check.";
@@ -93,6 +96,11 @@ export function legend(report: Report): string {
   const parts: string[] = [];
   if (report.slices.some((s) => s.undersampled)) {
     parts.push("† fewer cases than `gate.min_slice_n`: only large changes can be told from noise.");
+  }
+  if (hasMde(report)) {
+    parts.push(
+      `MDE: the smallest drop the slice's exact test detects with 80% power at α / ${plural(report.slices.length, "slice")} (Holm's worst case), if every case that changed got worse; none: too few cases to detect any drop.`,
+    );
   }
   if (report.base !== null) {
     parts.push(
@@ -205,4 +213,38 @@ export function usageTable(report: Report): string {
 
 export function usageBySide(report: Report): string {
   return usageTable(report);
+}
+
+// --- The eval set's life cycle: signals read off the whole run ---
+
+/** `p = 0.003` or `p < 0.001`. */
+function pEquals(p: number): string {
+  const t = pValue(p);
+  return t.startsWith("<") ? `p &lt; ${t.slice(1)}` : `p = ${t}`;
+}
+
+/**
+ * Seed 000's overfitting pattern, one line, built from the numbers alone (the note's text is not
+ * rendered, so a report handed over as an artifact cannot put words here).
+ */
+export function overfittingBlock(report: Report): string {
+  const o = report.signals?.overfitting;
+  if (!o) return "";
+  const movement = o.rotation.delta < 0 ? "fell" : "stayed flat";
+  return `⚠️ **Overfitting?** The anchor set improved (${points(o.anchor.delta)}, pooled ${pEquals(o.anchor.p)}) while the rotation set ${movement} (${points(o.rotation.delta)}, pooled ${pEquals(o.rotation.p)}): the change may fit the anchor cases rather than the task.`;
+}
+
+/** How often a perturbed variant's head result differs from its original's, when the run had variants. */
+export function robustnessLine(report: Report, maxKinds = 6): string {
+  const r = robustness(report.cases);
+  if (!r) return "";
+  const kinds = r.by
+    .slice(0, maxKinds)
+    .map(
+      (k) =>
+        `${inlineText(k.perturbation, 30)} ${percent(k.flipped / k.variants)} (${integer(k.flipped)}/${integer(k.variants)})`,
+    );
+  const more = r.by.length - kinds.length;
+  if (more > 0) kinds.push(`${integer(more)} more`);
+  return `**Robustness:** ${percent(r.flipped / r.variants)} of ${plural(r.variants, "perturbed variant")} flip (pass where their original fails on head, or the reverse), over ${plural(r.originals, "original")}: ${kinds.join(" · ")}.`;
 }

@@ -2,7 +2,15 @@ import { markdownTable } from "markdown-table";
 import type { Report, SliceDiff } from "../types.js";
 import { BLOCK_SEPARATOR, type Measure } from "./budget.js";
 import { inlineText } from "./escape.js";
-import { bySeverity, deltaWithInterval, informativeP, pValue, scoreChange, statusLabel } from "./format.js";
+import {
+  bySeverity,
+  deltaWithInterval,
+  informativeP,
+  points,
+  pValue,
+  scoreChange,
+  statusLabel,
+} from "./format.js";
 
 const SIDE_BY_SIDE = ["anchor", "rotation"] as const;
 
@@ -22,24 +30,37 @@ export interface TableStyle {
 
 const DASH = "—";
 
-function groupHeader(set: string | null, repeats: number): string[] {
+function groupHeader(set: string | null, repeats: number, mde = false): string[] {
   const n = set === null ? "n" : `${inlineText(set, 40)} n`;
   const passK = repeats > 1 ? [`pass^${repeats}`] : [];
-  return [n, "base → head", ...passK, "Δ [95% CI]", "p (adj.)", "status"];
+  return [n, ...(mde ? ["MDE"] : []), "base → head", ...passK, "Δ [95% CI]", "p (adj.)", "status"];
 }
 
-function groupAlign(repeats: number): string[] {
-  return ["r", "r", ...(repeats > 1 ? ["r"] : []), "r", "r", "l"];
+function groupAlign(repeats: number, mde = false): string[] {
+  return ["r", ...(mde ? ["r"] : []), "r", ...(repeats > 1 ? ["r"] : []), "r", "r", "l"];
 }
 
-function groupCells(s: SliceDiff | undefined, repeats: number): string[] {
-  const width = groupAlign(repeats).length;
+/** Whether the report carries minimum detectable drops (`SliceDiff.mde`): then they get a column. */
+export function hasMde(report: Report): boolean {
+  return report.slices.some((s) => s.mde !== undefined);
+}
+
+/** A minimum detectable drop for a cell: `38 pts`, or `none` when no drop is detectable. */
+export function mdeCell(mde: number | null | undefined): string {
+  if (mde === undefined) return DASH;
+  if (mde === null || !Number.isFinite(mde)) return "none";
+  return points(mde).replace(/^\+/, "");
+}
+
+function groupCells(s: SliceDiff | undefined, repeats: number, mde = false): string[] {
+  const width = groupAlign(repeats, mde).length;
   if (!s) return Array.from({ length: width }, () => DASH);
   // A dagger rather than a word keeps the column narrow; the legend under the tables explains it.
   const n = `${s.n}${s.undersampled ? " †" : ""}`;
   const passK = repeats > 1 ? [s.pass_k_head == null ? DASH : scoreChange(s.pass_k_base, s.pass_k_head)] : [];
   return [
     n,
+    ...(mde ? [mdeCell(s.mde)] : []),
     scoreChange(s.base_score, s.head_score),
     ...passK,
     deltaWithInterval(s),
@@ -76,6 +97,7 @@ export function aggregateSets(report: Report): Set<string> {
 
 export function sliceTables(report: Report, style: TableStyle): SliceTable[] {
   const { repeats } = style;
+  const mde = hasMde(report);
   const tables: SliceTable[] = [];
   const aggregate = aggregateSets(report);
   const paired = style.sideBySide
@@ -90,14 +112,14 @@ export function sliceTables(report: Report, style: TableStyle): SliceTable[] {
       report.slices.find((s) => s.set === set && s.slice === slice);
     tables.push({
       title: paired.map((set) => inlineText(set, 40)).join(" · "),
-      header: ["slice", ...paired.flatMap((set) => groupHeader(set, repeats))],
-      align: ["l", ...paired.flatMap(() => groupAlign(repeats))],
+      header: ["slice", ...paired.flatMap((set) => groupHeader(set, repeats, mde))],
+      align: ["l", ...paired.flatMap(() => groupAlign(repeats, mde))],
       rows: names
         .map((name) => {
           const group = paired.map((set) => find(set, name));
           return {
             key: group.reduce<SliceDiff | undefined>((w, s) => (s ? worse(w, s) : w), undefined) as SliceDiff,
-            cells: [inlineText(name, 60), ...group.flatMap((s) => groupCells(s, repeats))],
+            cells: [inlineText(name, 60), ...group.flatMap((s) => groupCells(s, repeats, mde))],
           };
         })
         .sort(byRow),
@@ -108,11 +130,11 @@ export function sliceTables(report: Report, style: TableStyle): SliceTable[] {
   for (const set of rest.filter((s) => !aggregate.has(s))) {
     tables.push({
       title: inlineText(set, 40),
-      header: ["slice", ...groupHeader(null, repeats)],
-      align: ["l", ...groupAlign(repeats)],
+      header: ["slice", ...groupHeader(null, repeats, mde)],
+      align: ["l", ...groupAlign(repeats, mde)],
       rows: report.slices
         .filter((s) => s.set === set)
-        .map((s) => ({ key: s, cells: [inlineText(s.slice, 60), ...groupCells(s, repeats)] }))
+        .map((s) => ({ key: s, cells: [inlineText(s.slice, 60), ...groupCells(s, repeats, mde)] }))
         .sort(byRow),
     });
   }
@@ -122,14 +144,14 @@ export function sliceTables(report: Report, style: TableStyle): SliceTable[] {
     const perSet = (set: string) => aggregated.filter((s) => s.set === set).length;
     tables.push({
       title: "Aggregate sets (scores only, no case detail)",
-      header: ["set", ...groupHeader(null, repeats)],
-      align: ["l", ...groupAlign(repeats)],
+      header: ["set", ...groupHeader(null, repeats, mde)],
+      align: ["l", ...groupAlign(repeats, mde)],
       rows: aggregated
         .map((s) => ({
           key: s,
           cells: [
             perSet(s.set) > 1 ? inlineText(`${s.set} / ${s.slice}`, 60) : inlineText(s.set, 40),
-            ...groupCells(s, repeats),
+            ...groupCells(s, repeats, mde),
           ],
         }))
         .sort(byRow),

@@ -1,3 +1,4 @@
+import { robustness } from "../lifecycle/perturb.js";
 import type { Report, SliceDiff, SliceStatus } from "../types.js";
 import { plainText } from "./escape.js";
 import {
@@ -11,6 +12,7 @@ import {
   worstFirst,
 } from "./format.js";
 import { headOnly, NO_BASELINE } from "./sections.js";
+import { hasMde, mdeCell } from "./tables.js";
 
 export interface TerminalOptions {
   /** ANSI colours; the CLI turns them on for a TTY that has not asked for NO_COLOR. */
@@ -77,9 +79,13 @@ function pad(s: string, width: number, right: boolean): string {
 
 const HEADER = ["set", "slice", "n", "base", "head", "Δ", "CI", "p_adj", "status"];
 const RIGHT = [false, false, true, true, true, true, true, true, false];
+// With minimum detectable drops in the report, their column comes last: the columns people and
+// scripts already read keep their places.
+const HEADER_MDE = [...HEADER, "mde"];
+const RIGHT_MDE = [...RIGHT, true];
 const GAP = "  ";
 
-function cells(s: SliceDiff): string[] {
+function cells(s: SliceDiff, mde: boolean): string[] {
   return [
     plainText(s.set, 40),
     plainText(s.slice, 60),
@@ -90,12 +96,13 @@ function cells(s: SliceDiff): string[] {
     interval(s.ci_low, s.ci_high),
     pValue(informativeP(s)),
     STATUS_WORD[s.status],
+    ...(mde ? [mdeCell(s.mde)] : []),
   ];
 }
 
 /** Column widths, shrinking the slice (index 1) then the set (index 0) column to fit `width`. */
 function widths(rows: string[][], width: number): number[] {
-  const w = HEADER.map((_, i) => Math.max(...rows.map((r) => displayWidth(r[i] as string))));
+  const w = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((r) => displayWidth(r[i] as string))));
   const total = () => w.reduce((a, b) => a + b, 0) + GAP.length * (w.length - 1);
   for (const [col, min] of [
     [1, 8],
@@ -111,20 +118,35 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   const color = options.color ?? false;
   const paint = (code: string | undefined, s: string) => (color && code ? `${code}${s}${RESET}` : s);
   const slices = worstFirst(report.slices);
-  const rows = [HEADER, ...slices.map(cells)];
+  const mde = hasMde(report);
+  const header = mde ? HEADER_MDE : HEADER;
+  const right = mde ? RIGHT_MDE : RIGHT;
+  const rows = [header, ...slices.map((s) => cells(s, mde))];
   const w = widths(rows, options.width ?? 120);
   const line = (r: string[]) =>
     r
-      .map((c, i) => pad(clip(c, w[i] as number), w[i] as number, RIGHT[i] as boolean))
+      .map((c, i) => pad(clip(c, w[i] as number), w[i] as number, right[i] as boolean))
       .join(GAP)
       .trimEnd();
 
-  const out = [paint(ANSI.bold, line(HEADER))];
+  const out = [paint(ANSI.bold, line(header))];
   slices.forEach((s, i) => {
     out.push(paint(ANSI[s.status], line(rows[i + 1] as string[])));
   });
   if (slices.length === 0) out.push("(no slices)");
   if (slices.some((s) => s.undersampled)) out.push("* fewer cases than gate.min_slice_n");
+  if (mde) out.push("mde: the smallest drop each slice's test detects with 80% power (none: too few cases)");
+  const overfitting = report.signals?.overfitting;
+  if (overfitting) out.push(paint(ANSI.dropped, `overfitting? ${plainText(overfitting.note, 400)}`));
+  const robust = robustness(report.cases);
+  if (robust) {
+    out.push(
+      `robustness: ${percent(robust.flipped / robust.variants)} of ${plural(robust.variants, "perturbed variant")} flip (${robust.by
+        .slice(0, 6)
+        .map((k) => `${plainText(k.perturbation, 30)} ${percent(k.flipped / k.variants)}`)
+        .join(", ")})`,
+    );
+  }
   if (headOnly(report)) out.push(NO_BASELINE);
   if (report.errors.runs > 0) {
     const causes = report.errors.causes.slice(0, 3).map((c) => plainText(c, 100));

@@ -1,0 +1,158 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { validateGraders } from "../../src/core/config.js";
+import { graderRegistry } from "../../src/core/graders/index.js";
+import { toJsonl } from "../../src/core/import/common.js";
+import { importOpenAIEvals } from "../../src/core/import/openai-evals.js";
+import { importPromptfoo } from "../../src/core/import/promptfoo.js";
+import { parseSet } from "../../src/core/sets.js";
+
+const FIXTURES = join(import.meta.dirname, "fixtures/import");
+const read = (name: string) => readFileSync(join(FIXTURES, name), "utf8");
+
+/** What `eval-gate run` does with a set file: parse every line, validate every grader. */
+function loads(jsonl: string) {
+  const set = parseSet(jsonl, "evals/imported.jsonl", "imported", "full");
+  for (const c of set.cases) {
+    expect(validateGraders(c.graders ?? [], graderRegistry, { file: "x", field: "graders" })).toEqual([]);
+  }
+  return set;
+}
+
+describe("import promptfoo", () => {
+  const result = importPromptfoo(read("promptfooconfig.yaml"), {
+    file: "promptfooconfig.yaml",
+    sliceFrom: "topic",
+  });
+
+  it("turns each test into a case: the input var, the other vars, the slice, an id from the description", () => {
+    expect(result.cases.map((c) => [c.id, c.slice, c.input])).toEqual([
+      ["refund-for-a-broken-item", "refund", "My blender arrived broken, can I get my money back?"],
+      ["order-status", "orders", "Where is order 1234?"],
+      ["test-3", "order_status", "Reply with the order as JSON"],
+      ["refund-for-a-broken-item-2", "refund", "I want a refund for my late order"],
+    ]);
+    expect(result.cases[0]?.vars).toEqual({ shop: "ACME", topic: "refund" });
+    expect(result.cases[0]?.metadata).toEqual({
+      source: "promptfoo",
+      test: 1,
+      description: "Refund for a broken item",
+    });
+  });
+
+  it("maps assertions to graders, with defaultTest's first and vars filled in", () => {
+    expect(result.cases[0]?.graders).toEqual([
+      { type: "contains", value: "as an AI", ignore_case: true, negate: true },
+      { type: "contains", value: "refund", ignore_case: true },
+      { type: "judge", rubric: "Apologises and offers a refund for ACME" },
+    ]);
+    expect(result.cases[1]?.graders?.slice(1)).toEqual([
+      { type: "contains", value: "1234", ignore_case: false },
+      { type: "regex", pattern: "track(ing)?" },
+    ]);
+    expect(result.cases[2]?.graders?.slice(1)).toEqual([
+      { type: "json_schema", schema: { type: "object", required: ["order_id"] } },
+      { type: "json_schema", schema: { const: { order_id: 1234 } } },
+      { type: "similarity", value: "The order ships tomorrow", threshold: 0.8 },
+      { type: "contains", value: ["ships", "shipped"], all: false, ignore_case: false },
+    ]);
+    expect(result.cases[0]?.expected).toBe("refund");
+  });
+
+  it("lists what it could not convert with its line, and writes a set that eval-gate loads", () => {
+    expect(result.skipped.map((s) => `${s.where}: ${s.reason}`)).toEqual([
+      "promptfooconfig.yaml:34: test 2, assert 3: type `javascript` has no eval-gate grader",
+      "promptfooconfig.yaml:56: test 4, assert 1: type `cost` has no eval-gate grader",
+      expect.stringMatching(
+        /^promptfooconfig\.yaml:58: test 4, assert 2: as a `regex` grader: .*regular expression/,
+      ),
+      "promptfooconfig.yaml:60: test 5: vars.question is a list (promptfoo runs one test per value); write one test per value",
+    ]);
+    const set = loads(toJsonl(result.cases));
+    expect(set.cases).toHaveLength(4);
+    expect(result.notes.join("\n")).toContain("{{shop}}, {{question}}");
+    expect(result.notes.join("\n")).toContain("1 llm-rubric assertion(s) became `judge` graders");
+  });
+
+  it("takes the prompt's single var as the input, --input-var when given, and `default` as the slice", () => {
+    const yaml = [
+      "prompts: ['Summarise: {{ article }}']",
+      "tests:",
+      "  - vars: { article: Long text, lang: en }",
+      "    assert: [{ type: equals, value: Short }]",
+    ].join("\n");
+    const [c] = importPromptfoo(yaml, { file: "p.yaml" }).cases;
+    expect(c).toMatchObject({ id: "test-1", slice: "default", input: "Long text", vars: { lang: "en" } });
+    expect(c?.graders).toEqual([{ type: "exact", value: "Short" }]);
+    expect(importPromptfoo(yaml, { file: "p.yaml", inputVar: "lang" }).cases[0]?.input).toBe("en");
+    const none = importPromptfoo(yaml, { file: "p.yaml", inputVar: "missing" });
+    expect(none.cases).toEqual([]);
+    expect(none.skipped[0]?.reason).toMatch(/--input-var/);
+  });
+
+  it("reads file:// prompts through the reader it is given", () => {
+    const yaml = "prompts: [file://prompt.txt]\ntests:\n  - vars: { ticket: Help, name: Ada }\n";
+    const out = importPromptfoo(yaml, {
+      file: "p.yaml",
+      readPrompt: (p) => (p === "prompt.txt" ? "Dear {{name}}... no, the ticket: {{ticket}}" : null),
+      inputVar: "ticket",
+    });
+    expect(out.cases[0]?.input).toBe("Help");
+    expect(out.notes.join()).toContain("{{name}}, {{ticket}}");
+  });
+
+  it("skips an assertion whose value keeps a placeholder the vars do not fill", () => {
+    const yaml = "tests:\n  - vars: { input: Hi }\n    assert: [{ type: contains, value: '{{missing}}' }]\n";
+    const out = importPromptfoo(yaml, { file: "p.yaml" });
+    expect(out.skipped.map((s) => s.reason)).toEqual([
+      "its value uses {{missing}}, which the test's vars do not fill",
+      "no assertion was imported: the case uses the config's default graders",
+    ]);
+  });
+
+  it("refuses a file without inline tests, or that is not YAML, with the file and line", () => {
+    expect(() => importPromptfoo("tests: file://tests.csv\n", { file: "p.yaml" })).toThrow(/names a file/);
+    expect(() => importPromptfoo("prompts: [a\n", { file: "p.yaml" })).toThrow(/not valid YAML/);
+  });
+});
+
+describe("import openai-evals", () => {
+  const result = importOpenAIEvals(read("samples.jsonl"), { file: "samples.jsonl", sliceFrom: "category" });
+
+  it("turns samples into cases with messages (or input), expected = ideal and a contains grader", () => {
+    expect(result.cases).toEqual([
+      {
+        id: "sample-1",
+        slice: "geography",
+        messages: [
+          { role: "system", content: "Answer with one word." },
+          { role: "user", content: "What is the capital of France?" },
+        ],
+        expected: "Paris",
+        graders: [{ type: "contains", value: "Paris" }],
+        metadata: { source: "openai-evals", line: 1 },
+      },
+      expect.objectContaining({
+        id: "sample-2",
+        slice: "math",
+        expected: ["4", "four"],
+        graders: [{ type: "contains", value: ["4", "four"], all: false }],
+      }),
+      expect.objectContaining({ id: "sample-3", slice: "default", input: "Name a primary colour." }),
+    ]);
+    expect(loads(toJsonl(result.cases)).cases).toHaveLength(3);
+  });
+
+  it("lists the samples it cannot use by line, and stops at a line that is not JSON", () => {
+    expect(result.skipped).toEqual([
+      {
+        where: "samples.jsonl:5",
+        reason: "a message's content is not text (images and parts are not imported)",
+      },
+      { where: "samples.jsonl:6", reason: "no `input` (a string or a list of chat messages)" },
+    ]);
+    expect(result.notes).toEqual(["1 sample(s) had no `category` field: they are in slice `default`"]);
+    expect(() => importOpenAIEvals('{"input": "a"}\n{oops\n', { file: "s.jsonl" })).toThrow(/not valid JSON/);
+  });
+});

@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import { renderJunit, xmlAttr, xmlText } from "../../src/core/render/junit.js";
+import { findAll, parseXml } from "../support/xml.js";
+import { flippedCase, makeCase, makeReport, makeSlice } from "./fixtures/report.js";
+
+const HOSTILE =
+  "a < b && c > \"d\" 'e' ]]> \u0000\u0001\u0008\u000b\u000c\u001f\ud800 \ufffe\uffff ok 😀 \t\r\n<![CDATA[x]]> &amp;";
+
+function report() {
+  return makeReport({
+    verdict: "fail",
+    slices: [
+      makeSlice({ set: "anchor", slice: "refund", status: "regressed" }),
+      makeSlice({ set: "rotation", slice: "billing", status: "unchanged" }),
+      makeSlice({
+        set: "holdout",
+        slice: "all",
+        status: "regressed",
+        aggregate: true,
+        n: 40,
+        base_score: 0.9,
+        head_score: 0.7,
+      }),
+    ],
+    cases: [
+      flippedCase("refund-1", "anchor", "refund", 3, {
+        file: "evals/anchor.jsonl",
+        headOutput: HOSTILE,
+        headReason: HOSTILE,
+      }),
+      makeCase({ id: "refund-2", set: "anchor", slice: "refund", line: 4, file: "evals/anchor.jsonl" }),
+      makeCase({
+        id: "refund-3",
+        set: "anchor",
+        slice: "refund",
+        line: 5,
+        head: { runs: 1, passes: 0, errors: 2 },
+      }),
+      makeCase({
+        id: `billing-${HOSTILE}`,
+        set: "rotation",
+        slice: "billing",
+        line: 1,
+        head: { runs: 0, passes: 0, errors: 0 },
+      }),
+    ],
+  });
+}
+
+describe("renderJunit", () => {
+  it("is well-formed XML with one testsuite per set and one testcase per case and side", () => {
+    const xml = renderJunit(report());
+    const root = parseXml(xml);
+    expect(root.name).toBe("testsuites");
+    const suites = findAll(root, "testsuite");
+    expect(suites.map((s) => s.attrs.name)).toEqual(["anchor", "rotation", "holdout"]);
+    const anchor = suites[0]?.children.filter((c) => c.name === "testcase") ?? [];
+    expect(anchor.map((c) => c.attrs.name)).toEqual([
+      "refund-1 [base]",
+      "refund-1 [head]",
+      "refund-2 [base]",
+      "refund-2 [head]",
+      "refund-3 [base]",
+      "refund-3 [head]",
+    ]);
+    expect(anchor.every((c) => c.attrs.classname === "eval-gate.anchor.refund")).toBe(true);
+    expect(anchor[0]?.attrs).toMatchObject({ file: "evals/anchor.jsonl", line: "3" });
+    expect(suites[0]?.attrs).toMatchObject({ tests: "6", failures: "1", errors: "1", skipped: "0" });
+    expect(root.attrs).toMatchObject({ tests: "9", failures: "2", errors: "1", skipped: "1" });
+  });
+
+  it("has a failure with the grader's reason, an error for runs that errored, never both", () => {
+    const root = parseXml(renderJunit(report()));
+    const byName = (n: string) => findAll(root, "testcase").find((c) => c.attrs.name === n);
+    expect(byName("refund-1 [base]")?.children).toEqual([]);
+    const failure = byName("refund-1 [head]")?.children[0];
+    expect(failure?.name).toBe("failure");
+    expect(failure?.attrs.message).toContain("0 of 1 graded run passed: a < b && c > \"d\" 'e'");
+    expect(failure?.text).toContain("expected: refund");
+    const error = byName("refund-3 [head]")?.children;
+    expect(error?.map((c) => c.name)).toEqual(["error"]);
+    expect(error?.[0]?.attrs.message).toBe("2 of 3 runs errored (not graded)");
+    const holdout = findAll(root, "testcase").find((c) => c.attrs.classname === "eval-gate.holdout");
+    expect(holdout?.attrs.name).toBe("all (aggregate of 40 cases)");
+    expect(holdout?.children[0]?.attrs.message).toBe("regressed: head 70%, base 90%");
+  });
+
+  it("escapes markup and drops the characters XML 1.0 forbids, keeping line breaks in attributes", () => {
+    const root = parseXml(renderJunit(report()));
+    const failure = findAll(root, "failure")[0];
+    // Tab, CR and LF survive as references; U+0000-U+001F (others), lone surrogates, U+FFFE/U+FFFF go.
+    expect(failure?.attrs.message).toContain("]]>   ok 😀 \t\r\n<![CDATA[x]]> &amp;");
+    const billing = findAll(root, "testcase").find(
+      (c) => c.attrs.classname === "eval-gate.rotation.billing" && c.attrs.name?.endsWith("[head]"),
+    );
+    expect(billing?.attrs.name).toContain("billing-a < b");
+    expect(billing?.children.map((c) => c.name)).toEqual(["skipped"]);
+    expect(xmlText("<&>")).toBe("&lt;&amp;&gt;");
+    expect(xmlAttr('"\n')).toBe("&quot;&#10;");
+  });
+
+  it("cuts long text, and reports a run that could not be done as one error", () => {
+    const long = makeReport({
+      cases: [flippedCase("x", "anchor", "refund", 1, { headOutput: "y".repeat(10_000) })],
+    });
+    expect(findAll(parseXml(renderJunit(long, { maxText: 100 })), "failure")[0]?.text).toContain(
+      "… (9900 more characters)",
+    );
+    const failed = makeReport({ verdict: "error", reasons: ["eval-gate.yml:3: bad <thing>"] });
+    const root = parseXml(renderJunit(failed));
+    expect(root.attrs).toMatchObject({ tests: "1", errors: "1" });
+    expect(findAll(root, "error")[0]?.text).toBe("eval-gate.yml:3: bad <thing>");
+  });
+});
+
+describe("the test's XML reader", () => {
+  it("refuses what a conforming parser refuses", () => {
+    for (const bad of [
+      "<a>",
+      "<a></b>",
+      "<a><b></a></b>",
+      "<a>x & y</a>",
+      "<a>&bogus;</a>",
+      '<a x="1" x="2"/>',
+      '<a x="<"/>',
+      "<a/><b/>",
+      "<a>\u0001</a>",
+      "<a>&#1;</a>",
+      "text<a/>",
+      "<a>]]></a>",
+    ]) {
+      expect(() => parseXml(bad), bad).toThrow();
+    }
+    expect(parseXml("<?xml version=\"1.0\"?><a b='&#x41;'>&lt;</a>")).toEqual({
+      name: "a",
+      attrs: { b: "A" },
+      children: [],
+      text: "<",
+    });
+  });
+});

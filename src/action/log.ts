@@ -1,0 +1,21 @@
+import * as core from "@actions/core";
+import { regressionAnnotations } from "../core/annotations.js";
+import type { ProgressEvent } from "../core/ports.js";
+import type { Report } from "../core/types.js";
+
+/** The sets a run covers, one log line each: name, file, cases, and whether it is aggregate-only. */
+export function logSets(sets: Extract<ProgressEvent, { kind: "start" }>["sets"]): void {
+  for (const s of sets ?? []) {
+    const hidden = s.visibility === "aggregate" ? ", aggregate only" : "";
+    core.info(`set ${s.name}: ${s.path} (${s.cases} case${s.cases === 1 ? "" : "s"}${hidden})`);
+  }
+}
+
+/** Each case that got worse, as an annotation on its line of its set file. */
+export function annotateRegressions(report: Report): void {
+  for (const a of regressionAnnotations(report)) {
+    const props = { title: a.title, ...(a.file ? { file: a.file, startLine: a.startLine } : {}) };
+    const annotate = a.level === "error" ? core.error : a.level === "warning" ? core.warning : core.notice;
+    annotate(a.message, props);
+  }
+}

@@ -1,0 +1,113 @@
+import { resolve } from "node:path";
+import { writeAtomic } from "../../adapters/files.js";
+import { UserError } from "../../core/errors.js";
+import { checkEvalSets, type PromptText, sliceKey } from "../../core/lifecycle/check.js";
+import { renderCheckReport } from "../../core/lifecycle/report-text.js";
+import { resolvePath, resolveTarget } from "../../core/target.js";
+import type { Command } from "../command.js";
+import { loadProject, numberOption, readTextFile, relativePath } from "../lifecycle-io.js";
+
+/** Base pass rates per slice from a report: only the fields needed, each checked. */
+function baseRates(text: string, file: string): Map<string, number> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`not valid JSON (${(e as Error).message})`, {
+      file,
+      fix: "Pass the report eval-gate wrote.",
+    });
+  }
+  const slices = (value as { slices?: unknown } | null)?.slices;
+  if (!Array.isArray(slices)) {
+    throw new UserError("not an eval-gate report (no `slices`)", {
+      file,
+      fix: "Pass the report eval-gate wrote.",
+    });
+  }
+  const rates = new Map<string, number>();
+  for (const s of slices as Record<string, unknown>[]) {
+    const rate = typeof s?.base_score === "number" ? s.base_score : s?.head_score;
+    if (
+      typeof s?.set === "string" &&
+      typeof s.slice === "string" &&
+      typeof rate === "number" &&
+      rate >= 0 &&
+      rate <= 1
+    ) {
+      rates.set(sliceKey(s.set, s.slice), rate);
+    }
+  }
+  return rates;
+}
+
+export const checkCommand: Command = {
+  name: "check",
+  summary: "check sets before a run: slice sizes, the smallest drop each slice can see, leaks, overlaps",
+  usage: "[--config eval-gate.yml] [--report FILE] [--prompt FILE]... [--power 0.8] [--json FILE]",
+  help: [
+    "  --config FILE     the config file (default: eval-gate.yml)",
+    "  --report FILE     a JSON report of an earlier run: its base pass rates replace the assumed 90%",
+    "  --prompt FILE     another file the model sees (few-shot examples, a RAG corpus...) to scan for",
+    "                    eval text; target.system and target.tools always are (repeatable)",
+    "  --power X         the power the minimum detectable drop is computed for (default: 0.8)",
+    "  --json FILE       also write the findings as JSON",
+    "",
+    "Exit codes: 0 clean, 1 leaks into prompts or the same case in two sets, 2 bad config or input.",
+  ].join("\n"),
+  options: {
+    config: { type: "string", default: "eval-gate.yml" },
+    report: { type: "string" },
+    prompt: { type: "string", multiple: true },
+    power: { type: "string", default: "0.8" },
+    json: { type: "string" },
+  },
+  async run({ values }, ctx) {
+    const power = numberOption("power", values.power, "probability");
+    const project = await loadProject(ctx.cwd, values.config as string, { graders: true });
+    const { config, configPath, lineOf, source } = project;
+    // The target's files must exist and parse, as for a run; their text is what leaks are looked for in.
+    await resolveTarget(config, configPath, source, ctx.env, lineOf);
+    const prompts: PromptText[] = [];
+    for (const p of [config.target.system, config.target.tools]) {
+      if (!p) continue;
+      const file = resolvePath(configPath, p);
+      prompts.push({ file, text: (await source.read(file)) ?? "" });
+    }
+    for (const p of (values.prompt as string[] | undefined) ?? []) {
+      prompts.push({
+        file: relativePath(ctx.cwd, p),
+        text: await readTextFile(ctx.cwd, p, "prompt file", "--prompt"),
+      });
+    }
+    const rates =
+      typeof values.report === "string"
+        ? baseRates(
+            await readTextFile(ctx.cwd, values.report, "report", "--report"),
+            relativePath(ctx.cwd, values.report),
+          )
+        : undefined;
+    const result = checkEvalSets(project.sets, prompts, {
+      alpha: config.gate.alpha,
+      minSliceN: config.gate.min_slice_n,
+      power,
+      ...(rates ? { baseRates: rates } : {}),
+    });
+    if (typeof values.json === "string") {
+      await writeAtomic(
+        resolve(ctx.cwd, values.json),
+        `${JSON.stringify({ config: configPath, ...result }, null, 2)}\n`,
+      );
+    }
+    ctx.out(
+      renderCheckReport(result, {
+        config: configPath,
+        sets: project.sets.length,
+        cases: project.sets.reduce((n, s) => n + s.cases.length, 0),
+        minSliceN: config.gate.min_slice_n,
+        fromReport: rates !== undefined,
+      }),
+    );
+    return result.leaks.length + result.overlaps.length > 0 ? 1 : 0;
+  },
+};

@@ -1,0 +1,210 @@
+import { isNode, LineCounter, parseDocument } from "yaml";
+import { UserError } from "../errors.js";
+import type { GraderSpec } from "../types.js";
+import {
+  graderProblem,
+  type ImportedCase,
+  type ImportResult,
+  idMaker,
+  type Skipped,
+  sliceName,
+} from "./common.js";
+import { convertAssertion } from "./promptfoo-asserts.js";
+
+export interface PromptfooOptions {
+  /** The config file, for messages and for `file://` prompts next to it. */
+  file: string;
+  /** A var that names each test's slice (when its `metadata.slice` does not). */
+  sliceFrom?: string;
+  /** The var that holds the user's message; by default found from the prompts. */
+  inputVar?: string;
+  /** Reads a prompt file named `file://...`, relative to the config's folder; null when missing. */
+  readPrompt?: (path: string) => string | null;
+}
+
+type Dict = Record<string, unknown>;
+
+const INPUT_VARS = ["question", "input"];
+const VAR = /\{\{\s*([A-Za-z_][\w]*)[^}]*\}\}/g;
+
+/**
+ * A promptfoo config's `tests` as cases. Each test's assertions become graders (`equals` → exact,
+ * `contains`/`icontains` → contains, `regex`, `is-json` → json_schema, `similar` → similarity,
+ * `llm-rubric` → judge); the rest are listed as skipped with their line. The case's input is the
+ * var the prompt is built around; the other vars are kept, for a system prompt that uses them.
+ */
+export function importPromptfoo(text: string, options: PromptfooOptions): ImportResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    throw new UserError(`not valid YAML (${e?.message.split("\n")[0]})`, {
+      file: options.file,
+      line: e ? lines.linePos(e.pos[0]).line : undefined,
+    });
+  }
+  const root = doc.toJS() as Dict | null;
+  const at = (path: (string | number)[]) => {
+    const node = doc.getIn(path, true);
+    const start = isNode(node) ? node.range?.[0] : undefined;
+    return start === undefined ? "" : `:${lines.linePos(start).line}`;
+  };
+  if (!root || typeof root !== "object" || !Array.isArray(root.tests)) {
+    throw new UserError(
+      typeof root?.tests === "string"
+        ? "`tests` names a file; only inline tests are imported"
+        : "no `tests` list",
+      {
+        file: options.file,
+        field: "tests",
+        fix: "Import a promptfoo config whose `tests:` is a list of { vars, assert } entries.",
+      },
+    );
+  }
+
+  const notes: string[] = [];
+  const skipped: Skipped[] = [];
+  const prompts = promptTexts(root.prompts, options, notes);
+  const promptVars = [...new Set(prompts.flatMap((p) => [...p.matchAll(VAR)].map((m) => m[1] as string)))];
+  const defaults = (root.defaultTest ?? {}) as Dict;
+  const defaultVars = isDict(defaults.vars) ? defaults.vars : {};
+  const defaultAsserts = Array.isArray(defaults.assert) ? defaults.assert : [];
+  const nextId = idMaker();
+  const cases: ImportedCase[] = [];
+  let defaultedSlices = 0;
+
+  root.tests.forEach((raw: unknown, i: number) => {
+    const testWhere = `${options.file}${at(["tests", i])}: test ${i + 1}`;
+    if (!isDict(raw)) {
+      skipped.push({ where: testWhere, reason: "not a mapping" });
+      return;
+    }
+    if (raw.vars !== undefined && !isDict(raw.vars)) {
+      skipped.push({ where: testWhere, reason: "`vars` names a file; only inline vars are imported" });
+      return;
+    }
+    const vars: Dict = { ...defaultVars, ...((raw.vars as Dict | undefined) ?? {}) };
+    const listed = Object.keys(vars).find((k) => Array.isArray(vars[k]));
+    if (listed) {
+      skipped.push({
+        where: testWhere,
+        reason: `vars.${listed} is a list (promptfoo runs one test per value); write one test per value`,
+      });
+      return;
+    }
+    const inputVar = pickInputVar(vars, promptVars, options.inputVar);
+    if (!inputVar) {
+      skipped.push({
+        where: testWhere,
+        reason: `no input: none of its vars is the prompt's single var, \`question\` or \`input\`; name it with --input-var`,
+      });
+      return;
+    }
+
+    const graders: GraderSpec[] = [];
+    const asserts = [
+      ...defaultAsserts.map((a, j) => ({
+        a,
+        where: `${options.file}${at(["defaultTest", "assert", j])}: defaultTest assert ${j + 1}`,
+      })),
+      ...(Array.isArray(raw.assert) ? raw.assert : []).map((a: unknown, j: number) => ({
+        a,
+        where: `${options.file}${at(["tests", i, "assert", j])}: test ${i + 1}, assert ${j + 1}`,
+      })),
+    ];
+    for (const { a, where } of asserts) {
+      const converted = convertAssertion(a, vars);
+      if ("skip" in converted) {
+        skipped.push({ where, reason: converted.skip });
+        continue;
+      }
+      const problem = graderProblem(converted.spec);
+      if (problem) skipped.push({ where, reason: `as a \`${converted.spec.type}\` grader: ${problem}` });
+      else graders.push(converted.spec);
+    }
+
+    const metadata = isDict(raw.metadata) ? raw.metadata : {};
+    const slice =
+      sliceName(metadata.slice) ?? (options.sliceFrom ? sliceName(vars[options.sliceFrom]) : undefined);
+    if (slice === undefined) defaultedSlices++;
+    const description = typeof raw.description === "string" ? raw.description : undefined;
+    const expected = vars.expected ?? firstValue(graders);
+    const { [inputVar]: input, ...otherVars } = vars;
+    cases.push({
+      id: nextId(description, `test-${i + 1}`),
+      slice: slice ?? "default",
+      input: String(input),
+      ...(expected !== undefined ? { expected } : {}),
+      vars: otherVars,
+      ...(graders.length > 0 ? { graders } : {}),
+      metadata: {
+        ...metadata,
+        source: "promptfoo",
+        test: i + 1,
+        ...(description ? { description } : {}),
+      },
+    });
+    if (graders.length === 0) {
+      skipped.push({
+        where: testWhere,
+        reason: "no assertion was imported: the case uses the config's default graders",
+      });
+    }
+  });
+
+  if (defaultedSlices > 0) {
+    notes.push(
+      `${defaultedSlices} test(s) named no slice (metadata.slice${options.sliceFrom ? ` or vars.${options.sliceFrom}` : ""}): they are in slice \`default\``,
+    );
+  }
+  const judges = cases.reduce((n, c) => n + (c.graders ?? []).filter((g) => g.type === "judge").length, 0);
+  if (judges > 0) {
+    notes.push(
+      `${judges} llm-rubric assertion(s) became \`judge\` graders: name the judging model in eval-gate.yml (\`judge: { model: gpt-4o, calibration: evals/judge-labels.jsonl }\`)`,
+    );
+  }
+  if (promptVars.length > 0) {
+    notes.push(
+      `The prompt uses ${promptVars.map((v) => `{{${v}}}`).join(", ")}: each case's input is its input var, and the other vars are in \`vars\`. Move the prompt's instructions to the file \`target.system\` names, without the input var (other {{vars}} there are filled from each case).`,
+    );
+  }
+  return { cases, skipped, notes };
+}
+
+function isDict(v: unknown): v is Dict {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** The texts of the config's prompts: inline strings, `raw:` entries and readable `file://` files. */
+function promptTexts(prompts: unknown, options: PromptfooOptions, notes: string[]): string[] {
+  const list = prompts === undefined ? [] : Array.isArray(prompts) ? prompts : [prompts];
+  const out: string[] = [];
+  for (const p of list) {
+    const ref = typeof p === "string" ? p : isDict(p) ? (p.raw ?? p.id) : undefined;
+    if (typeof ref !== "string") continue;
+    if (!ref.startsWith("file://")) {
+      out.push(ref);
+      continue;
+    }
+    const path = ref.slice("file://".length);
+    const text = options.readPrompt?.(path) ?? null;
+    if (text === null) notes.push(`The prompt file ${path} could not be read: its vars were not looked at`);
+    else out.push(text);
+  }
+  return out;
+}
+
+/** `--input-var`, else the one var the prompts use, else `question` or `input`. */
+function pickInputVar(vars: Dict, promptVars: string[], chosen: string | undefined): string | undefined {
+  const usable = (name: string) =>
+    vars[name] !== undefined && vars[name] !== null && typeof vars[name] !== "object";
+  if (chosen) return usable(chosen) ? chosen : undefined;
+  if (promptVars.length === 1 && usable(promptVars[0] as string)) return promptVars[0];
+  return INPUT_VARS.find(usable);
+}
+
+/** What the first text-comparing grader looks for: shown as the case's expected value. */
+function firstValue(graders: GraderSpec[]): unknown {
+  const g = graders.find((x) => ["exact", "contains", "similarity"].includes(x.type) && x.negate !== true);
+  return g?.value;
+}

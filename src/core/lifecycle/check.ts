@@ -1,0 +1,296 @@
+// `eval-gate check`: what can be known about an eval set before any model is called.
+// - Power: per slice, the smallest drop the gate can see (power.ts), and the slices under
+//   `gate.min_slice_n`.
+// - Leakage (seed 003): "if your eval cases end up as few-shot examples in the prompt, you're
+//   testing memorization, not capability". A case's input or expected text found in a prompt file,
+//   exactly (after folding case, punctuation and whitespace) or as a large share of its word 8-grams.
+// - Overlap: the same case in two sets (an anchor case in the holdout makes the holdout no longer
+//   held out).
+// A set with `visibility: aggregate` is never quoted: its cases are named by line only.
+
+import { AGGREGATE_SLICE } from "../compare.js";
+import type { SetCase } from "../sets.js";
+import type { EvalSet } from "../types.js";
+import { isVariant } from "./perturb.js";
+import { mdeAlpha, minimumDetectableDrop } from "./power.js";
+import {
+  caseText,
+  lineAt,
+  type NearDuplicateOptions,
+  NearDuplicates,
+  normalizeText,
+  stringLeaves,
+  tokenize,
+  wordNgrams,
+  words,
+} from "./text.js";
+
+export interface PromptText {
+  file: string;
+  text: string;
+}
+
+export interface Leak {
+  set: string;
+  /** The case's id; null in a set with `visibility: aggregate`, which is named by line only. */
+  id: string | null;
+  line: number;
+  field: "input" | "expected";
+  /** The prompt file the text was found in, and the line of the (first) match there. */
+  prompt: string;
+  prompt_line: number;
+  kind: "exact" | "ngram";
+  /** Share of the text's word n-grams found in the prompt; 1 for an exact match. */
+  share: number;
+}
+
+export interface LeakOptions {
+  /** Words per n-gram. Default 8. */
+  ngram?: number;
+  /** Share of a text's distinct n-grams that must be in a prompt. Default 0.5. */
+  minShare?: number;
+  /**
+   * Shortest text (in words) an exact match counts for: a one-word expected value such as
+   * "refund" is in most support prompts without being a leak. Default 5.
+   */
+  minExactWords?: number;
+}
+
+interface PreparedPrompt {
+  file: string;
+  text: string;
+  /** Words joined by single spaces, padded with one space at each end. */
+  padded: string;
+  /** Offset in `padded` of each word, and its offset in the original text. */
+  starts: number[];
+  at: number[];
+  grams: Map<string, number>;
+}
+
+function prepare(p: PromptText, n: number): PreparedPrompt {
+  const tokens = tokenize(p.text);
+  const starts: number[] = [];
+  let padded = " ";
+  for (const t of tokens) {
+    starts.push(padded.length);
+    padded += `${t.word} `;
+  }
+  const grams = new Map<string, number>();
+  wordNgrams(
+    tokens.map((t) => t.word),
+    n,
+  ).forEach((g, i) => {
+    if (!grams.has(g)) grams.set(g, i);
+  });
+  return { file: p.file, text: p.text, padded, starts, at: tokens.map((t) => t.at), grams };
+}
+
+function promptLine(p: PreparedPrompt, wordIndex: number): number {
+  return lineAt(p.text, p.at[wordIndex] ?? 0);
+}
+
+function leakOf(
+  text: string,
+  p: PreparedPrompt,
+  o: Required<LeakOptions>,
+): Pick<Leak, "kind" | "share" | "prompt_line"> | null {
+  const ws = words(text);
+  if (ws.length >= o.minExactWords) {
+    const at = p.padded.indexOf(` ${ws.join(" ")} `);
+    if (at >= 0) {
+      const wordIndex = p.starts.indexOf(at + 1);
+      return { kind: "exact", share: 1, prompt_line: promptLine(p, Math.max(0, wordIndex)) };
+    }
+  }
+  const grams = [...new Set(wordNgrams(ws, o.ngram))];
+  if (grams.length === 0) return null;
+  let hits = 0;
+  let first = Number.POSITIVE_INFINITY;
+  for (const g of grams) {
+    const i = p.grams.get(g);
+    if (i !== undefined) {
+      hits++;
+      first = Math.min(first, i);
+    }
+  }
+  const share = hits / grams.length;
+  if (share < o.minShare) return null;
+  return { kind: "ngram", share, prompt_line: promptLine(p, first) };
+}
+
+/** Eval text (inputs, expected values) found in the prompts. One leak per case, field and prompt. */
+export function findLeaks(
+  input: { prompts: readonly PromptText[]; sets: readonly EvalSet[] },
+  options: LeakOptions = {},
+): Leak[] {
+  const o: Required<LeakOptions> = {
+    ngram: options.ngram ?? 8,
+    minShare: options.minShare ?? 0.5,
+    minExactWords: options.minExactWords ?? 5,
+  };
+  const prompts = input.prompts.map((p) => prepare(p, o.ngram));
+  const leaks: Leak[] = [];
+  for (const set of input.sets) {
+    const hidden = set.visibility === "aggregate";
+    for (const c of set.cases) {
+      const fields: [Leak["field"], string][] = [["input", caseText(c)]];
+      if (c.expected !== undefined && c.expected !== null)
+        fields.push(["expected", stringLeaves(c.expected)]);
+      for (const [field, text] of fields) {
+        for (const p of prompts) {
+          const found = leakOf(text, p, o);
+          if (found) {
+            leaks.push({
+              set: set.name,
+              id: hidden ? null : c.id,
+              line: c.line,
+              field,
+              prompt: p.file,
+              ...found,
+            });
+          }
+        }
+      }
+    }
+  }
+  return leaks;
+}
+
+export interface Overlap {
+  /** The set listed first in the config, and the other one. */
+  a: string;
+  b: string;
+  /** Case ids; null in a set with `visibility: aggregate`, which is named by line only. */
+  id_a: string | null;
+  id_b: string | null;
+  line_a: number;
+  line_b: number;
+  /** `exact`: the same words; `near`: word-shingle Jaccard similarity at the near-duplicate threshold. */
+  kind: "exact" | "near";
+  similarity: number;
+}
+
+/** A perturbed variant and its original (or two variants of one original) are meant to be alike. */
+function sameFamily(x: SetCase, y: SetCase): boolean {
+  const root = (c: SetCase) => (isVariant(c) ? (c.metadata?.original as string) : null);
+  return root(x) === y.id || root(y) === x.id || (root(x) !== null && root(x) === root(y));
+}
+
+/** Cases of two different sets with the same (or nearly the same) user text. */
+export function setOverlap(sets: readonly EvalSet[], options: NearDuplicateOptions = {}): Overlap[] {
+  const docs = sets.flatMap((set) => set.cases.map((c) => ({ set, c: c as SetCase, text: caseText(c) })));
+  const finder = new NearDuplicates(
+    docs.map((d) => d.text),
+    options,
+  );
+  const out: Overlap[] = [];
+  docs.forEach((d, i) => {
+    for (const m of finder.matches(i)) {
+      const e = docs[m.index] as (typeof docs)[number];
+      if (e.set === d.set || sameFamily(e.c, d.c)) continue;
+      out.push({
+        a: e.set.name,
+        b: d.set.name,
+        id_a: e.set.visibility === "aggregate" ? null : e.c.id,
+        id_b: d.set.visibility === "aggregate" ? null : d.c.id,
+        line_a: e.c.line,
+        line_b: d.c.line,
+        kind: normalizeText(e.text) === normalizeText(d.text) ? "exact" : "near",
+        similarity: m.similarity,
+      });
+    }
+    finder.add(i);
+  });
+  return out;
+}
+
+export interface SliceCheck {
+  set: string;
+  slice: string;
+  n: number;
+  aggregate: boolean;
+  undersampled: boolean;
+  /** The base pass rate the MDE assumes, and where it came from. */
+  base_rate: number;
+  base_rate_source: "report" | "assumed";
+  /** Minimum detectable drop, 0..1; null when no drop up to the base rate is detectable. */
+  mde: number | null;
+}
+
+export interface CheckOptions {
+  alpha: number;
+  minSliceN: number;
+  /** Default 0.8. */
+  power?: number;
+  /** Base pass rates by `set\u0000slice` (from a report); others are assumed. */
+  baseRates?: ReadonlyMap<string, number>;
+  /** Default 0.9. */
+  assumedBaseRate?: number;
+  leaks?: LeakOptions;
+  nearDuplicates?: NearDuplicateOptions;
+}
+
+export interface CheckResult {
+  /** Slices in the run: the Holm family. */
+  family: number;
+  alpha: number;
+  alpha_per_slice: number;
+  power: number;
+  slices: SliceCheck[];
+  leaks: Leak[];
+  overlaps: Overlap[];
+  /** Cases written by `sample`/`rotate` that still wait for a person's label, per set. */
+  needs_label: { set: string; count: number }[];
+}
+
+export const sliceKey = (set: string, slice: string) => `${set}\u0000${slice}`;
+
+export function checkEvalSets(
+  sets: readonly EvalSet[],
+  prompts: readonly PromptText[],
+  options: CheckOptions,
+): CheckResult {
+  const power = options.power ?? 0.8;
+  const assumed = options.assumedBaseRate ?? 0.9;
+  const groups: { set: string; slice: string; n: number; aggregate: boolean }[] = [];
+  for (const set of sets) {
+    const aggregate = set.visibility === "aggregate";
+    const counts = new Map<string, number>();
+    for (const c of set.cases) {
+      const slice = aggregate ? AGGREGATE_SLICE : c.slice;
+      counts.set(slice, (counts.get(slice) ?? 0) + 1);
+    }
+    for (const [slice, n] of [...counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+      groups.push({ set: set.name, slice, n, aggregate });
+    }
+  }
+  const family = groups.length;
+  const level = mdeAlpha(options.alpha, family);
+  const slices = groups.map((g): SliceCheck => {
+    const known = options.baseRates?.get(sliceKey(g.set, g.slice));
+    const base = known ?? assumed;
+    return {
+      ...g,
+      undersampled: g.n < options.minSliceN,
+      base_rate: base,
+      base_rate_source: known === undefined ? "assumed" : "report",
+      mde: minimumDetectableDrop(g.n, level, power, base),
+    };
+  });
+  const needs_label = sets
+    .map((s) => ({
+      set: s.name,
+      count: s.cases.filter((c) => (c as SetCase).metadata?.needs_label === true).length,
+    }))
+    .filter((x) => x.count > 0);
+  return {
+    family,
+    alpha: options.alpha,
+    alpha_per_slice: level,
+    power,
+    slices,
+    leaks: findLeaks({ prompts, sets }, options.leaks),
+    overlaps: setOverlap(sets, options.nearDuplicates),
+    needs_label,
+  };
+}

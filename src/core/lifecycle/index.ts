@@ -1,0 +1,54 @@
+// The eval set's life cycle: from production traces to a set that can see what matters.
+export { type Allocation, apportion, type Part } from "./allocate.js";
+export {
+  type CheckOptions,
+  type CheckResult,
+  checkEvalSets,
+  findLeaks,
+  type Leak,
+  type LeakOptions,
+  type Overlap,
+  type PromptText,
+  type SliceCheck,
+  setOverlap,
+} from "./check.js";
+export { fisherCombined, type OverfittingSets, overfittingSignal, pooledChange } from "./overfitting.js";
+export {
+  flipRates,
+  isVariant,
+  type PerturbOptions,
+  perturbCases,
+  perturbText,
+  type Robustness,
+  rewriteCases,
+  robustness,
+  TRANSFORMS,
+  type TransformName,
+} from "./perturb.js";
+export {
+  binomialAtLeast,
+  mcnemarMinDiscordant,
+  mcnemarPower,
+  mdeAlpha,
+  minimumDetectableDrop,
+  minimumDetectableDropAt,
+  withMde,
+} from "./power.js";
+export { type Predicate, parsePredicate, testPredicate } from "./predicate.js";
+export { type RotateOptions, type RotateResult, rotateSet } from "./rotation.js";
+export {
+  type ExistingCase,
+  type SampleOptions,
+  type SampleResult,
+  sampleTraces,
+  screenTraces,
+} from "./sample.js";
+export { NearDuplicates, normalizeText } from "./text.js";
+export {
+  DEFAULT_TRACE_FIELDS,
+  parseSeed,
+  parseTraces,
+  type Trace,
+  type TraceFields,
+  traceToCase,
+} from "./traces.js";

@@ -1,0 +1,498 @@
+// `eval-gate perturb`: variants of each case that a person would still read as the same request
+// (typos, casing, whitespace, punctuation, or an LLM's angry/polite/terse rewrite), so a set can
+// show whether the system's answer survives the way real users write (seed 002: "if the model
+// answers the polite ticket correctly but hallucinates on the angry one, it is not production-
+// ready"). Each variant keeps its original's slice, expected value, graders and vars; the report
+// then says how often a variant's result differs from its original's.
+
+import type { SetCase } from "../sets.js";
+import type { CaseResult, ChatMessage } from "../types.js";
+import { choose, streamFor } from "./sample.js";
+
+export const TRANSFORMS = ["typos", "casing", "whitespace", "punctuation"] as const;
+export type TransformName = (typeof TRANSFORMS)[number];
+
+type Rng = () => number;
+
+const pick = <T>(items: readonly T[], rng: Rng): T => items[Math.floor(rng() * items.length)] as T;
+
+// Neighbouring keys on a US QWERTY keyboard: the slips a hurried typist makes.
+const NEIGHBOURS: Record<string, string> = {
+  q: "wa",
+  w: "qase",
+  e: "wsdr",
+  r: "edft",
+  t: "rfgy",
+  y: "tghu",
+  u: "yhji",
+  i: "ujko",
+  o: "iklp",
+  p: "ol",
+  a: "qwsz",
+  s: "awedxz",
+  d: "serfcx",
+  f: "drtgvc",
+  g: "ftyhbv",
+  h: "gyujnb",
+  j: "huikmn",
+  k: "jiolm",
+  l: "kop",
+  z: "asx",
+  x: "zsdc",
+  c: "xdfv",
+  v: "cfgb",
+  b: "vghn",
+  n: "bhjm",
+  m: "njk",
+};
+
+/**
+ * The words a typo may touch: runs of four or more letters, standing alone between whitespace
+ * (quotes and sentence punctuation around them allowed). Anything with a digit, `@`, `/`, `_` or a
+ * dot inside (order numbers, emails, URLs, codes) and all-caps acronyms are left exactly as they
+ * are: a typo there would change what the user asked for, not how they wrote it.
+ */
+function typoCandidates(text: string): { start: number; word: string }[] {
+  const out: { start: number; word: string }[] = [];
+  for (const chunk of text.matchAll(/\S+/g)) {
+    const m = /^([("'“‘]*)([A-Za-z]{4,})[)"'”’.,!?;:]*$/.exec(chunk[0]);
+    if (!m) continue;
+    const word = m[2] as string;
+    if (word === word.toUpperCase()) continue;
+    out.push({ start: chunk.index + (m[1] as string).length, word });
+  }
+  return out;
+}
+
+function sameCase(like: string, ch: string): string {
+  return like === like.toUpperCase() ? ch.toUpperCase() : ch;
+}
+
+/** One typo in a word, never at its first letter: a neighbouring key, a swap, a drop or a double. */
+function typo(word: string, rng: Rng): string {
+  const i = 1 + Math.floor(rng() * (word.length - 1));
+  const ch = word[i] as string;
+  const kind = pick(["neighbour", "swap", "drop", "double"] as const, rng);
+  switch (kind) {
+    case "neighbour": {
+      const near = NEIGHBOURS[ch.toLowerCase()];
+      if (!near) return word.slice(0, i) + ch + ch + word.slice(i + 1);
+      return word.slice(0, i) + sameCase(ch, pick([...near], rng)) + word.slice(i + 1);
+    }
+    case "swap": {
+      // Swap with the next letter, or the one before at the end of the word.
+      const j = i + 1 < word.length ? i : i - 1;
+      if (j < 1 || word[j] === word[j + 1]) return word.slice(0, i) + word.slice(i + 1);
+      return word.slice(0, j) + word[j + 1] + word[j] + word.slice(j + 2);
+    }
+    case "drop":
+      return word.slice(0, i) + word.slice(i + 1);
+    case "double":
+      return word.slice(0, i) + ch + ch + word.slice(i + 1);
+  }
+}
+
+export interface TypoOptions {
+  /** Share of the eligible words that get a typo (at least one always does). Default 0.15. */
+  rate?: number;
+}
+
+function typos(text: string, rng: Rng, options: TypoOptions = {}): string {
+  const candidates = typoCandidates(text);
+  if (candidates.length === 0) return text;
+  const count = Math.max(1, Math.round((options.rate ?? 0.15) * candidates.length));
+  const chosen = choose(candidates, count, rng).sort((a, b) => b.start - a.start);
+  let out = text;
+  for (const c of chosen)
+    out = out.slice(0, c.start) + typo(c.word, rng) + out.slice(c.start + c.word.length);
+  return out;
+}
+
+const CASINGS = ["lower", "upper", "title"] as const;
+
+/** Re-cases every whitespace-separated chunk but codes, emails and URLs (a digit, `@` or `/`). */
+function casing(text: string, mode: (typeof CASINGS)[number]): string {
+  return text.replace(/\S+/g, (chunk) => {
+    if (/[\d@/\\]/.test(chunk)) return chunk;
+    if (mode === "lower") return chunk.toLowerCase();
+    if (mode === "upper") return chunk.toUpperCase();
+    return chunk.toLowerCase().replace(/\p{L}/u, (first) => first.toUpperCase());
+  });
+}
+
+function whitespace(text: string, rng: Rng): string {
+  const ops = choose(["double", "tabs", "trailing", "leading"] as const, 2, rng);
+  let out = text;
+  for (const op of ops) {
+    if (op === "double" || op === "tabs") {
+      const spaces = [...out.matchAll(/ /g)].map((m) => m.index);
+      if (spaces.length === 0) {
+        out = `${out}\n`;
+        continue;
+      }
+      const picked = new Set(choose(spaces, Math.max(1, Math.round(spaces.length * 0.3)), rng));
+      // UTF-16 units, as the match indices are: a surrogate pair is never a space, so stays whole.
+      out = out
+        .split("")
+        .map((ch, i) => (picked.has(i) ? (op === "double" ? "  " : "\t") : ch))
+        .join("");
+    } else if (op === "trailing") out = `${out}${pick(["\n", "\n\n", " \n"], rng)}`;
+    else out = `${pick(["  ", "\n", "\t"], rng)}${out}`;
+  }
+  return out;
+}
+
+function punctuation(text: string, rng: Rng): string {
+  // Sentence punctuation after a letter and before whitespace or the end: never inside 3.5 or a URL.
+  const marks = [...text.matchAll(/(?<=\p{L})[?!.,]+(?=\s|$)/gu)].map((m) => ({
+    at: m.index,
+    len: m[0].length,
+  }));
+  const drop = marks.length > 0 && rng() < 0.5;
+  if (drop) {
+    const chosen = choose(marks, Math.max(1, Math.round(marks.length * 0.6)), rng).sort(
+      (a, b) => b.at - a.at,
+    );
+    let out = text;
+    for (const m of chosen) out = out.slice(0, m.at) + out.slice(m.at + m.len);
+    return out;
+  }
+  if (rng() < 0.5) {
+    // A new ending: in place of the sentence punctuation the text ends with, if any.
+    const trimmed = text.replace(/\s+$/, "");
+    const stem = trimmed.replace(/(?<=\p{L})[?!.]+$/u, "");
+    const ending = pick(
+      ["?", "!", "!!", "...", "??", "?!"].filter((e) => stem + e !== trimmed),
+      rng,
+    );
+    return `${stem}${ending}${text.slice(trimmed.length)}`;
+  }
+  // A comma after a word, before a word in lower case (not inside a name such as "Elm Street").
+  const gaps = [...text.matchAll(/(?<=\p{L})(?= \p{Ll})/gu)].map((m) => m.index);
+  if (gaps.length === 0) return `${text.replace(/\s+$/, "")}!`;
+  const at = pick(gaps, rng);
+  return `${text.slice(0, at)},${text.slice(at)}`;
+}
+
+/** One transform of one text; `variant` (1-based) picks among a transform's kinds (casing). */
+export function perturbText(text: string, transform: TransformName, rng: Rng, variant = 1): string {
+  switch (transform) {
+    case "typos":
+      return typos(text, rng);
+    case "casing": {
+      const start = Math.floor(rng() * CASINGS.length);
+      // Cycle from a seeded start, skipping kinds that change nothing (an all-lower text stays put).
+      for (let k = 0; k < CASINGS.length; k++) {
+        const out = casing(
+          text,
+          CASINGS[(start + variant - 1 + k) % CASINGS.length] as (typeof CASINGS)[number],
+        );
+        if (out !== text) return out;
+      }
+      return text;
+    }
+    case "whitespace":
+      return whitespace(text, rng);
+    case "punctuation":
+      return punctuation(text, rng);
+  }
+}
+
+export interface PerturbOptions {
+  transforms: readonly TransformName[];
+  seed: number;
+  /** Variants per case and transform. */
+  perCase: number;
+}
+
+export interface PerturbResult {
+  cases: SetCase[];
+  /** Variants that could not be made different from the original (e.g. no word long enough). */
+  skipped: { id: string; transform: string }[];
+}
+
+/** A case already derived from another: never perturbed again. */
+export function isVariant(c: Pick<SetCase, "metadata">): boolean {
+  return typeof c.metadata?.original === "string" && typeof c.metadata?.perturbation === "string";
+}
+
+function mapUserText(c: SetCase, f: (text: string) => string): Pick<SetCase, "input" | "messages"> {
+  if (c.input !== undefined) return { input: f(c.input) };
+  return {
+    messages: (c.messages ?? []).map(
+      (m): ChatMessage =>
+        m.role === "user" && typeof m.content === "string" ? { ...m, content: f(m.content) } : m,
+    ),
+  };
+}
+
+/** The variant as a case: everything of the original but its id, its user text and two metadata keys. */
+export function variantCase(
+  c: SetCase,
+  text: Pick<SetCase, "input" | "messages">,
+  perturbation: string,
+  k: number,
+  extra: Record<string, unknown> = {},
+): SetCase {
+  const { line: _line, input: _input, messages: _messages, metadata, ...rest } = c;
+  return {
+    ...rest,
+    id: `${c.id}~${perturbation}-${k}`,
+    ...text,
+    line: 0,
+    metadata: { ...metadata, perturbation, original: c.id, ...extra },
+  };
+}
+
+function userTextKey(x: Pick<SetCase, "input" | "messages">): string {
+  return JSON.stringify(x.input ?? x.messages);
+}
+
+/** Deterministic variants: each (case, transform, k) has a seeded stream of its own. */
+export function perturbCases(cases: readonly SetCase[], options: PerturbOptions): PerturbResult {
+  const out: SetCase[] = [];
+  const skipped: PerturbResult["skipped"] = [];
+  for (const c of cases) {
+    if (isVariant(c)) continue;
+    for (const transform of options.transforms) {
+      const seen = new Set([userTextKey(c)]);
+      for (let k = 1; k <= options.perCase; k++) {
+        let made: Pick<SetCase, "input" | "messages"> | null = null;
+        // A draw that changes nothing, or repeats an earlier variant, is drawn again a few times.
+        for (let attempt = 0; attempt < 5 && !made; attempt++) {
+          const rng = streamFor(options.seed, "perturb", c.id, transform, String(k), String(attempt));
+          const text = mapUserText(c, (t) => perturbText(t, transform, rng, k + attempt));
+          if (!seen.has(userTextKey(text))) made = text;
+        }
+        if (!made) {
+          skipped.push({ id: c.id, transform });
+          continue;
+        }
+        seen.add(userTextKey(made));
+        out.push(variantCase(c, made, transform, k));
+      }
+    }
+  }
+  return { cases: out, skipped };
+}
+
+// --- LLM rewrites ---
+
+const STYLE_HINTS: Record<string, string> = {
+  angry:
+    "as the same customer would write it when angry and fed up: blunt, irritated, perhaps with capitals or exclamation marks",
+  polite: "as a very polite, formal customer would write it: a greeting, please and thank you",
+  terse: "as tersely as possible: a few words, no greeting, no full sentences",
+  rambling: "as a customer who rambles would write it: extra context and asides around the same request",
+  "non-native": "as a customer with limited English would write it: simple words and imperfect grammar",
+};
+
+/** The instruction for one rewrite style; a style not listed is used as a tone word. */
+export function rewriteInstruction(style: string): string {
+  const how = STYLE_HINTS[style] ?? `in a ${style} tone`;
+  return [
+    `Rewrite the user's message ${how}.`,
+    "Keep the request and every fact, number, name, date, order number, code and identifier exactly as they are.",
+    "Do not answer the message, and do not add or drop any request.",
+    "Reply with the rewritten message only, without quotes or comments.",
+  ].join(" ");
+}
+
+/** Asks the model for one rewrite: the system instruction and the user's message; returns the text. */
+export type RewriteFn = (instruction: string, text: string) => Promise<string>;
+
+export interface RewriteResult {
+  cases: SetCase[];
+  skipped: { id: string; style: string; reason: string }[];
+}
+
+/** What a model returned, cleaned; null when it is not a usable rewrite of `original`. */
+export function cleanRewrite(original: string, answer: string): { text: string } | { reason: string } {
+  let text = answer.trim();
+  const quoted = /^(["“'])([\s\S]*)(["”'])$/.exec(text);
+  if (quoted) text = (quoted[2] as string).trim();
+  if (text === "") return { reason: "empty answer" };
+  if (text === original.trim()) return { reason: "unchanged" };
+  // Numbers are what a rewrite most often breaks, and a changed order number is another request.
+  const missing = (original.match(/\d+/g) ?? []).filter((n) => !text.includes(n));
+  if (missing.length > 0) return { reason: `dropped ${missing.slice(0, 3).join(", ")}` };
+  return { text };
+}
+
+/**
+ * One rewrite per case and style (at temperature 0 a second one would be the same). A
+ * conversation has its last user turn rewritten. At most `concurrency` requests are in flight.
+ */
+export async function rewriteCases(
+  cases: readonly SetCase[],
+  styles: readonly string[],
+  rewrite: RewriteFn,
+  options: { concurrency?: number; model?: string; onDone?: (done: number, total: number) => void } = {},
+): Promise<RewriteResult> {
+  const jobs: { c: SetCase; style: string; text: string }[] = [];
+  for (const c of cases) {
+    if (isVariant(c)) continue;
+    const text = c.input ?? [...(c.messages ?? [])].reverse().find((m) => m.role === "user")?.content;
+    if (typeof text !== "string" || text.trim() === "") continue;
+    for (const style of styles) jobs.push({ c, style, text });
+  }
+  const results: (SetCase | { id: string; style: string; reason: string })[] = new Array(jobs.length);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const index = next++;
+      const { c, style, text } = jobs[index] as (typeof jobs)[number];
+      const cleaned = cleanRewrite(text, await rewrite(rewriteInstruction(style), text));
+      if ("reason" in cleaned) results[index] = { id: c.id, style, reason: cleaned.reason };
+      else {
+        const replaced =
+          c.input !== undefined
+            ? { input: cleaned.text }
+            : { messages: replaceLastUser(c.messages ?? [], cleaned.text) };
+        results[index] = variantCase(
+          c,
+          replaced,
+          style,
+          1,
+          options.model ? { rewrite_model: options.model } : {},
+        );
+      }
+      options.onDone?.(++done, jobs.length);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, jobs.length)) }, worker),
+  );
+  const out: RewriteResult = { cases: [], skipped: [] };
+  for (const r of results) {
+    if ("reason" in r) out.skipped.push(r);
+    else out.cases.push(r);
+  }
+  return out;
+}
+
+function replaceLastUser(messages: ChatMessage[], text: string): ChatMessage[] {
+  const out = messages.map((m) => ({ ...m }));
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (out[i]?.role === "user") {
+      (out[i] as ChatMessage).content = text;
+      break;
+    }
+  }
+  return out;
+}
+
+/** A case as a line of a set file, keys in a fixed order (the same case always gives the same bytes). */
+export function caseLine(c: SetCase): string {
+  const o: Record<string, unknown> = { id: c.id, slice: c.slice };
+  if (c.input !== undefined) o.input = c.input;
+  if (c.messages !== undefined) o.messages = c.messages;
+  if (c.expected !== undefined) o.expected = c.expected;
+  if (Object.keys(c.vars ?? {}).length > 0) o.vars = c.vars;
+  if (c.graders !== undefined) o.graders = c.graders;
+  if (c.tool_results !== undefined) o.tool_results = c.tool_results;
+  if (c.metadata !== undefined) o.metadata = c.metadata;
+  return JSON.stringify(o);
+}
+
+// --- Flip rates, for the report ---
+
+/** A variant's original in the report: same set first, else the first case of that id elsewhere. */
+function originalsIndex(cases: readonly CaseResult[]) {
+  const bySetId = new Map<string, CaseResult>();
+  const byId = new Map<string, CaseResult>();
+  for (const c of cases) {
+    if (c.original !== undefined) continue;
+    bySetId.set(`${c.set}\u0000${c.id}`, c);
+    if (!byId.has(c.id)) byId.set(c.id, c);
+  }
+  return (v: CaseResult) => bySetId.get(`${v.set}\u0000${v.original}`) ?? byId.get(v.original as string);
+}
+
+/** Pass or fail on head: the majority of its graded runs (a tie passes); null when none was graded. */
+function headPass(c: CaseResult): boolean | null {
+  if (c.head.runs <= 0) return null;
+  return c.head.passes * 2 >= c.head.runs;
+}
+
+/**
+ * Per original: how many of its variants ran, and how many of those flipped (their head pass/fail
+ * differs from the original's). Variants whose original is not in the report, or where either
+ * side has no graded run, are not counted. In the order originals first appear.
+ */
+export function flipRates(
+  cases: readonly CaseResult[],
+): { original: string; variants: number; flipped: number }[] {
+  const find = originalsIndex(cases);
+  const rows = new Map<CaseResult, { original: string; variants: number; flipped: number }>();
+  for (const v of cases) {
+    if (v.original === undefined) continue;
+    const o = find(v);
+    if (!o) continue;
+    const a = headPass(o);
+    const b = headPass(v);
+    if (a === null || b === null) continue;
+    let row = rows.get(o);
+    if (!row) {
+      row = { original: o.id, variants: 0, flipped: 0 };
+      rows.set(o, row);
+    }
+    row.variants++;
+    if (a !== b) row.flipped++;
+  }
+  return [...rows.values()];
+}
+
+export interface Robustness {
+  originals: number;
+  variants: number;
+  flipped: number;
+  /** Per kind of perturbation, most flips first. */
+  by: { perturbation: string; variants: number; flipped: number }[];
+}
+
+/** The kind of a variant: its `perturbation`, or what its id says (`ID~typos-1`). */
+function kindOf(c: CaseResult): string {
+  return c.perturbation ?? /~([^~]+)-\d+$/.exec(c.id)?.[1] ?? "other";
+}
+
+/** The robustness line's numbers; null when the report has no variant with its original. */
+export function robustness(cases: readonly CaseResult[]): Robustness | null {
+  const find = originalsIndex(cases);
+  const by = new Map<string, { perturbation: string; variants: number; flipped: number }>();
+  const originals = new Set<CaseResult>();
+  let variants = 0;
+  let flipped = 0;
+  for (const v of cases) {
+    if (v.original === undefined) continue;
+    const o = find(v);
+    const a = o ? headPass(o) : null;
+    const b = headPass(v);
+    if (!o || a === null || b === null) continue;
+    originals.add(o);
+    variants++;
+    const kind = kindOf(v);
+    let row = by.get(kind);
+    if (!row) {
+      row = { perturbation: kind, variants: 0, flipped: 0 };
+      by.set(kind, row);
+    }
+    row.variants++;
+    if (a !== b) {
+      flipped++;
+      row.flipped++;
+    }
+  }
+  if (variants === 0) return null;
+  const rate = (r: { variants: number; flipped: number }) => r.flipped / r.variants;
+  return {
+    originals: originals.size,
+    variants,
+    flipped,
+    by: [...by.values()].sort(
+      (a, b) =>
+        rate(b) - rate(a) || (a.perturbation < b.perturbation ? -1 : a.perturbation > b.perturbation ? 1 : 0),
+    ),
+  };
+}

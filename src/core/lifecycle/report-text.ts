@@ -1,0 +1,285 @@
+// What `sample`, `rotate` and `check` print: short plain-text tables for a terminal. Names come
+// from files anyone can edit, so each goes through plainText (no control sequences).
+
+import { plainText } from "../render/escape.js";
+import { integer, percent, plural } from "../render/format.js";
+import type { CheckResult } from "./check.js";
+import type { RotateResult } from "./rotation.js";
+import type { SampleResult } from "./sample.js";
+
+/** Columns padded to their widest cell; `right` marks the numeric ones. */
+export function textTable(header: string[], rows: string[][], right: boolean[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (right[i] ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+/** Drop sizes in points: `0.384` -> `38.4 pts`. */
+export function dropPoints(d: number): string {
+  return `${percent(d).replace("%", "")} pts`;
+}
+
+export interface SampleReportContext {
+  traces: number;
+  unusable: number;
+  unsliced: number;
+  sliceField: string;
+  defaultSlice: string;
+  seed: number;
+  hardShare: number;
+  minSliceN: number;
+  out: string;
+}
+
+export function renderSampleReport(r: SampleResult, ctx: SampleReportContext): string {
+  const drawn = r.cases.length;
+  const hardDrawn = r.slices.reduce((n, s) => n + s.hard_drawn, 0);
+  const out: string[] = [
+    `eval-gate sample: ${plural(drawn, "case")} from ${plural(ctx.traces, "trace")} (seed ${ctx.seed}) -> ${plainText(ctx.out, 200)}`,
+    "",
+  ];
+  const proportional = r.allocation === "proportional";
+  const header = [
+    "slice",
+    "available",
+    "hard available",
+    ...(proportional ? ["quota"] : []),
+    "drawn",
+    "hard drawn",
+  ];
+  const rows = r.slices.map((s) => [
+    plainText(s.slice, 40),
+    integer(s.available),
+    integer(s.hard_available),
+    ...(proportional ? [s.quota === null ? "-" : s.quota.toFixed(2)] : []),
+    integer(s.drawn),
+    integer(s.hard_drawn),
+  ]);
+  const total = (f: (s: SampleResult["slices"][number]) => number) =>
+    integer(r.slices.reduce((n, s) => n + f(s), 0));
+  rows.push([
+    "total",
+    total((s) => s.available),
+    total((s) => s.hard_available),
+    ...(proportional ? [""] : []),
+    integer(drawn),
+    integer(hardDrawn),
+  ]);
+  out.push(
+    textTable(
+      header,
+      rows,
+      header.map((_, i) => i > 0),
+    ),
+  );
+  out.push("");
+  if (proportional) {
+    out.push(
+      `Slice sizes are proportional to each slice's usable traces: quota = ${integer(r.requested)} × available / all available.`,
+      "Each slice gets the whole part of its quota; the cases left over go one each to the largest fractional parts (largest remainder).",
+    );
+  } else {
+    out.push(`Every slice gets ${integer(r.requested / Math.max(1, r.slices.length))} cases, or all it has.`);
+  }
+  out.push(
+    `Hard traces: ${integer(hardDrawn)} of ${integer(drawn)} drawn (${percent(drawn > 0 ? hardDrawn / drawn : 0)}; target ${percent(ctx.hardShare)} = ${integer(r.hard_target)}), spread over the slices in proportion to their size.`,
+  );
+  if (hardDrawn < r.hard_target) {
+    out.push(`  The slices had too few hard traces to reach the target; the rest are ordinary traces.`);
+  }
+  const left = [
+    r.duplicates > 0 ? `${plural(r.duplicates, "duplicate")} (same id, or near-duplicate text)` : "",
+    r.near_existing > 0 ? `${plural(r.near_existing, "near-duplicate")} of cases already in a set` : "",
+    r.excluded > 0 ? `${plural(r.excluded, "trace")} whose id a set already holds` : "",
+    ctx.unusable > 0 ? `${plural(ctx.unusable, "line")} without a usable input` : "",
+  ].filter(Boolean);
+  if (left.length > 0) out.push(`Left out: ${left.join("; ")}.`);
+  if (ctx.unsliced > 0) {
+    out.push(
+      `${plural(ctx.unsliced, "trace")} had no \`${plainText(ctx.sliceField, 60)}\`; they are in slice \`${plainText(ctx.defaultSlice, 40)}\`.`,
+    );
+  }
+  if (drawn < r.requested)
+    out.push(`Only ${integer(drawn)} of the ${integer(r.requested)} requested cases could be drawn.`);
+  const small = r.slices.filter((s) => s.drawn > 0 && s.drawn < ctx.minSliceN);
+  if (small.length > 0) {
+    out.push(
+      `Under ${ctx.minSliceN} cases (gate.min_slice_n), a slice's score is mostly noise: ${small.map((s) => `${plainText(s.slice, 40)} (${s.drawn})`).join(", ")}. Use --min-per-slice ${ctx.minSliceN}, --per-slice, or merge slices.`,
+    );
+  }
+  out.push(
+    "",
+    "Next: write each case's `expected` (they carry metadata.needs_label), then list the file under `sets:`.",
+  );
+  return `${out.join("\n")}\n`;
+}
+
+export function renderRotateReport(
+  r: RotateResult,
+  ctx: { file: string; share: number; seed: number; hidden: boolean; dryRun: boolean },
+): string {
+  const replaced = r.left.length;
+  const out: string[] = [
+    `eval-gate rotate: ${plural(replaced, "case")} of ${plainText(ctx.file, 200)} replaced with fresh traces (share ${percent(ctx.share)}, seed ${ctx.seed})${ctx.dryRun ? " [dry run: nothing written]" : ""}`,
+    "",
+  ];
+  const header = ["slice", "n", "planned", "replaced", "fresh available"];
+  const sum = (f: (s: RotateResult["slices"][number]) => number) =>
+    integer(r.slices.reduce((n, s) => n + f(s), 0));
+  if (ctx.hidden) {
+    // An aggregate-only set shows no case and no slice of its own: totals only.
+    out.push(
+      textTable(
+        header.slice(1),
+        [[sum((s) => s.n), sum((s) => s.planned), sum((s) => s.replaced), sum((s) => s.fresh_available)]],
+        [true, true, true, true],
+      ),
+    );
+  } else
+    out.push(
+      textTable(
+        header,
+        r.slices.map((s) => [
+          plainText(s.slice, 40),
+          integer(s.n),
+          integer(s.planned),
+          integer(s.replaced),
+          integer(s.fresh_available),
+        ]),
+        [false, true, true, true, true],
+      ),
+    );
+  out.push(
+    "",
+    "Per slice, round(share × n) cases leave, chosen by the seed, and as many fresh traces of that slice come in, so the slice proportions stay as they were.",
+  );
+  const short = r.slices.filter((s) => s.replaced < s.planned);
+  if (short.length > 0 && ctx.hidden) {
+    out.push("Some slices had too few fresh traces; their other cases stay.");
+  } else if (short.length > 0) {
+    out.push(
+      `Too few fresh traces for: ${short.map((s) => `${plainText(s.slice, 40)} (${s.replaced} of ${s.planned})`).join(", ")}; their other cases stay.`,
+    );
+  }
+  if (ctx.hidden) {
+    out.push(`The set is aggregate-only: ${plural(replaced, "case")} left and came in (ids not shown).`);
+  } else {
+    const bySlice = <T extends { slice: string }>(items: T[], show: (x: T) => string) =>
+      [...new Set(items.map((x) => x.slice))].map(
+        (slice) =>
+          `  ${plainText(slice, 40)}: ${items
+            .filter((x) => x.slice === slice)
+            .map(show)
+            .join(", ")}`,
+      );
+    if (r.left.length > 0)
+      out.push(`Left (${r.left.length}):`, ...bySlice(r.left, (x) => plainText(x.id, 80)));
+    if (r.came.length > 0)
+      out.push(
+        `Came in (${r.came.length}):`,
+        ...bySlice(r.came, (x) => `${plainText(x.id, 80)}${x.hard ? " (hard)" : ""}`),
+      );
+  }
+  const left = [
+    r.duplicates > 0 ? `${plural(r.duplicates, "duplicate")} among the fresh traces` : "",
+    r.near_existing > 0 ? `${plural(r.near_existing, "near-duplicate")} of cases already in a set` : "",
+    r.excluded > 0 ? `${plural(r.excluded, "trace")} whose id a set already holds` : "",
+    r.other_slices > 0 ? `${plural(r.other_slices, "trace")} of slices the set does not have` : "",
+  ].filter(Boolean);
+  if (left.length > 0) out.push(`Not drawn: ${left.join("; ")}.`);
+  if (r.came.length > 0)
+    out.push("", "Next: write the new cases' `expected` (metadata.needs_label) before merging.");
+  return `${out.join("\n")}\n`;
+}
+
+function caseRef(id: string | null, line: number): string {
+  return id === null ? `line ${line}` : `${plainText(id, 60)} (line ${line})`;
+}
+
+export function renderCheckReport(
+  r: CheckResult,
+  ctx: { config: string; cases: number; sets: number; minSliceN: number; fromReport: boolean },
+): string {
+  const out: string[] = [
+    `eval-gate check: ${plainText(ctx.config, 200)} is valid: ${plural(ctx.sets, "set")}, ${plural(r.family, "slice")}, ${plural(ctx.cases, "case")}.`,
+    "",
+    `Power: α = ${r.alpha} / ${plural(r.family, "slice")} = ${r.alpha_per_slice.toPrecision(2)} per slice (Holm's first step, the worst case), ${percent(r.power)} power.`,
+    ctx.fromReport
+      ? "Base pass rates from the report (90% assumed where a slice is missing from it)."
+      : "Base pass rate 90% assumed (pass --report to use the measured ones).",
+    "",
+  ];
+  const rows = r.slices.map((s) => [
+    plainText(s.set, 40),
+    plainText(s.slice, 40) + (s.undersampled ? " †" : ""),
+    integer(s.n),
+    `${percent(s.base_rate)}${ctx.fromReport && s.base_rate_source === "assumed" ? "*" : ""}`,
+    s.mde === null ? "none (too few cases)" : `>= ${dropPoints(s.mde)}`,
+  ]);
+  out.push(
+    textTable(["set", "slice", "n", "base", "can see drops of"], rows, [false, false, true, true, true]),
+  );
+  const notes: string[] = [];
+  if (r.slices.some((s) => s.undersampled)) notes.push(`† under gate.min_slice_n (${ctx.minSliceN})`);
+  if (ctx.fromReport && r.slices.some((s) => s.base_rate_source === "assumed")) notes.push("* assumed");
+  if (notes.length > 0) out.push(notes.join("; "));
+  out.push(
+    "A drop is seen when the exact McNemar test rejects with the stated power, assuming every changed case got worse (the most favourable case; mixed changes need larger drops).",
+    "",
+  );
+
+  if (r.leaks.length === 0) out.push("Leaks: none (no case input or expected text found in the prompts).");
+  else {
+    out.push(
+      `Leaks: ${plural(r.leaks.length, "case text")} found in the prompts (testing memorisation, not capability):`,
+    );
+    out.push(
+      textTable(
+        ["set", "case", "field", "prompt", "match"],
+        r.leaks.map((l) => [
+          plainText(l.set, 40),
+          caseRef(l.id, l.line),
+          l.field,
+          `${plainText(l.prompt, 80)}:${l.prompt_line}`,
+          l.kind === "exact" ? "exact" : `${percent(l.share)} of 8-grams`,
+        ]),
+        [false, false, false, false, false],
+      ),
+    );
+  }
+  out.push("");
+  if (r.overlaps.length === 0) out.push("Overlap between sets: none.");
+  else {
+    out.push(`Overlap between sets: ${plural(r.overlaps.length, "pair")} of cases with the same input:`);
+    out.push(
+      textTable(
+        ["set", "case", "set", "case", "match"],
+        r.overlaps.map((o) => [
+          plainText(o.a, 40),
+          caseRef(o.id_a, o.line_a),
+          plainText(o.b, 40),
+          caseRef(o.id_b, o.line_b),
+          o.kind === "exact" ? "exact" : `near (${percent(o.similarity)})`,
+        ]),
+        [false, false, false, false, false],
+      ),
+    );
+  }
+  for (const n of r.needs_label) {
+    out.push(
+      `Labels: ${plural(n.count, "case")} of ${plainText(n.set, 40)} still need an expected value (metadata.needs_label).`,
+    );
+  }
+  const problems = r.leaks.length + r.overlaps.length;
+  out.push(
+    "",
+    problems > 0
+      ? `Result: ${plural(r.leaks.length, "leak")}, ${plural(r.overlaps.length, "overlap")}: remove the cases from the prompt (or the set), and keep each case in one set.`
+      : "Result: clean.",
+  );
+  return `${out.join("\n")}\n`;
+}
