@@ -157,6 +157,7 @@ describe("trajectories and state", () => {
       "  const refund = [...trajectory].reverse().find((m) => m.role === 'tool' && m.content.includes('refunded'));",
       "  const state = refund ? JSON.parse(refund.content) : null;",
       "  const pass = Boolean(state?.refunded) && state.amount === c.expected;",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the grader script's own source text
       "  return { pass, reason: pass ? `refunded ${state.amount}` : 'no refund in the final state' };",
       "}",
       "",

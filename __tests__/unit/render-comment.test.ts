@@ -226,3 +226,34 @@ describe("commentMarker", () => {
     expect(commentMarker("x --> <b>")).toBe("<!-- eval-gate:x_-___b_ -->");
   });
 });
+
+describe("judges in the comment", () => {
+  it("shows an untrusted judge with its figures and the slices it cannot fail", () => {
+    const report = brokenAnchorReport();
+    report.judges = [
+      {
+        key: "k",
+        rubric: "Pass when the reply confirms the refund.",
+        model: "gpt-4o",
+        stats: {
+          n: 20,
+          agreement: 0.55,
+          kappa: 0.1,
+          tpr: 0.6,
+          tnr: 0.5,
+          confusion: { tp: 6, fp: 5, tn: 5, fn: 4 },
+        },
+        min_kappa: 0.6,
+        trusted: false,
+        disagreements: 9,
+      },
+    ];
+    report.slices = report.slices.map((s) =>
+      s.slice === "refund" && s.set === "anchor" ? { ...s, judge_untrusted: true } : s,
+    );
+    const body = renderComment(report, { commentId: "default" });
+    expect(body).toContain("### Judges");
+    expect(body).toContain("| 20 | 55% | 0.10 | 60% / 50% | ⛔ judge not trusted (κ under 0.6)");
+    expect(body).toContain("Graded by a judge that is not trusted: anchor / refund");
+  });
+});

@@ -1,6 +1,7 @@
 import type { Report } from "../types.js";
 import { charLength } from "./budget.js";
 import { collectDetails, type DetailLevel } from "./details.js";
+import { judgesSection } from "./judges.js";
 import { layout } from "./layout.js";
 import {
   baselineNote,
@@ -67,7 +68,7 @@ export function renderComment(report: Report, options: CommentOptions): string {
       overrideNote(report, options.overrideLabelUsed),
     ],
     tables: sliceTables(report, { sideBySide: true, repeats: report.config.repeats }),
-    afterTables: [legend(report), robustnessLine(report), errorsBlock(report, 5)],
+    afterTables: [legend(report), judgesSection(report), robustnessLine(report), errorsBlock(report, 5)],
     detailsHeading: hasBaseline ? "### Flipped cases" : "### Failing cases",
     // Without a baseline there is nothing to flip from: show what breaks a floor.
     details: collectDetails(report, (s) => s.status === "below_floor"),

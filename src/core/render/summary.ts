@@ -1,6 +1,7 @@
 import type { Report } from "../types.js";
 import { utf8Length } from "./budget.js";
 import { collectDetails, type DetailLevel } from "./details.js";
+import { judgesSection } from "./judges.js";
 import { layout } from "./layout.js";
 import {
   baselineNote,
@@ -49,7 +50,7 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
       baselineNote(report),
     ],
     tables: sliceTables(report, { sideBySide: false, repeats: report.config.repeats }),
-    afterTables: [legend(report), robustnessLine(report), errorsBlock(report, 50)],
+    afterTables: [legend(report), judgesSection(report), robustnessLine(report), errorsBlock(report, 50)],
     detailsHeading: report.base === null ? "### Failing cases" : "### Cases that flipped",
     details: collectDetails(report, () => true),
     levels: SUMMARY_LEVELS,
