@@ -7,7 +7,7 @@ import { z } from "zod";
 import { isUserError, UserError, UserErrors } from "./errors.js";
 import { type JudgeSpec, judgeVerdict } from "./graders/judge.js";
 import type { GraderContext } from "./graders/types.js";
-import { jsonReason } from "./json-error.js";
+import { jsonLines } from "./json-error.js";
 import { describeIssues, describeValue, type Hint } from "./zod-issues.js";
 
 /** One human-labelled output. */
@@ -69,34 +69,29 @@ const labelHint: Hint = ({ pattern, missing, issue }) => {
 export function parseLabels(text: string, file: string): Label[] {
   const errors: UserError[] = [];
   const labels: Label[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let index = 0; index < lines.length && errors.length < MAX_ERRORS; index++) {
-    const line = index + 1;
-    const trimmed = (lines[index] as string).trim();
-    if (trimmed === "" || trimmed.startsWith("//")) continue;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(trimmed);
-    } catch (e) {
+  for (const entry of jsonLines(text)) {
+    if (errors.length >= MAX_ERRORS) break;
+    const line = entry.line;
+    if ("error" in entry) {
       errors.push(
-        new UserError(`not valid JSON: ${jsonReason(e)}`, {
-          file,
-          line,
-          fix: "Write one JSON object per line, with double-quoted keys and strings.",
-        }),
+        entry.error === "json"
+          ? new UserError(`not valid JSON: ${entry.reason}`, {
+              file,
+              line,
+              fix: "Write one JSON object per line, with double-quoted keys and strings.",
+            })
+          : new UserError(
+              `each line must be a JSON object (one label), got ${describeValue(entry.value, "json")}`,
+              {
+                file,
+                line,
+                fix: `Write e.g. ${EXAMPLE}`,
+              },
+            ),
       );
       continue;
     }
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-      errors.push(
-        new UserError(`each line must be a JSON object (one label), got ${describeValue(raw, "json")}`, {
-          file,
-          line,
-          fix: `Write e.g. ${EXAMPLE}`,
-        }),
-      );
-      continue;
-    }
+    const raw = entry.object;
     const result = labelSchema.safeParse(raw, { reportInput: true });
     if (!result.success) {
       const problems = describeIssues(result.error.issues, {

@@ -113,3 +113,32 @@ export function jsonReason(error: unknown): string {
       .trim()
   );
 }
+
+/** One non-blank, non-comment line of a JSONL file: its object, or why it is not one. */
+export type JsonLine =
+  | { line: number; object: Record<string, unknown> }
+  | { line: number; error: "json"; reason: string }
+  | { line: number; error: "not-object"; value: unknown };
+
+/**
+ * The lines of a JSONL file as objects, in order, skipping blank lines and `//` comments; what a
+ * line is when it is not an object is left to the caller, which knows what the line should be.
+ */
+export function* jsonLines(text: string): Generator<JsonLine> {
+  const lines = text.split(/\r?\n/);
+  for (let index = 0; index < lines.length; index++) {
+    const line = index + 1;
+    const trimmed = (lines[index] as string).trim();
+    if (trimmed === "" || trimmed.startsWith("//")) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(trimmed);
+    } catch (e) {
+      yield { line, error: "json", reason: jsonReason(e) };
+      continue;
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value))
+      yield { line, error: "not-object", value };
+    else yield { line, object: value as Record<string, unknown> };
+  }
+}

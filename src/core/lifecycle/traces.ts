@@ -3,7 +3,7 @@
 // named by the caller (dotted paths reach into nested objects).
 
 import { UserError, UserErrors } from "../errors.js";
-import { jsonReason } from "../json-error.js";
+import { jsonLines } from "../json-error.js";
 import { seedFromString } from "../stats.js";
 import type { ChatMessage } from "../types.js";
 import { fieldValue, isTruthy, type Predicate, testPredicate } from "./predicate.js";
@@ -99,28 +99,21 @@ export function parseTraces(
   const traces: Trace[] = [];
   const unusable: ParsedTraces["unusable"] = [];
   let unsliced = 0;
-  const lines = text.split(/\r?\n/);
-  for (let index = 0; index < lines.length; index++) {
-    const line = index + 1;
-    const trimmed = (lines[index] as string).trim();
-    if (trimmed === "" || trimmed.startsWith("//")) continue;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(trimmed);
-    } catch (e) {
+  for (const entry of jsonLines(text)) {
+    const line = entry.line;
+    if ("error" in entry) {
       errors.push(
-        new UserError(`not valid JSON: ${jsonReason(e)}`, {
-          file,
-          line,
-          fix: "Export one JSON object per line.",
-        }),
+        entry.error === "json"
+          ? new UserError(`not valid JSON: ${entry.reason}`, {
+              file,
+              line,
+              fix: "Export one JSON object per line.",
+            })
+          : new UserError("each line must be a JSON object (one trace)", { file, line }),
       );
       continue;
     }
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-      errors.push(new UserError("each line must be a JSON object (one trace)", { file, line }));
-      continue;
-    }
+    const raw = entry.object;
     const id = idOf(fieldValue(raw, fields.id));
     if (id === null) {
       errors.push(
