@@ -94,3 +94,23 @@ describe("the bundled offline example", () => {
     expect(run.stdout).toContain("the gate failed the PR, as it should");
   });
 });
+
+describe("leakage", () => {
+  it("refuses a PR whose prompt holds an eval case, and only notes it on a head-only run", async () => {
+    const leaked = `${NO_ADDRESS}Example: when a customer writes "Ticket 3 (refund) I need my money back for the broken kettle order" answer refund.\n`;
+    const files = baseFiles();
+    files["evals/anchor.jsonl"] = (files["evals/anchor.jsonl"] as string).replace(
+      '"input":"Ticket 3 (refund)"',
+      '"input":"Ticket 3 (refund) I need my money back for the broken kettle order"',
+    );
+    const { repo } = await makePullRequestRepo({ base: files, head: { "prompts/support.md": leaked } });
+    const pr = await runCli(["run", "--base", "main"], { cwd: repo.dir, env: env() });
+    expect(pr.code).toBe(2);
+    expect(pr.stderr).toMatch(
+      /evals\/anchor\.jsonl:\d+: input: the input of case `a-refund-3` is in prompts\/support\.md:\d+ \(word for word\)/,
+    );
+    const push = await runCli(["run"], { cwd: repo.dir, env: env() });
+    expect(push.code).toBe(0);
+    expect(push.stderr).toMatch(/note: .*a-refund-3/);
+  });
+});

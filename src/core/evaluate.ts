@@ -5,6 +5,7 @@ import { describeError, isUserError, UserError, UserErrors } from "./errors.js";
 import { graderRegistry } from "./graders/index.js";
 import type { GraderContext } from "./graders/types.js";
 import { calibrateJudges } from "./judges.js";
+import { findLeaks, type Leak } from "./lifecycle/check.js";
 import type { Clock, FileSource, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
 import { reduceCases } from "./reduce.js";
 import { buildMessages } from "./requests.js";
@@ -62,6 +63,17 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
     target: headTarget,
   } = await loadProject(head.source, configPath, options.env);
   const notes: string[] = [];
+  // Eval cases pasted into the prompt turn the gate into a memory test: an error on a PR, a note
+  // on other runs (a push must still warm the cache).
+  const leaks = headTarget.system
+    ? findLeaks({
+        prompts: [{ file: headTarget.systemFile ?? "the system prompt", text: headTarget.system }],
+        sets,
+      })
+    : [];
+  const fileOf = (set: string) => sets.find((x) => x.name === set)?.path ?? set;
+  if (leaks.length > 0 && options.base) throw new UserErrors(leaks.map((l) => leakError(l, fileOf(l.set))));
+  for (const leak of leaks) notes.push(leakError(leak, fileOf(leak.set)).format());
   const baseTarget = options.base ? await loadBaseTarget(options, notes) : null;
 
   for (const t of [headTarget, baseTarget]) {
@@ -327,6 +339,17 @@ async function loadBaseTarget(options: EvaluateOptions, notes: string[]): Promis
     notes.push(`No baseline: the config at ${base.ref} could not be used (${describeError(e)})`);
     return null;
   }
+}
+
+function leakError(leak: Leak, file: string): UserError {
+  const which = leak.id === null ? "a case" : `case \`${leak.id}\``;
+  const how = leak.kind === "exact" ? "word for word" : `${Math.round(leak.share * 100)}% of its 8-word runs`;
+  return new UserError(`the ${leak.field} of ${which} is in ${leak.prompt}:${leak.prompt_line} (${how})`, {
+    file,
+    line: leak.line,
+    field: leak.field,
+    fix: "Keep eval cases out of the prompt (as few-shot examples they test memory, not the model), or drop the case; `eval-gate check` lists every leak.",
+  });
 }
 
 /** The sets, slices and cases a filter keeps; a filter that keeps nothing is a mistake worth saying. */
