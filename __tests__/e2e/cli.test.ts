@@ -114,3 +114,23 @@ describe("leakage", () => {
     expect(push.stderr).toMatch(/note: .*a-refund-3/);
   });
 });
+
+describe("usage and cost", () => {
+  it("prices each side's tokens when the config names prices", async () => {
+    const files = baseFiles();
+    files["eval-gate.yml"] = (files["eval-gate.yml"] as string).replace(
+      "  params: { temperature: 0 }",
+      "  params: { temperature: 0 }\n  prices: { prompt: 0.15, completion: 0.6 }",
+    );
+    const { repo } = await makePullRequestRepo({ base: files, head: { "prompts/support.md": REWORDED } });
+    const run = await runCli(["run", "--base", "main"], { cwd: repo.dir, env: env() });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(repo.dir, ".eval-gate/report.json"), "utf8"));
+    for (const side of [report.usage_by_side.base, report.usage_by_side.head]) {
+      expect(side.prompt_tokens).toBeGreaterThan(0);
+      expect(side.cost_usd).toBeCloseTo((side.prompt_tokens * 0.15 + side.completion_tokens * 0.6) / 1e6, 12);
+    }
+    // The reworded prompt is longer: the head side's prompt tokens and cost are higher.
+    expect(report.usage_by_side.head.cost_usd).toBeGreaterThan(report.usage_by_side.base.cost_usd);
+  });
+});

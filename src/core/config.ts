@@ -32,6 +32,8 @@ const targetSchema = z
     tools: z.string().min(1).optional(),
     provider: z.enum(["openai", "replay"]).default("openai"),
     recordings: z.string().min(1).optional(),
+    /** US dollars per million tokens, for the cost line of the usage table. */
+    prices: z.strictObject({ prompt: z.number().min(0), completion: z.number().min(0) }).optional(),
   })
   .superRefine((t, ctx) => {
     if (t.provider === "replay" && t.recordings === undefined) {
@@ -110,6 +112,7 @@ const FIXES: Record<string, string> = {
   "target.tools": "Give the path of a JSON file of function definitions, e.g. `tools/support.json`.",
   "target.provider": "Use `openai` or `replay`.",
   "target.recordings": "Give the path of a recordings file, e.g. `evals/recordings.jsonl`.",
+  "target.prices": "Give US dollars per million tokens, e.g. `prices: { prompt: 0.15, completion: 0.6 }`.",
   sets: "List at least one set, e.g. `sets: { anchor: evals/anchor.jsonl }`.",
   "sets.*":
     "Use a path, e.g. `evals/anchor.jsonl`, or `{ path: evals/anchor.jsonl, visibility: aggregate }`.",

@@ -117,7 +117,7 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
       configPath,
       sets: sets.map((x) => ({ name: x.name, visibility: x.visibility })),
       gate: { ...config.gate, repeats: config.repeats },
-      prices: { base: null, head: null },
+      prices: { base: baseTarget?.prices ?? null, head: headTarget.prices ?? null },
       notes,
       base: baseTarget && options.base ? { ref: options.base.ref, sha: options.base.sha } : null,
       headSha: head.sha,

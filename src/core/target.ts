@@ -12,6 +12,8 @@ export interface ResolvedTarget extends TargetSpec {
   provider: "openai" | "replay";
   apiKeyEnv: string;
   recordings?: { file: string; text: string };
+  /** US dollars per million tokens, when the config names them. */
+  prices?: { prompt: number; completion: number };
 }
 
 /** Paths in a config are relative to the config file's folder. */
@@ -80,6 +82,7 @@ export async function resolveTarget(
     ...(tools ? { tools } : {}),
     provider: t.provider,
     apiKeyEnv: t.api_key_env,
+    ...(t.prices ? { prices: t.prices } : {}),
     ...(recordings ? { recordings } : {}),
   };
 }
