@@ -4,16 +4,15 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { workspaceSource } from "../adapters/git.js";
-import { type Config, type LineOf, parseConfigWithLines, validateGraders } from "../core/config.js";
+import { type Config, type LineOf, parseConfigWithLines } from "../core/config.js";
 import { UserError, UserErrors } from "../core/errors.js";
-import { graderRegistry } from "../core/graders/index.js";
+import { loadSets } from "../core/evaluate.js";
 import { parsePredicate } from "../core/lifecycle/predicate.js";
 import type { ExistingCase } from "../core/lifecycle/sample.js";
 import { caseText } from "../core/lifecycle/text.js";
 import { DEFAULT_TRACE_FIELDS, type TraceFields } from "../core/lifecycle/traces.js";
 import type { FileSource } from "../core/ports.js";
 import { parseSet } from "../core/sets.js";
-import { resolvePath } from "../core/target.js";
 import type { EvalSet, Visibility } from "../core/types.js";
 
 /** A path as the config and messages write it: relative to `cwd`, with `/`. */
@@ -111,50 +110,10 @@ export async function loadProject(
   }
   const { config: parsed, lineOf } = parseConfigWithLines(text, configPath);
   const errors: UserError[] = [];
-  if (options.graders) {
-    errors.push(
-      ...validateGraders(parsed.graders, graderRegistry, {
-        file: configPath,
-        field: "graders",
-        lineOf: (path) => lineOf(["graders", ...path]),
-      }),
-    );
-  }
-  const sets: EvalSet[] = [];
-  for (const [name, spec] of Object.entries(parsed.sets)) {
-    const file = resolvePath(configPath, spec.path);
-    const setText = await source.read(file);
-    if (setText === null) {
-      // Sampling the first cases of a set the config already lists: nothing to exclude yet.
-      if (options.skipMissingSets) continue;
-      errors.push(
-        new UserError(`set file ${file} does not exist`, {
-          file: configPath,
-          line: lineOf(["sets", name]),
-          field: `sets.${name}`,
-          fix: "Create the JSONL file or fix the path; paths are relative to the config file's folder.",
-        }),
-      );
-      continue;
-    }
-    const redact = spec.visibility === "aggregate";
-    try {
-      const set = parseSet(setText, file, name, spec.visibility, { redact });
-      if (options.graders) {
-        for (const c of set.cases) {
-          if (c.graders)
-            errors.push(
-              ...validateGraders(c.graders, graderRegistry, { file, line: c.line, field: "graders", redact }),
-            );
-        }
-      }
-      sets.push(set);
-    } catch (e) {
-      if (e instanceof UserErrors) errors.push(...e.errors);
-      else if (e instanceof UserError) errors.push(e);
-      else throw e;
-    }
-  }
+  const sets = await loadSets(parsed, configPath, source, lineOf, errors, {
+    graders: options.graders ?? false,
+    skipMissingSets: options.skipMissingSets ?? false,
+  });
   if (errors.length > 0) throw new UserErrors(errors);
   return { configPath, config: parsed, lineOf, sets, source };
 }

@@ -182,25 +182,35 @@ function gather(e: unknown, errors: UserError[]): void {
   else throw e;
 }
 
-async function loadSets(
+/**
+ * Every set the config lists, parsed; problems are added to `errors`, not thrown. `graders: false`
+ * skips checking graders against the registry; `skipMissingSets` passes over set files that do not
+ * exist yet (`sample` and `rotate` fill them).
+ */
+export async function loadSets(
   config: Config,
   configPath: string,
   source: FileSource,
   lineOf: LineOf,
   errors: UserError[],
+  options: { graders?: boolean; skipMissingSets?: boolean } = {},
 ): Promise<EvalSet[]> {
-  errors.push(
-    ...validateGraders(config.graders, graderRegistry, {
-      file: configPath,
-      field: "graders",
-      lineOf: (path) => lineOf(["graders", ...path]),
-    }),
-  );
+  const graders = options.graders ?? true;
+  if (graders) {
+    errors.push(
+      ...validateGraders(config.graders, graderRegistry, {
+        file: configPath,
+        field: "graders",
+        lineOf: (path) => lineOf(["graders", ...path]),
+      }),
+    );
+  }
   const sets: EvalSet[] = [];
   for (const [name, spec] of Object.entries(config.sets)) {
     const file = resolvePath(configPath, spec.path);
     const text = await source.read(file);
     if (text === null) {
+      if (options.skipMissingSets) continue;
       errors.push(
         new UserError(`set file ${file} does not exist`, {
           file: configPath,
@@ -215,7 +225,7 @@ async function loadSets(
     const redact = spec.visibility === "aggregate";
     try {
       const set = parseSet(text, file, name, spec.visibility, { redact });
-      for (const c of set.cases) {
+      for (const c of graders ? set.cases : []) {
         if (c.graders)
           errors.push(
             ...validateGraders(c.graders, graderRegistry, { file, line: c.line, field: "graders", redact }),
