@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -55,5 +55,31 @@ describe("DiskCache", () => {
     const capped = await again.prune(700);
     expect(capped.bytes).toBeLessThanOrEqual(700);
     expect(await new DiskCache(dir).get(key(9))).toEqual({ content: "new" });
+  });
+
+  it("writes one segment when many answers arrive at once", async () => {
+    const dir = fresh();
+    const cache = new DiskCache(dir);
+    await Promise.all(Array.from({ length: 32 }, (_, i) => cache.set(key(i), { content: `answer ${i}` })));
+    await cache.close();
+    const segments = readdirSync(dir);
+    expect(segments).toHaveLength(1);
+    const lines = readFileSync(join(dir, segments[0] as string), "utf8")
+      .trim()
+      .split("\n");
+    expect(lines).toHaveLength(32);
+    const again = new DiskCache(dir);
+    for (let i = 0; i < 32; i++) expect(await again.get(key(i))).toEqual({ content: `answer ${i}` });
+  });
+
+  it("keeps answering when the folder cannot be written, and says why", async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, "file"), "not a folder");
+    const cache = new DiskCache(join(dir, "file", "cache"));
+    await cache.set(key(1), { content: "kept in memory" });
+    await cache.set(key(2), { content: "and this" });
+    await cache.close();
+    expect(cache.problem).toMatch(/could not be written \(ENOTDIR/);
+    expect(await cache.get(key(1))).toEqual({ content: "kept in memory" });
   });
 });

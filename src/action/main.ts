@@ -86,7 +86,7 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
 
   if (shard && evaluation) {
     // A shard's result is partial: it is merged into the verdict by the `merge` step, which gates.
-    await diskCache?.close();
+    await closeCache(diskCache);
     const partialPath = join(
       runnerDir(env, workspace),
       `eval-gate-partial-${shard.index}-of-${shard.count}.json`,
@@ -101,7 +101,7 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
     if (diskCache) await (await import("./cache.js")).saveResponses(diskCache, cacheScope, env);
     return;
   }
-  await diskCache?.close();
+  await closeCache(diskCache);
   report = { ...report, pr: event.pr };
   core.startGroup("eval-gate: report");
   core.info(renderTerminal(report, { width: 160 }).trimEnd());
@@ -145,6 +145,11 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   } else {
     core.info(line);
   }
+}
+
+async function closeCache(cache: DiskCache | undefined): Promise<void> {
+  await cache?.close();
+  if (cache?.problem) core.warning(`${cache.problem}; the next run asks for these answers again`);
 }
 
 function runnerDir(env: Record<string, string | undefined>, workspace: string): string {

@@ -20,6 +20,9 @@ export class DiskCache implements ResponseCache {
   writes = 0;
   private entries?: Promise<Map<string, { response: ModelResponse; line: string }>>;
   private out?: WriteStream;
+  private opening?: Promise<WriteStream | undefined>;
+  /** Set when this run's answers could not be saved; the run itself goes on. */
+  problem?: string;
 
   constructor(readonly dir: string) {}
 
@@ -61,26 +64,41 @@ export class DiskCache implements ResponseCache {
     entries.set(key, { response, line });
     this.used.add(key);
     this.writes++;
-    if (!this.out) {
-      await mkdir(this.dir, { recursive: true });
-      this.out = createWriteStream(
-        join(this.dir, `responses-${Date.now()}-${randomBytes(4).toString("hex")}.jsonl`),
-        {
-          flags: "a",
-        },
-      );
-    }
-    this.out.write(`${line}\n`);
+    if (this.problem) return;
+    (this.out ?? (await this.segment()))?.write(`${line}\n`);
+  }
+
+  // Opened once, however many answers arrive before the folder exists: a run writes one segment.
+  // A cache that cannot be written costs the next run its hits, never this run its answers.
+  private segment(): Promise<WriteStream | undefined> {
+    this.opening ??= mkdir(this.dir, { recursive: true }).then(
+      () => {
+        const out = createWriteStream(
+          join(this.dir, `responses-${Date.now()}-${randomBytes(4).toString("hex")}.jsonl`),
+          { flags: "a" },
+        );
+        out.on("error", (e) => this.fail(e));
+        this.out = out;
+        return out;
+      },
+      (e) => {
+        this.fail(e);
+        return undefined;
+      },
+    );
+    return this.opening;
+  }
+
+  private fail(e: Error): void {
+    this.problem ??= `the response cache in ${this.dir} could not be written (${e.message})`;
   }
 
   /** Flushes this run's segment; call once the run is over. */
   async close(): Promise<void> {
-    const out = this.out;
+    const out = this.out ?? (await this.opening);
     this.out = undefined;
-    if (out)
-      await new Promise<void>((resolve, reject) =>
-        out.end((e?: Error | null) => (e ? reject(e) : resolve())),
-      );
+    this.opening = undefined;
+    if (out && !out.destroyed) await new Promise<void>((resolve) => out.end(() => resolve()));
   }
 
   /**

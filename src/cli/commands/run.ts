@@ -115,6 +115,7 @@ export const runCommand: Command = {
       },
     );
     await cache?.close();
+    if (cache?.problem) ctx.err(`warning: ${cache.problem}; the next run asks for these answers again\n`);
     for (const note of notes) ctx.err(`note: ${note}\n`);
     if (shard) {
       const file = resolve(

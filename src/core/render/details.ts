@@ -1,6 +1,6 @@
 import type { CaseResult, CaseSideResult, Report, SliceDiff } from "../types.js";
 import { fencedBlock, htmlText, inlineText } from "./escape.js";
-import { bySeverity, caseScore, integer, plural, STATUS_ICON, STATUS_WORD } from "./format.js";
+import { bySeverity, byText, caseScore, integer, plural, STATUS_ICON, STATUS_WORD } from "./format.js";
 import { aggregateSets } from "./tables.js";
 
 /**
@@ -73,8 +73,8 @@ export function collectDetails(report: Report, failing: (s: SliceDiff) => boolea
     (a, b) =>
       KIND_RANK[a.kind] - KIND_RANK[b.kind] ||
       (a.key && b.key ? bySeverity(a.key, b.key) : a.key ? -1 : b.key ? 1 : 0) ||
-      a.set.localeCompare(b.set) ||
-      a.slice.localeCompare(b.slice),
+      byText(a.set, b.set) ||
+      byText(a.slice, b.slice),
   );
 }
 

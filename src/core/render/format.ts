@@ -47,9 +47,17 @@ export function bySeverity(a: SliceDiff, b: SliceDiff): number {
   return (
     STATUS_RANK[a.status] - STATUS_RANK[b.status] ||
     a.head_score - b.head_score ||
-    a.set.localeCompare(b.set) ||
-    a.slice.localeCompare(b.slice)
+    byText(a.set, b.set) ||
+    byText(a.slice, b.slice)
   );
+}
+
+/**
+ * Code-point order: the same on every runner whatever its locale, and unlike `localeCompare`
+ * it does not load ICU's collation data on first use (about 12 ms of a run's tail).
+ */
+export function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function worstFirst(slices: readonly SliceDiff[]): SliceDiff[] {
