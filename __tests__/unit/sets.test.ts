@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type UserError, UserErrors } from "../../src/core/errors.js";
-import { parseSet } from "../../src/core/sets.js";
+import { caseSchema, parseSet, plainCase } from "../../src/core/sets.js";
+import { seededRng } from "../support/prng.js";
 
 const FILE = "evals/anchor.jsonl";
 
@@ -171,5 +172,52 @@ describe("parseSet", () => {
     expect(err.format()).toContain(
       "evals/anchor.jsonl: the set `anchor` has no cases. Add one JSON object per line",
     );
+  });
+});
+
+describe("the plain-case fast path", () => {
+  // Each key's candidate values, valid and not; a line takes one value (or none) per key.
+  const values: Record<string, unknown[]> = {
+    id: ["a-1", "", 7, null],
+    slice: ["refund", "", ["x"]],
+    input: ["hi", "", 3, { text: "hi" }],
+    expected: ["refund", null, 0, { ok: true }, [1, 2]],
+    vars: [{ name: "Ada" }, {}, [], "x", null],
+    metadata: [{ source: "t-1" }, [], 1],
+    tool_results: [{ lookup: { ok: 1 } }, "x"],
+    messages: [[{ role: "user", content: "hi" }]],
+    extra: [1],
+  };
+
+  it("accepts exactly what caseSchema accepts, with the same data, or leaves the line to it", () => {
+    const rng = seededRng(42);
+    // Half the time the first (valid) value, so that many lines reach the fast path.
+    const pick = <T>(xs: T[]): T => (rng() < 0.5 ? xs[0] : xs[Math.floor(rng() * xs.length)]) as T;
+    let fast = 0;
+    for (let n = 0; n < 10000; n++) {
+      const raw: Record<string, unknown> = {};
+      for (const [key, options] of Object.entries(values)) {
+        // Required keys are usually there; the rest usually not.
+        const p = ["id", "slice", "input"].includes(key)
+          ? 0.9
+          : ["messages", "extra"].includes(key)
+            ? 0.05
+            : 0.4;
+        if (rng() < p) raw[key] = pick(options);
+      }
+      const plain = plainCase(raw);
+      if (plain === undefined) continue;
+      fast++;
+      const zod = caseSchema.safeParse(raw);
+      expect(zod.success, JSON.stringify(raw)).toBe(true);
+      expect(plain).toStrictEqual(zod.data);
+    }
+    // The generator reaches the fast path often enough for the comparison to mean something.
+    expect(fast).toBeGreaterThan(300);
+  });
+
+  it("leaves a `__proto__` key to zod", () => {
+    const raw = JSON.parse('{"id": "a", "slice": "s", "input": "i", "vars": {"__proto__": {"x": 1}}}');
+    expect(plainCase(raw)).toBeUndefined();
   });
 });

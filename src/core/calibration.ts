@@ -3,7 +3,7 @@
 // evaluating"). Agreement alone flatters a judge when one label dominates, so the headline number
 // is Cohen's kappa (agreement beyond what the two label rates would produce by chance).
 
-import { z } from "zod";
+import * as z from "zod";
 import { isUserError, UserError, UserErrors } from "./errors.js";
 import { type JudgeSpec, judgeVerdict } from "./graders/judge.js";
 import type { GraderContext } from "./graders/types.js";

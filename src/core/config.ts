@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { UserError, UserErrors } from "./errors.js";
 import type { GraderDefinition } from "./graders/types.js";
 import { suggest } from "./suggest.js";
@@ -261,7 +261,8 @@ export function parseConfigWithLines(text: string, file: string): { config: Conf
     ]);
   }
   const locate: LineOf = (path) => lineOf(doc.contents, path, lines);
-  const result = configSchema.safeParse(data, { reportInput: true });
+  // Parsed once a run: zod's generated fast path would cost more to compile than it saves.
+  const result = configSchema.safeParse(data, { reportInput: true, jitless: true });
   if (result.success) return { config: result.data, lineOf: locate };
   const problems = describeIssues(result.error.issues, { schema: configSchema, data, hint: configHint });
   const errors = problemsToErrors(problems, file, (p) => locate(p.path));
@@ -343,7 +344,7 @@ export function validateGraders(
       );
       return;
     }
-    const result = def.schema.safeParse(spec, { reportInput: true });
+    const result = def.schema.safeParse(spec, { reportInput: true, jitless: true });
     if (result.success) return;
     const problems = describeIssues(result.error.issues, {
       schema: def.schema,

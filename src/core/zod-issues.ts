@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { suggest } from "./suggest.js";
 
 // Turns zod issues into plain sentences about what the user wrote. zod's own messages name

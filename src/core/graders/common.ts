@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { GraderSpec } from "../types.js";
 
 /** The keys every grader spec accepts besides its own: how much it counts, and where it passes. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { fill } from "../template.js";
 import { clip, passAt, quote, specBase } from "./common.js";
 import type { GraderDefinition } from "./types.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { UserError } from "../errors.js";
 import type { Case, ChatMessage } from "../types.js";
 import { clip, formatScore, GraderError, quote, specBase } from "./common.js";

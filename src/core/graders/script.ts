@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isUserError } from "../errors.js";
 import { clip, GraderError, quote, specBase } from "./common.js";
 import type { GraderDefinition } from "./types.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { UserError } from "../errors.js";
 import { fill } from "../template.js";
 import { clip, formatScore, GraderError, passAt, quote, specBase } from "./common.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { fill } from "../template.js";
 import type { Case, ToolCall } from "../types.js";
 import { clip, specBase } from "./common.js";

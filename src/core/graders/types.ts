@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import type { Case, ChatMessage, Grade, GraderSpec, ModelResponse, ToolCall } from "../types.js";
 
 /** What a grader sees of one run. */

@@ -90,11 +90,10 @@ function promptLine(p: PreparedPrompt, wordIndex: number): number {
 }
 
 function leakOf(
-  text: string,
+  ws: readonly string[],
   p: PreparedPrompt,
   o: Required<LeakOptions>,
 ): Pick<Leak, "kind" | "share" | "prompt_line"> | null {
-  const ws = words(text);
   if (ws.length >= o.minExactWords) {
     const at = p.padded.indexOf(` ${ws.join(" ")} `);
     if (at >= 0) {
@@ -137,8 +136,11 @@ export function findLeaks(
       if (c.expected !== undefined && c.expected !== null)
         fields.push(["expected", stringLeaves(c.expected)]);
       for (const [field, text] of fields) {
+        const ws = words(text);
+        // Too short to count as an exact match and to have one n-gram: nothing to look for.
+        if (ws.length < o.minExactWords && ws.length < o.ngram) continue;
         for (const p of prompts) {
-          const found = leakOf(text, p, o);
+          const found = leakOf(ws, p, o);
           if (found) {
             leaks.push({
               set: set.name,

@@ -6,6 +6,7 @@ import type { Case } from "../types.js";
 
 /** A word: letters, digits and the marks that belong to them, in any script. */
 const WORD = /[\p{L}\p{N}\p{M}]+/gu;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 export interface Token {
   word: string;
@@ -16,7 +17,13 @@ export interface Token {
 /** The words of `text`, lower-cased and NFKC-normalised, with where each starts. */
 export function tokenize(text: string): Token[] {
   const out: Token[] = [];
-  for (const m of text.matchAll(WORD)) out.push({ word: m[0].normalize("NFKC").toLowerCase(), at: m.index });
+  // exec() rather than matchAll(): no iterator per text, which counts on thousands of short texts.
+  WORD.lastIndex = 0;
+  for (let m = WORD.exec(text); m !== null; m = WORD.exec(text)) {
+    // ASCII is its own NFKC form; skipping normalize() there keeps ICU out of most runs.
+    const w = NON_ASCII.test(m[0]) ? m[0].normalize("NFKC") : m[0];
+    out.push({ word: w.toLowerCase(), at: m.index });
+  }
   return out;
 }
 
