@@ -161,8 +161,12 @@ try {
   const ourPaid = (await server.stats())?.total ?? ourPr.report.usage.requests;
   const pfPr = promptfooProject("pf-pr", cases, server.url, [SYSTEM_PROMPT, PR_PROMPT]);
   await server.reset();
-  await promptfoo(pfPr, pfState, C);
-  const theirPaid = (await server.stats())?.total ?? "n/a";
+  const pfPrOut = join(work, "pf-pr.json");
+  await promptfoo(pfPr, pfState, C, ["-o", pfPrOut]);
+  // Without the server's counter (`--server`), the answers promptfoo did not take from its cache.
+  const theirPaid =
+    (await server.stats())?.total ??
+    JSON.parse(readFileSync(pfPrOut, "utf8")).results.results.filter((r) => !r.response?.cached).length;
   row("PR after a push: requests sent", ourPaid, theirPaid, `${N} is one side`);
   await server.close();
 

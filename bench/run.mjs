@@ -14,6 +14,7 @@ import {
   line,
   makeCases,
   makeRepo,
+  measure,
   median,
   prEvent,
   pushEvent,
@@ -61,6 +62,27 @@ try {
     limit: `≤ 1.3 × N·L/C = ${Math.round(1.3 * limit)} ms`,
     ok: coldMedian / limit <= 1.3,
     note: `${(coldMedian / limit).toFixed(2)}× the limit ${Math.round(limit)} ms; median of ${COLD_RUNS}: ${colds.map((x) => Math.round(x)).join(", ")} ms`,
+  });
+
+  // The floor beside it: a bare client against the same server, as a process, median of as many.
+  const floors = [];
+  for (let i = 0; i < COLD_RUNS; i++) {
+    await server.reset();
+    const bare = await measure(process.execPath, [join(root, "bench/floor.mjs"), server.url, N, C], {
+      cwd: work,
+      env: { PATH: process.env.PATH },
+    });
+    if (bare.code !== 0) throw new Error(`bench/floor.mjs failed:\n${bare.stderr}`);
+    floors.push(bare.wall);
+  }
+  const floor = median(floors);
+  report({
+    name: "  the same requests from a bare Node client",
+    value: Math.round(floor),
+    unit: "ms",
+    limit: "(no grading, config or cache: the floor here)",
+    ok: null,
+    note: `${(floor / limit).toFixed(2)}× N·L/C; eval-gate adds ${Math.round(coldMedian - floor)} ms`,
   });
 
   // 2. The same run again: everything from the on-disk cache.

@@ -18,7 +18,8 @@ export class DiskCache implements ResponseCache {
   readonly used = new Set<string>();
   hits = 0;
   writes = 0;
-  private entries?: Promise<Map<string, { response: ModelResponse; line: string }>>;
+  // Responses only: a run of 10,000 cases would otherwise hold each answer twice, parsed and as text.
+  private entries?: Promise<Map<string, ModelResponse>>;
   private out?: WriteStream;
   private opening?: Promise<WriteStream | undefined>;
   /** Set when this run's answers could not be saved; the run itself goes on. */
@@ -28,7 +29,7 @@ export class DiskCache implements ResponseCache {
 
   private load() {
     this.entries ??= (async () => {
-      const map = new Map<string, { response: ModelResponse; line: string }>();
+      const map = new Map<string, ModelResponse>();
       const files = (await readdir(this.dir).catch(() => [] as string[]))
         .filter((f) => SEGMENT.test(f))
         .sort();
@@ -39,7 +40,7 @@ export class DiskCache implements ResponseCache {
           try {
             const row = JSON.parse(line) as { k?: unknown; r?: ModelResponse };
             if (typeof row.k === "string" && typeof row.r?.content === "string")
-              map.set(row.k, { response: row.r, line });
+              map.set(row.k, row.r);
           } catch {
             // A torn line from a run that was killed: the response is asked for again.
           }
@@ -51,21 +52,20 @@ export class DiskCache implements ResponseCache {
   }
 
   async get(key: string): Promise<ModelResponse | undefined> {
-    const entry = (await this.load()).get(key);
-    if (!entry) return undefined;
+    const response = (await this.load()).get(key);
+    if (!response) return undefined;
     this.used.add(key);
     this.hits++;
-    return entry.response;
+    return response;
   }
 
   async set(key: string, response: ModelResponse): Promise<void> {
     const entries = await this.load();
-    const line = JSON.stringify({ k: key, r: response });
-    entries.set(key, { response, line });
+    entries.set(key, response);
     this.used.add(key);
     this.writes++;
     if (this.problem) return;
-    (this.out ?? (await this.segment()))?.write(`${line}\n`);
+    (this.out ?? (await this.segment()))?.write(lineOf(key, response));
   }
 
   // Opened once, however many answers arrive before the folder exists: a run writes one segment.
@@ -109,15 +109,15 @@ export class DiskCache implements ResponseCache {
     await this.close();
     const entries = await this.load();
     const keep = [...this.used].flatMap((k) => {
-      const e = entries.get(k);
-      return e ? [e.line] : [];
+      const response = entries.get(k);
+      return response ? [lineOf(k, response)] : [];
     });
     keep.sort((a, b) => a.length - b.length);
     let bytes = 0;
     let kept = 0;
     for (const line of keep) {
-      if (bytes + line.length + 1 > maxBytes) break;
-      bytes += line.length + 1;
+      if (bytes + line.length > maxBytes) break;
+      bytes += line.length;
       kept++;
     }
     const files = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => SEGMENT.test(f));
@@ -126,11 +126,16 @@ export class DiskCache implements ResponseCache {
     await new Promise<void>((resolve, reject) => {
       const w = createWriteStream(tmp);
       w.on("error", reject);
-      for (const line of keep.slice(0, kept)) w.write(`${line}\n`);
+      for (const line of keep.slice(0, kept)) w.write(line);
       w.end(() => resolve());
     });
     for (const f of files) await rm(join(this.dir, f), { force: true });
     await rename(tmp, join(this.dir, "responses-compacted.jsonl"));
     return { removed: entries.size - kept, entries: kept, bytes };
   }
+}
+
+/** One cache line: the request's key and the response, newline-terminated. */
+function lineOf(key: string, response: ModelResponse): string {
+  return `${JSON.stringify({ k: key, r: response })}\n`;
 }
