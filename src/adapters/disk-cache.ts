@@ -39,8 +39,7 @@ export class DiskCache implements ResponseCache {
           if (line === "") continue;
           try {
             const row = JSON.parse(line) as { k?: unknown; r?: ModelResponse };
-            if (typeof row.k === "string" && typeof row.r?.content === "string")
-              map.set(row.k, row.r);
+            if (typeof row.k === "string" && typeof row.r?.content === "string") map.set(row.k, row.r);
           } catch {
             // A torn line from a run that was killed: the response is asked for again.
           }
