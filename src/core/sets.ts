@@ -120,7 +120,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * else, valid or not, returns undefined and goes through caseSchema, which owns the messages.
  */
 export function plainCase(raw: Record<string, unknown>): z.output<typeof caseSchema> | undefined {
-  if (Object.hasOwn(raw, "__proto__")) return undefined;
+  // Any other key, an own `__proto__` included, is caseSchema's to judge.
   for (const key in raw) if (!PLAIN_KEYS.has(key)) return undefined;
   const { id, slice, input, expected, vars, metadata, tool_results } = raw;
   if (typeof id !== "string" || id === "" || typeof slice !== "string" || slice === "") return undefined;
