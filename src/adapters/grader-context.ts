@@ -4,11 +4,13 @@ import { posix, resolve, sep } from "node:path";
 import { describeError, UserError } from "../core/errors.js";
 import type { GraderContext } from "../core/graders/types.js";
 import type { ResponseCache } from "../core/ports.js";
+import { pathProblem } from "../core/paths.js";
 import { canonicalJson } from "../core/requests.js";
 import { backoffMs, RetryableError, type RetryPolicy } from "../core/retry.js";
+import { secretScrubber } from "../core/secrets.js";
 import type { ModelResponse } from "../core/types.js";
 import { openAIEndpoint } from "./openai-http.js";
-import { parseCompletion } from "./openai-provider.js";
+import { parseCompletion, scrubResponse } from "./openai-provider.js";
 import { createScriptRunner, type ScriptRunner } from "./script-runner.js";
 
 export interface GraderContextOptions {
@@ -16,6 +18,8 @@ export interface GraderContextOptions {
   endpoint: string;
   apiKey: string;
   timeoutMs: number;
+  /** Other secrets of the run to cut out of answers and errors (the key itself always is). */
+  secrets?: readonly string[];
   /** The config's folder, a posix path relative to the repository root (`.` for the root). */
   configDir: string;
   /** A repository file's text by its posix path from the root; null when absent. */
@@ -50,6 +54,7 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
     baseURL: options.endpoint,
     apiKey: options.apiKey,
     timeoutMs: options.timeoutMs,
+    ...(options.secrets ? { secrets: options.secrets } : {}),
   });
   const cache = options.cache ?? memoryCache();
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
@@ -57,8 +62,9 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const ownRunner = options.scriptRunner === undefined;
   const runner = options.scriptRunner ?? createScriptRunner();
-  const scrub = (text: string) =>
-    options.apiKey.length >= 4 ? text.split(options.apiKey).join("***") : text;
+  const secrets = [options.apiKey, ...(options.secrets ?? [])];
+  const scrub = secretScrubber(secrets);
+  const scrubAnswer = secretScrubber(secrets, { parts: false });
 
   /** Tries `attempt` until it succeeds, a fault is not worth retrying, or the policy runs out. */
   async function withRetries<T>(what: string, attempt: () => Promise<T>): Promise<T> {
@@ -164,9 +170,7 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
       });
       return parseCompletion(body);
     });
-    const clean: ModelResponse = response.content.includes(options.apiKey)
-      ? { ...response, content: scrub(response.content) }
-      : response;
+    const clean = scrubResponse(response, scrubAnswer);
     await cache.set(key, clean);
     return clean;
   }
@@ -216,15 +220,14 @@ function digest(value: unknown): string {
  * Refuses absolute paths and any that climb out of the repository.
  */
 export function inRepository(configDir: string, path: string, field: string): string {
-  const absolute = path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith("\\");
-  const joined = posix.normalize(posix.join(configDir || ".", path.replace(/\\/g, "/")));
-  if (absolute || joined === ".." || joined.startsWith("../")) {
-    throw new UserError(`the path ${JSON.stringify(path)} is outside the repository`, {
+  const problem = pathProblem(`${configDir || "."}/config`, path);
+  if (problem) {
+    throw new UserError(problem, {
       field,
       fix: "Give a path inside the repository, relative to the config's folder.",
     });
   }
-  return joined;
+  return posix.normalize(posix.join(configDir || ".", path.replace(/\\/g, "/")));
 }
 
 /** The script's file on disk, which must exist and (symbolic links followed) stay inside the repository. */

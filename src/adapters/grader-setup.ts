@@ -14,12 +14,15 @@ export function graderSetup(options: {
   repoRoot: string;
   source: FileSource;
   cache?: ResponseCache;
+  /** Every secret of the run, cut out of what the judge and embedding endpoints say. */
+  secrets?: readonly string[];
 }) {
   return ({ target, config, configPath }: { target: ResolvedTarget; config: Config; configPath: string }) =>
     makeGraderContext({
       endpoint:
         target.provider === "openai" ? target.endpoint : (options.env.OPENAI_BASE_URL ?? OPENAI_DEFAULT_URL),
       apiKey: options.env[target.apiKeyEnv] ?? "",
+      ...(options.secrets ? { secrets: options.secrets } : {}),
       timeoutMs: config.requests.timeout_ms,
       configDir: posix.dirname(configPath),
       readRepoFile: (path) => options.source.read(path),

@@ -2,12 +2,15 @@ import http from "node:http";
 import https from "node:https";
 import { ProviderError } from "../core/errors.js";
 import { RetryableError, retryAfterFromHeaders } from "../core/retry.js";
+import { secretScrubber } from "../core/secrets.js";
 
 export interface EndpointOptions {
   /** e.g. `https://api.openai.com/v1`; may carry a query (Azure's `?api-version=`). */
   baseURL: string;
   apiKey: string;
   timeoutMs: number;
+  /** Other secrets of the run to cut out of what the endpoint says (the key itself always is). */
+  secrets?: readonly string[];
 }
 
 /** Statuses that say "try again": rate limits, overload, gateway faults, request timeouts. */
@@ -22,6 +25,7 @@ const RETRYABLE = new Set([408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524
  */
 export function openAIEndpoint(options: EndpointOptions) {
   const base = new URL(options.baseURL);
+  const scrub = secretScrubber([options.apiKey, ...(options.secrets ?? [])]);
   const secure = base.protocol === "https:";
   const agent = secure
     ? new https.Agent({ keepAlive: true, maxSockets: 512 })
@@ -53,10 +57,11 @@ export function openAIEndpoint(options: EndpointOptions) {
       try {
         return JSON.parse(text);
       } catch (e) {
-        throw new RetryableError(`malformed response (${firstLine((e as Error).message)})`);
+        throw new RetryableError(`malformed response (${firstLine(scrub((e as Error).message))})`);
       }
     }
-    const message = `HTTP ${status}: ${firstLine(errorMessage(text))}`;
+    // Scrubbed before it is cut: a key quoted across the cut would otherwise survive in part.
+    const message = `HTTP ${status}: ${firstLine(scrub(errorMessage(text)))}`;
     if (RETRYABLE.has(status)) throw new RetryableError(message, retryAfter, { rateLimited: status === 429 });
     throw new ProviderError(message, status);
   };

@@ -1,6 +1,7 @@
 import type OpenAI from "openai";
 import type { ModelProvider } from "../core/ports.js";
 import { RetryableError } from "../core/retry.js";
+import { type Scrubber, secretScrubber } from "../core/secrets.js";
 import type { ModelResponse, ToolCall } from "../core/types.js";
 import { openAIEndpoint } from "./openai-http.js";
 
@@ -8,6 +9,8 @@ export interface OpenAIProviderOptions {
   baseURL: string;
   apiKey: string;
   timeoutMs: number;
+  /** Other secrets of the run to cut out of answers and errors (the key itself always is). */
+  secrets?: readonly string[];
 }
 
 /** One attempt at a chat completion against any OpenAI-compatible endpoint; the runner retries. */
@@ -15,8 +18,9 @@ export function openAIProvider(options: OpenAIProviderOptions): ModelProvider {
   const post = openAIEndpoint(options);
   // An endpoint may quote the key back (in an error, or even an answer): it is cut out here, before
   // any text reaches the cache, the report, the summary or the comment.
-  const scrub = (text: string) =>
-    options.apiKey.length >= 4 ? text.split(options.apiKey).join("***") : text;
+  const secrets = [options.apiKey, ...(options.secrets ?? [])];
+  const scrub = secretScrubber(secrets);
+  const scrubAnswer = secretScrubber(secrets, { parts: false });
   return {
     async complete(request, opts) {
       const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
@@ -35,13 +39,24 @@ export function openAIProvider(options: OpenAIProviderOptions): ModelProvider {
         if (e instanceof Error) e.message = scrub(e.message);
         throw e;
       }
-      const response = parseCompletion(completion);
-      return response.content.includes(options.apiKey) ||
-        JSON.stringify(response.tool_calls ?? "").includes(options.apiKey)
-        ? (JSON.parse(scrub(JSON.stringify(response))) as ModelResponse)
-        : response;
+      return scrubResponse(parseCompletion(completion), scrubAnswer);
     },
   };
+}
+
+/** The answer with every part of a secret cut from its text and its tool calls' arguments. */
+export function scrubResponse(response: ModelResponse, scrub: Scrubber): ModelResponse {
+  const content = scrub(response.content);
+  let changed = content !== response.content;
+  const toolCalls = response.tool_calls?.map((call) => {
+    const name = scrub(call.function.name);
+    const args = scrub(call.function.arguments);
+    if (name === call.function.name && args === call.function.arguments) return call;
+    changed = true;
+    return { ...call, function: { name, arguments: args } };
+  });
+  if (!changed) return response;
+  return { ...response, content, ...(toolCalls ? { tool_calls: toolCalls } : {}) };
 }
 
 export function parseCompletion(completion: unknown): ModelResponse {

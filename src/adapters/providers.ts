@@ -10,6 +10,7 @@ export function makeProvider(
   target: ResolvedTarget,
   config: Config,
   env: Record<string, string | undefined>,
+  secrets: readonly string[] = [],
 ): ModelProvider {
   if (target.provider === "replay") {
     const rec = target.recordings;
@@ -24,5 +25,10 @@ export function makeProvider(
       `Pass the key to the step as env ${target.apiKeyEnv}: \${{ secrets.${target.apiKeyEnv} }} (any non-empty value for endpoints that need no key).`,
     );
   }
-  return openAIProvider({ baseURL: target.endpoint, apiKey, timeoutMs: config.requests.timeout_ms });
+  return openAIProvider({
+    baseURL: target.endpoint,
+    apiKey,
+    timeoutMs: config.requests.timeout_ms,
+    secrets,
+  });
 }
