@@ -1,4 +1,5 @@
 import * as core from "@actions/core";
+import { RESERVED_KEY_PREFIXES, reservedKeyPrefix } from "../core/config.js";
 import { UserError } from "../core/errors.js";
 
 export type FailOn = "regression" | "review" | "never";
@@ -12,8 +13,11 @@ export interface ActionInputs {
   comment: boolean;
   commentId: string;
   cache: boolean;
+  /** The cache folder as the workflow named it (relative to the workspace); empty: under RUNNER_TEMP. */
   cacheDir: string;
   allowedBaseUrls: string[];
+  /** The variables a config's `target.api_key_env` may name. */
+  allowedKeyEnvs: string[];
   overrideLabel: string;
   /** What a run without an API key does: `error` (the default) or `skip` (opt-in, for fork PRs). */
   missingKey: "error" | "skip";
@@ -50,12 +54,9 @@ export function readInputs(): ActionInputs {
     comment: bool("comment", true),
     commentId,
     cache: bool("cache", true),
-    cacheDir: core.getInput("cache-dir") || ".eval-gate/cache",
-    allowedBaseUrls: core
-      .getInput("allowed-base-urls")
-      .split(/[,\n]/)
-      .map((s) => s.trim())
-      .filter(Boolean),
+    cacheDir: core.getInput("cache-dir"),
+    allowedBaseUrls: list("allowed-base-urls"),
+    allowedKeyEnvs: keyEnvs(core.getInput("allowed-key-envs") || DEFAULT_KEY_ENVS),
     overrideLabel: core.getInput("override-label") || "eval-gate:accept",
     missingKey: oneOf("missing-key", ["error", "skip"] as const, "error"),
     postReport: core.getInput("post-report"),
@@ -63,6 +64,34 @@ export function readInputs(): ActionInputs {
     merge: core.getInput("merge"),
     junit: core.getInput("junit"),
   };
+}
+
+const DEFAULT_KEY_ENVS = "OPENAI_API_KEY,AZURE_OPENAI_API_KEY";
+
+function list(name: string): string[] {
+  return core
+    .getInput(name)
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** The workflow's own list is checked too: listing the runner's variables would defeat the point. */
+function keyEnvs(raw: string): string[] {
+  const names = raw
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const name of names) {
+    const reserved = reservedKeyPrefix(name);
+    if (reserved) {
+      throw new UserError(`allowed-key-envs lists ${name}, a variable of the runner or the action`, {
+        field: "allowed-key-envs",
+        fix: `Names starting with ${RESERVED_KEY_PREFIXES.join(", ")} are never sent as a model key; list the variable you set from a secret, e.g. OPENAI_API_KEY.`,
+      });
+    }
+  }
+  return names;
 }
 
 function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {

@@ -7,6 +7,19 @@ import type { GraderSpec } from "./types.js";
 import { describeIssues, formatPath, type Hint, knownKeys, type Problem } from "./zod-issues.js";
 
 const SET_NAME = /^[A-Za-z0-9_.-]+$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Variables that hold the runner's and the action's own secrets (the GitHub token arrives as
+ * INPUT_GITHUB-TOKEN): a config may never name them as the model's key, or a PR could send them
+ * to the endpoint as a bearer token. Compared without case, since Windows runners ignore it.
+ */
+export const RESERVED_KEY_PREFIXES = ["INPUT_", "GITHUB_", "ACTIONS_", "RUNNER_"] as const;
+
+export function reservedKeyPrefix(name: string): string | null {
+  const upper = name.toUpperCase();
+  return RESERVED_KEY_PREFIXES.find((p) => upper.startsWith(p)) ?? null;
+}
 const EXAMPLE =
   "Start from `version: 1`, `target: { model: gpt-4o-mini }` and `sets: { anchor: evals/anchor.jsonl }`, one per line.";
 
@@ -27,7 +40,24 @@ const targetSchema = z
     model: z.string().min(1),
     system: z.string().min(1).optional(),
     base_url: z.url({ protocol: /^https?$/ }).optional(),
-    api_key_env: z.string().min(1).default("OPENAI_API_KEY"),
+    api_key_env: z
+      .string()
+      .min(1)
+      .refine((name) => ENV_NAME.test(name), {
+        message: "must be the name of an environment variable (letters, digits and `_`)",
+        params: {
+          safe: true,
+          fix: "Name the variable that holds the key, e.g. `api_key_env: OPENAI_API_KEY`.",
+        },
+      })
+      .refine((name) => reservedKeyPrefix(name) === null, {
+        message: "names a variable of the runner or the action, which never holds the model's key",
+        params: {
+          safe: true,
+          fix: "Name the variable your workflow sets from a secret, e.g. `api_key_env: OPENAI_API_KEY`.",
+        },
+      })
+      .default("OPENAI_API_KEY"),
     params: z.record(z.string(), z.unknown()).default(() => ({})),
     tools: z.string().min(1).optional(),
     provider: z.enum(["openai", "replay"]).default("openai"),

@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import type { Config, LineOf } from "./config.js";
-import { UserError, UserErrors } from "./errors.js";
+import { OutsideRepositoryError, UserError, UserErrors } from "./errors.js";
 import { jsonErrorOffset, jsonReason, lineColumn } from "./json-error.js";
 import type { FileSource } from "./ports.js";
 import type { TargetSpec } from "./requests.js";
@@ -37,7 +37,14 @@ export async function resolveTarget(
   const errors: UserError[] = [];
   const read = async (key: "system" | "tools" | "recordings", p: string) => {
     const file = resolvePath(configPath, p);
-    const text = await source.read(file);
+    let text: string | null;
+    try {
+      text = await source.read(file);
+    } catch (e) {
+      if (!(e instanceof OutsideRepositoryError)) throw e;
+      errors.push(atLine(e, { file: configPath, line: lineOf?.(["target", key]), field: `target.${key}` }));
+      return null;
+    }
     if (text === null) {
       errors.push(
         new UserError(`${file} does not exist (${source.label})`, {
@@ -85,6 +92,19 @@ export async function resolveTarget(
     ...(t.prices ? { prices: t.prices } : {}),
     ...(recordings ? { recordings } : {}),
   };
+}
+
+/** A path refused when it was read (a link out of the repository), placed at the config line that named it. */
+export function atLine(
+  e: OutsideRepositoryError,
+  where: { file: string; line?: number | undefined; field: string },
+): UserError {
+  return new UserError(e.message, {
+    file: where.file,
+    ...(where.line ? { line: where.line } : {}),
+    field: where.field,
+    ...(e.fix ? { fix: e.fix } : {}),
+  });
 }
 
 function parseTools(text: string, file: string): unknown[] {
@@ -136,4 +156,24 @@ export function checkEndpoint(
       fix: `Use the workflow's OPENAI_BASE_URL or ${OPENAI_DEFAULT_URL}, or add the URL to the action's \`allowed-base-urls\` input.`,
     });
   }
+}
+
+/**
+ * A PR must not choose which of the workflow's secrets is sent as the bearer token: the variable
+ * `api_key_env` names must be one the workflow listed (`allowed-key-envs`). Null lets any through
+ * (the CLI on a developer's own machine); the runner's own variables are refused by the config schema.
+ */
+export function checkKeyEnv(
+  target: ResolvedTarget,
+  allowed: readonly string[] | null,
+  where: { file: string; line?: number },
+): void {
+  if (target.provider !== "openai" || allowed === null) return;
+  if (allowed.includes(target.apiKeyEnv)) return;
+  throw new UserError(`api_key_env ${target.apiKeyEnv} is not an allowed key variable`, {
+    file: where.file,
+    ...(where.line ? { line: where.line } : {}),
+    field: "target.api_key_env",
+    fix: `Use one of ${allowed.join(", ") || "(none listed)"}, or add ${target.apiKeyEnv} to the action's \`allowed-key-envs\` input.`,
+  });
 }
