@@ -48,7 +48,7 @@ describe("DiskCache", () => {
     const keys = readFileSync(join(dir, "responses-compacted.jsonl"), "utf8")
       .trim()
       .split("\n")
-      .map((l) => JSON.parse(l).k);
+      .map((l) => JSON.parse(l.slice(65)).k);
     expect(keys.sort()).toEqual([key(1), key(3), key(5), key(9)].sort());
     const again = new DiskCache(dir);
     for (const i of [1, 3, 5, 9]) await again.get(key(i));
@@ -81,5 +81,39 @@ describe("DiskCache", () => {
     await cache.close();
     expect(cache.problem).toMatch(/could not be written \(ENOTDIR/);
     expect(await cache.get(key(1))).toEqual({ content: "kept in memory" });
+  });
+
+  it("drops a line whose digest does not verify: edited, spliced, or written without one", async () => {
+    const dir = fresh();
+    const honest = new DiskCache(dir);
+    await honest.set(key(1), { content: "fail" });
+    await honest.set(key(2), { content: "other" });
+    await honest.close();
+    const [segment] = readdirSync(dir);
+    const file = join(dir, segment as string);
+    const [first, second] = readFileSync(file, "utf8").trim().split("\n") as [string, string];
+    // An attacker's edits: the answer rewritten in place, a key moved onto another line's digest, a bare line.
+    const edited = first.replace('"fail"', '"pass"');
+    const spliced = `${second.slice(0, 64)} ${first.slice(65)}`;
+    const bare = JSON.stringify({ k: key(3), r: { content: "pass" } });
+    writeFileSync(file, `${edited}\n${spliced}\n${bare}\n${second}\n`);
+    const run = new DiskCache(dir);
+    expect(await run.get(key(1))).toBeUndefined();
+    expect(await run.get(key(3))).toBeUndefined();
+    expect(await run.get(key(2))).toEqual({ content: "other" });
+    expect(run.dropped).toBe(3);
+  });
+
+  it("never reads a segment the caller distrusts, and names it", async () => {
+    const dir = fresh();
+    const planted = new DiskCache(dir);
+    await planted.set(key(1), { content: "pass" });
+    await planted.close();
+    const [segment] = readdirSync(dir);
+    const run = new DiskCache(dir, { distrust: (f) => f === join(dir, segment as string) });
+    expect(await run.get(key(1))).toBeUndefined();
+    expect(run.refused).toEqual([segment]);
+    await run.set(key(2), { content: "own answer" });
+    expect(await run.get(key(2))).toEqual({ content: "own answer" });
   });
 });

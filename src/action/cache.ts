@@ -49,7 +49,8 @@ export async function saveResponses(
 
 /** `:` ends the scope: a comment-id cannot contain it, so one scope is never a prefix of another. */
 function prefix(scope: string): string {
-  return `eval-gate-v1:${scope}:`;
+  // v2: cache lines carry a digest; v1 entries would all be dropped, so they are not restored.
+  return `eval-gate-v2:${scope}:`;
 }
 
 function runKey(scope: string, env: Record<string, string | undefined>): string {

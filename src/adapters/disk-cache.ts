@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -6,6 +6,22 @@ import type { ResponseCache } from "../core/ports.js";
 import type { ModelResponse } from "../core/types.js";
 
 const SEGMENT = /^responses-[\w.-]+\.jsonl$/;
+/** A line: the digest of its JSON, a space, then `{"k": key, "r": response}`. */
+const DIGEST_CHARS = 64;
+const KEY = /^[\w:.-]{1,200}$/;
+
+export interface DiskCacheOptions {
+  /**
+   * Segment files found in the folder that must not be read: files git tracks, or every file of a
+   * folder inside the checkout on a pull request (a PR could have committed its own answers).
+   */
+  distrust?: (file: string) => boolean;
+}
+
+/** Lists the segment files now in `dir` (none when it does not exist). */
+export async function segmentFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir).catch(() => [] as string[])).filter((f) => SEGMENT.test(f)).sort();
+}
 
 /**
  * Responses on disk as append-only JSONL segments: each run appends what it asked for to a
@@ -24,25 +40,30 @@ export class DiskCache implements ResponseCache {
   private opening?: Promise<WriteStream | undefined>;
   /** Set when this run's answers could not be saved; the run itself goes on. */
   problem?: string;
+  /** Segment files that were not read, because `distrust` refused them. */
+  readonly refused: string[] = [];
+  /** Lines that did not verify against their digest (torn, edited or forged): dropped, never served. */
+  dropped = 0;
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly options: DiskCacheOptions = {},
+  ) {}
 
   private load() {
     this.entries ??= (async () => {
       const map = new Map<string, ModelResponse>();
-      const files = (await readdir(this.dir).catch(() => [] as string[]))
-        .filter((f) => SEGMENT.test(f))
-        .sort();
-      for (const file of files) {
+      for (const file of await segmentFiles(this.dir)) {
+        if (this.options.distrust?.(join(this.dir, file))) {
+          this.refused.push(file);
+          continue;
+        }
         const text = await readFile(join(this.dir, file), "utf8").catch(() => "");
         for (const line of text.split("\n")) {
           if (line === "") continue;
-          try {
-            const row = JSON.parse(line) as { k?: unknown; r?: ModelResponse };
-            if (typeof row.k === "string" && typeof row.r?.content === "string") map.set(row.k, row.r);
-          } catch {
-            // A torn line from a run that was killed: the response is asked for again.
-          }
+          const row = verified(line);
+          if (row) map.set(row.k, row.r);
+          else this.dropped++;
         }
       }
       return map;
@@ -119,7 +140,7 @@ export class DiskCache implements ResponseCache {
       bytes += line.length;
       kept++;
     }
-    const files = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => SEGMENT.test(f));
+    const files = await segmentFiles(this.dir);
     await mkdir(this.dir, { recursive: true });
     const tmp = join(this.dir, `.compact-${randomBytes(4).toString("hex")}.tmp`);
     await new Promise<void>((resolve, reject) => {
@@ -134,7 +155,30 @@ export class DiskCache implements ResponseCache {
   }
 }
 
-/** One cache line: the request's key and the response, newline-terminated. */
+/**
+ * One cache line: a digest of the rest, then the request's key and the response, newline-terminated.
+ * The digest binds the answer to its key, so a torn, edited or spliced line is dropped; it is no
+ * secret, so it is no defence against someone who can write the folder: that is why the folder
+ * lives outside the checkout and files a PR could have placed are never read (see `distrust`).
+ */
 function lineOf(key: string, response: ModelResponse): string {
-  return `${JSON.stringify({ k: key, r: response })}\n`;
+  const json = JSON.stringify({ k: key, r: response });
+  return `${digest(json)} ${json}\n`;
+}
+
+function digest(json: string): string {
+  return createHash("sha256").update(json).digest("hex");
+}
+
+function verified(line: string): { k: string; r: ModelResponse } | undefined {
+  if (line.charCodeAt(DIGEST_CHARS) !== 32) return undefined;
+  const json = line.slice(DIGEST_CHARS + 1);
+  if (digest(json) !== line.slice(0, DIGEST_CHARS)) return undefined;
+  try {
+    const row = JSON.parse(json) as { k?: unknown; r?: { content?: unknown } };
+    if (typeof row.k !== "string" || !KEY.test(row.k) || typeof row.r?.content !== "string") return undefined;
+    return row as { k: string; r: ModelResponse };
+  } catch {
+    return undefined;
+  }
 }

@@ -1,11 +1,11 @@
 import { relative, resolve, sep } from "node:path";
-import { DiskCache } from "../../adapters/disk-cache.js";
 import { repositoryRoot, workspaceSource } from "../../adapters/git.js";
 import { graderSetup } from "../../adapters/grader-setup.js";
 import { UserError } from "../../core/errors.js";
 import { loadProject } from "../../core/evaluate.js";
 import { calibrateJudges } from "../../core/judges.js";
 import { plainText } from "../../core/render/escape.js";
+import { closeLocalCache, openLocalCache } from "../cache.js";
 import type { Command } from "../command.js";
 
 const pct = (x: number | null) => (x === null ? "—" : `${Math.round(x * 100)}%`);
@@ -43,7 +43,7 @@ export const calibrateCommand: Command = {
     }
     const cache = values["no-cache"]
       ? undefined
-      : new DiskCache(resolve(ctx.cwd, values["cache-dir"] as string));
+      : await openLocalCache(root, values["cache-dir"] as string, ctx.cwd);
     const graders = graderSetup({ env: ctx.env, repoRoot: root, source, ...(cache ? { cache } : {}) })({
       target,
       config,
@@ -83,7 +83,7 @@ export const calibrateCommand: Command = {
       return judges.every((j) => j.trusted !== false) ? 0 : 1;
     } finally {
       await graders.close();
-      await cache?.close();
+      await closeLocalCache(cache, ctx);
     }
   },
 };

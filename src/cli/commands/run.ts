@@ -1,5 +1,4 @@
 import { relative, resolve, sep } from "node:path";
-import { DiskCache } from "../../adapters/disk-cache.js";
 import { writeAtomic } from "../../adapters/files.js";
 import {
   headSha,
@@ -14,6 +13,7 @@ import { UserError } from "../../core/errors.js";
 import { evaluate } from "../../core/evaluate.js";
 import { systemClock } from "../../core/ports.js";
 import { parseShard, toPartial } from "../../core/shard.js";
+import { closeLocalCache, openLocalCache } from "../cache.js";
 import { type Command, failOnOption, formatOption, listOption } from "../command.js";
 import { finish } from "../finish.js";
 
@@ -77,7 +77,7 @@ export const runCommand: Command = {
       const sha = await resolveCommit(root, v.base);
       base = { source: revisionSource(root, sha), ref: v.base, sha };
     }
-    const cache = v["no-cache"] ? undefined : new DiskCache(resolve(ctx.cwd, v["cache-dir"] as string));
+    const cache = v["no-cache"] ? undefined : await openLocalCache(root, v["cache-dir"] as string, ctx.cwd);
     const shard = typeof v.shard === "string" ? parseShard(v.shard) : undefined;
     const tty = Boolean(process.stderr.isTTY);
     let last = 0;
@@ -114,8 +114,7 @@ export const runCommand: Command = {
         },
       },
     );
-    await cache?.close();
-    if (cache?.problem) ctx.err(`warning: ${cache.problem}; the next run asks for these answers again\n`);
+    await closeLocalCache(cache, ctx);
     for (const note of notes) ctx.err(`note: ${note}\n`);
     if (shard) {
       const file = resolve(
