@@ -1,8 +1,9 @@
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, realpath } from "node:fs/promises";
+import { isAbsolute, join, posix, relative, sep } from "node:path";
 import { promisify } from "node:util";
-import { UserError } from "../core/errors.js";
+import { OutsideRepositoryError, UserError } from "../core/errors.js";
+import { repositoryPath } from "../core/paths.js";
 import type { FileSource } from "../core/ports.js";
 
 const run = promisify(execFile);
@@ -22,33 +23,73 @@ async function gitOk(cwd: string, args: string[]): Promise<boolean> {
   }
 }
 
-/** Files of the working tree, relative to the repository root `root`. */
+/** Files of the working tree, relative to the repository root `root`; none outside it, links included. */
 export function workspaceSource(root: string): FileSource {
+  let realRoot: Promise<string> | undefined;
   return {
     label: "workspace",
     async read(path) {
+      const parts = repositoryPath(path);
+      let real: string;
       try {
-        return await readFile(join(root, path), "utf8");
+        real = await realpath(join(root, ...parts));
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "EISDIR")
-          return null;
+        if (missing(e)) return null;
+        throw e;
+      }
+      realRoot ??= realpath(root);
+      const top = await realRoot;
+      if (!isInside(top, real) || relative(top, real).split(sep).includes(".git")) {
+        throw new OutsideRepositoryError(path, "is a symbolic link to a file outside the repository");
+      }
+      try {
+        return await readFile(real, "utf8");
+      } catch (e) {
+        if (missing(e)) return null;
         throw e;
       }
     },
   };
 }
 
-/** Files as they are at a commit, read with `git show` (paths relative to the repository root). */
+function missing(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR";
+}
+
+const MAX_LINKS = 8;
+
+/**
+ * Files as they are at a commit, read from git's objects (paths relative to the repository root).
+ * A symbolic link is followed inside the commit's tree, never onto the machine's files.
+ */
 export function revisionSource(root: string, sha: string): FileSource {
   return {
     label: `git:${sha.slice(0, 7)}`,
     async read(path) {
-      // `cat-file -e` first: `git show` of a missing path and of a broken repo both exit 128.
-      if (!(await gitOk(root, ["cat-file", "-e", `${sha}:${path}`]))) return null;
-      return git(root, ["show", `${sha}:${path}`]);
+      let parts = repositoryPath(path);
+      for (let hops = 0; hops <= MAX_LINKS; hops++) {
+        const entry = await treeEntry(root, sha, parts.join("/"));
+        if (!entry || entry.type !== "blob") return null;
+        const text = await git(root, ["cat-file", "blob", entry.object]);
+        if (entry.mode !== "120000") return text;
+        const target = posix.normalize(posix.join(posix.dirname(parts.join("/")), text));
+        if (text.startsWith("/") || target === ".." || target.startsWith("../")) {
+          throw new OutsideRepositoryError(path, "is a symbolic link to a file outside the repository");
+        }
+        parts = repositoryPath(target);
+      }
+      throw new OutsideRepositoryError(path, `is a chain of more than ${MAX_LINKS} symbolic links`);
     },
   };
 }
+
+async function treeEntry(root: string, sha: string, path: string) {
+  const out = await git(root, ["ls-tree", "-z", sha, "--", path]);
+  const m = /^(\d+) (\w+) ([0-9a-f]+)\t/.exec(out);
+  return m ? { mode: m[1] as string, type: m[2] as string, object: m[3] as string } : null;
+}
+
 
 /**
  * Resolves `ref` to a commit, fetching it from `origin` when a shallow checkout lacks it
@@ -90,4 +131,32 @@ export async function repositoryRoot(dir: string): Promise<string | null> {
 
 export async function headSha(root: string): Promise<string> {
   return (await tryRevParse(root, "HEAD")) ?? "";
+}
+
+/**
+ * The files under `dir` that git tracks in the checkout at `root`, as absolute paths; none when
+ * `dir` is outside the checkout or `root` is no repository. A committed cache file is the PR's
+ * own answer, so callers never read these.
+ */
+export async function trackedFilesUnder(root: string, dir: string): Promise<Set<string>> {
+  const rel = relative(root, dir);
+  if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return new Set();
+  try {
+    // Paths come relative to the working directory, so they join onto `root` as the caller wrote it.
+    const out = await git(root, ["ls-files", "-z", "--", rel === "" ? "." : rel]);
+    return new Set(
+      out
+        .split("\0")
+        .filter(Boolean)
+        .map((f) => join(root, f)),
+    );
+  } catch {
+    return new Set();
+  }
+}
+
+/** True when `path` is `root` or inside it (lexically; both absolute). */
+export function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }

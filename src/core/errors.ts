@@ -39,6 +39,21 @@ export class MissingKeyError extends UserError {
   }
 }
 
+/**
+ * A path that would read outside the repository: climbing out with `..`, an absolute path, git's
+ * own folder, or a symbolic link that points out. Callers that know the config line re-raise it there.
+ */
+export class OutsideRepositoryError extends UserError {
+  constructor(
+    readonly path: string,
+    why: string,
+  ) {
+    super(`${path} ${why}`, {
+      fix: "Name a file inside the repository, relative to the config file's folder, and not under .git.",
+    });
+  }
+}
+
 /** Several user errors found in one pass (e.g. every bad line of a set), reported together. */
 export class UserErrors extends Error {
   override readonly name = "UserErrors";

@@ -1,7 +1,7 @@
 import { buildReport, type Collected, toRunStat } from "./assemble.js";
 import { AGGREGATE_SLICE } from "./compare.js";
 import { type Config, type LineOf, parseConfigWithLines, validateGraders } from "./config.js";
-import { describeError, isUserError, UserError, UserErrors } from "./errors.js";
+import { describeError, isUserError, OutsideRepositoryError, UserError, UserErrors } from "./errors.js";
 import { graderRegistry } from "./graders/index.js";
 import type { GraderContext } from "./graders/types.js";
 import { calibrateJudges } from "./judges.js";
@@ -13,7 +13,15 @@ import { defaultRetryPolicy } from "./retry.js";
 import { runAll, type SidePlan } from "./runner.js";
 import { parseSet } from "./sets.js";
 import { type Shard, selectShard } from "./shard.js";
-import { checkEndpoint, type ResolvedTarget, resolvePath, resolveTarget } from "./target.js";
+import { configPathErrors, graderFiles, pathProblem } from "./paths.js";
+import {
+  atLine,
+  checkEndpoint,
+  checkKeyEnv,
+  type ResolvedTarget,
+  resolvePath,
+  resolveTarget,
+} from "./target.js";
 import { type MissingVar, missingSystemVars } from "./template.js";
 import type { Case, EvalSet, GraderSpec, Report, Side } from "./types.js";
 
@@ -30,6 +38,8 @@ export interface EvaluateOptions {
   filter?: { sets?: string[]; slices?: string[]; cases?: string[] };
   /** Endpoints a config may name besides OpenAI's; null lets any through (a developer's own machine). */
   allowedEndpoints: string[] | null;
+  /** Variables `target.api_key_env` may name; null (the CLI) lets any through but the runner's own. */
+  allowedKeyEnvs?: readonly string[] | null;
 }
 
 export interface EvaluateDeps {
@@ -80,6 +90,11 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
     if (t && options.allowedEndpoints) {
       checkEndpoint(t, options.allowedEndpoints, { file: configPath, line: lineOf(["target", "base_url"]) });
     }
+    if (t)
+      checkKeyEnv(t, options.allowedKeyEnvs ?? null, {
+        file: configPath,
+        line: lineOf(["target", "api_key_env"]),
+      });
   }
   // Fill every head request once before the first call (what checkSystemVars missed still stops here).
   for (const set of sets) for (const c of set.cases) buildMessages(headTarget, c);
@@ -147,6 +162,9 @@ export async function loadProject(
   env: Record<string, string | undefined>,
 ) {
   const { config, lineOf } = await loadConfig(source, configPath);
+  // Paths that leave the repository are refused before any file is read.
+  const outside = configPathErrors(config, configPath, lineOf);
+  if (outside.length > 0) throw new UserErrors(outside);
   const errors: UserError[] = [];
   const sets = await loadSets(config, configPath, source, lineOf, errors);
   let target: ResolvedTarget | undefined;
@@ -208,7 +226,14 @@ export async function loadSets(
   const sets: EvalSet[] = [];
   for (const [name, spec] of Object.entries(config.sets)) {
     const file = resolvePath(configPath, spec.path);
-    const text = await source.read(file);
+    let text: string | null;
+    try {
+      text = await source.read(file);
+    } catch (e) {
+      if (!(e instanceof OutsideRepositoryError)) throw e;
+      errors.push(atLine(e, { file: configPath, line: lineOf(["sets", name]), field: `sets.${name}` }));
+      continue;
+    }
     if (text === null) {
       if (options.skipMissingSets) continue;
       errors.push(
@@ -225,11 +250,28 @@ export async function loadSets(
     const redact = spec.visibility === "aggregate";
     try {
       const set = parseSet(text, file, name, spec.visibility, { redact });
-      for (const c of graders ? set.cases : []) {
-        if (c.graders)
+      for (const c of set.cases) {
+        if (!c.graders) continue;
+        if (graders) {
           errors.push(
             ...validateGraders(c.graders, graderRegistry, { file, line: c.line, field: "graders", redact }),
           );
+        }
+        c.graders.forEach((g, i) => {
+          for (const [key, value] of graderFiles(g)) {
+            const problem = pathProblem(configPath, value);
+            if (problem) {
+              errors.push(
+                new UserError(redact ? "the path is outside the repository" : problem, {
+                  file,
+                  line: c.line,
+                  field: `graders[${i}].${key}`,
+                  fix: "Name a file inside the repository, relative to the config file's folder.",
+                }),
+              );
+            }
+          }
+        });
       }
       sets.push(set);
     } catch (e) {
@@ -274,7 +316,15 @@ async function checkGraderFiles(
     ] as const) {
       if (typeof value !== "string") continue;
       const file = resolvePath(configPath, value);
-      if ((await source.read(file)) === null) {
+      let text: string | null;
+      try {
+        text = await source.read(file);
+      } catch (e) {
+        if (!(e instanceof OutsideRepositoryError)) throw e;
+        errors.push(atLine(e, { ...where, field: `${where.field}.${field}` }));
+        continue;
+      }
+      if (text === null) {
         errors.push(
           new UserError(`${file} does not exist`, {
             ...where,
