@@ -68,7 +68,14 @@ describe("the action on pull_request", () => {
     expect(lines.join("\n")).not.toContain("sk-test-key-123");
     expect(first.summary).not.toContain("sk-test-key-123");
 
-    const second = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env: env() });
+    // The same RUNNER_TEMP stands for the Actions cache restoring what the first run saved.
+    const second = await runAction({
+      workspace: repo.dir,
+      eventName: "pull_request",
+      event,
+      env: env(),
+      runnerTemp: first.runnerTemp,
+    });
     expect(second.outputs.verdict).toBe("fail");
     const after = github.comments("acme", "widgets", prNumber);
     expect(after).toHaveLength(1);

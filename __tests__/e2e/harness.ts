@@ -32,6 +32,8 @@ export function runProcess(
 }
 
 export interface ActionRun extends ProcessResult {
+  /** The run's RUNNER_TEMP: the report and, by default, the response cache live here. */
+  runnerTemp: string;
   outputs: Record<string, string>;
   summary: string;
   // biome-ignore lint/suspicious/noExplicitAny: tests read the report's JSON loosely.
@@ -45,6 +47,11 @@ export async function runAction(options: {
   event: unknown;
   inputs?: Record<string, string>;
   env?: Record<string, string>;
+  /**
+   * A RUNNER_TEMP to reuse: a later run then finds the response cache an earlier one left, as the
+   * Actions cache would restore it (there is no cache service here). Default: a fresh one.
+   */
+  runnerTemp?: string;
 }): Promise<ActionRun> {
   const runner = makeTempDir("runner");
   const eventPath = join(runner, "event.json");
@@ -53,7 +60,8 @@ export async function runAction(options: {
   const summaryPath = join(runner, "summary.md");
   writeFileSync(outputPath, "");
   writeFileSync(summaryPath, "");
-  mkdirSync(join(runner, "temp"), { recursive: true });
+  const runnerTemp = options.runnerTemp ?? join(runner, "temp");
+  mkdirSync(runnerTemp, { recursive: true });
   const inputs: Record<string, string> = { "github-token": "ghs_test", ...options.inputs };
   const env = cleanGitEnv({
     GITHUB_ACTIONS: "true",
@@ -65,7 +73,7 @@ export async function runAction(options: {
     GITHUB_REPOSITORY: "acme/widgets",
     GITHUB_SERVER_URL: "https://github.example",
     GITHUB_RUN_ID: "42",
-    RUNNER_TEMP: join(runner, "temp"),
+    RUNNER_TEMP: runnerTemp,
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
     ...options.env,
   });
@@ -79,9 +87,10 @@ export async function runAction(options: {
     if (!(options.env && k in options.env)) delete env[k];
   }
   const result = await runProcess([ACTION], { cwd: options.workspace, env });
-  const reportPath = join(runner, "temp", "eval-gate-report.json");
+  const reportPath = join(runnerTemp, "eval-gate-report.json");
   return {
     ...result,
+    runnerTemp,
     outputs: parseOutputs(readFileSync(outputPath, "utf8")),
     summary: readFileSync(summaryPath, "utf8"),
     report: existsSync(reportPath) ? JSON.parse(readFileSync(reportPath, "utf8")) : null,

@@ -427,7 +427,7 @@ describe("secrets", () => {
     expect(run.stdout).toContain(`::add-mask::${KEY}`);
     expect(keyLeaks(run, commentOf(number))).toEqual([]);
 
-    const cacheFiles = filesUnder(join(repo.dir, ".eval-gate/cache"));
+    const cacheFiles = filesUnder(join(run.runnerTemp, "eval-gate-cache"));
     expect(cacheFiles.length).toBeGreaterThan(0);
     for (const file of cacheFiles) {
       expect(readFileSync(file, "utf8").includes(KEY), `the key is in ${file}`).toBe(false);

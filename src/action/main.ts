@@ -1,8 +1,16 @@
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as core from "@actions/core";
 import { DiskCache } from "../adapters/disk-cache.js";
 import { readPartials, writeAtomic } from "../adapters/files.js";
-import { headSha, resolveCommit, revisionSource, workspaceSource } from "../adapters/git.js";
+import {
+  headSha,
+  isInside,
+  resolveCommit,
+  revisionSource,
+  trackedFilesUnder,
+  workspaceSource,
+} from "../adapters/git.js";
 import { graderSetup } from "../adapters/grader-setup.js";
 import { makeProvider } from "../adapters/providers.js";
 import { buildReport } from "../core/assemble.js";
@@ -26,6 +34,9 @@ import { annotateRegressions, logSets } from "./log.js";
 const FORK_NOTICE =
   "No API key: this pull request comes from a fork, and GitHub passes no secrets to its runs. " +
   "See the README's 'Pull requests from forks' for the safe pattern, or set `missing-key: skip`.";
+
+const SKIP_IS_FOR_FORKS =
+  "`missing-key: skip` applies only to pull requests from forks; this run is not one, so a missing key is an error.";
 
 /** The action: reads inputs, runs the shared pipeline, and is the one place that fails the check. */
 export async function run(env: Record<string, string | undefined> = process.env): Promise<void> {
@@ -51,15 +62,12 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   core.info(
     `config ${inputs.config}; ${env.GITHUB_EVENT_NAME ?? "local"}${event.pr !== null ? ` on PR #${event.pr}` : ""}; head ${sha.slice(0, 7)}`,
   );
-  const cacheDir = resolve(workspace, inputs.cacheDir);
   // Each shard keeps a cache of its own share; an unsharded run one for all.
   const cacheScope = inputs.shard
     ? `${inputs.commentId}-shard-${inputs.shard.replace("/", "-of-")}`
     : inputs.commentId;
-  if (inputs.cache && !inputs.merge)
-    await (await import("./cache.js")).restoreResponses(cacheDir, cacheScope, env);
-
-  const diskCache = inputs.cache && !inputs.merge ? new DiskCache(cacheDir) : undefined;
+  const diskCache =
+    inputs.cache && !inputs.merge ? await openCache(inputs, event, workspace, cacheScope, env) : undefined;
   const shard = inputs.shard ? parseShard(inputs.shard) : undefined;
   let evaluation: Evaluation | undefined;
   let report: Report;
@@ -73,8 +81,11 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   } catch (e) {
     if (!isUserError(e)) throw e;
     const messages = e instanceof UserErrors ? e.errors.map((x) => x.format()) : [describeError(e)];
-    const skip = e instanceof MissingKeyError && inputs.missingKey === "skip";
+    // Skipping is for fork PRs, which GitHub gives no secrets; anywhere else a missing key is a
+    // misconfiguration (or a PR pointing api_key_env at an unset name to skip its own check).
+    const skip = e instanceof MissingKeyError && inputs.missingKey === "skip" && event.fromFork;
     if (e instanceof MissingKeyError && event.fromFork) messages.unshift(FORK_NOTICE);
+    else if (e instanceof MissingKeyError && inputs.missingKey === "skip") messages.push(SKIP_IS_FOR_FORKS);
     for (const m of messages) (skip ? core.notice : core.error)(m);
     report = errorReport(messages, {
       configPath: inputs.config,
@@ -147,9 +158,51 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
   }
 }
 
+/**
+ * The response cache, filled only from the Actions cache and this run's own answers. It lives
+ * under RUNNER_TEMP unless the workflow names a folder; a folder inside the checkout is one a PR
+ * can commit answers into, so on a pull request none of its files is read, and elsewhere none
+ * that git tracks.
+ */
+async function openCache(
+  inputs: ActionInputs,
+  event: EventInfo,
+  workspace: string,
+  scope: string,
+  env: Record<string, string | undefined>,
+): Promise<DiskCache> {
+  const dir = inputs.cacheDir
+    ? resolve(workspace, inputs.cacheDir)
+    : join(env.RUNNER_TEMP ? resolve(env.RUNNER_TEMP) : tmpdir(), "eval-gate-cache");
+  const inside = isInside(workspace, dir);
+  const pullRequest = event.baseSha !== null;
+  if (inside && pullRequest) {
+    core.warning(
+      `The response cache ${inputs.cacheDir} is inside the checkout, where a pull request can commit answers: none of its files is read on a pull request. Leave \`cache-dir\` unset to keep the cache under RUNNER_TEMP.`,
+    );
+    return new DiskCache(dir, { distrust: () => true });
+  }
+  await (await import("./cache.js")).restoreResponses(dir, scope, env);
+  const tracked = inside ? await trackedFilesUnder(workspace, dir) : new Set<string>();
+  return new DiskCache(dir, { distrust: (file) => tracked.has(file) });
+}
+
 async function closeCache(cache: DiskCache | undefined): Promise<void> {
   await cache?.close();
-  if (cache?.problem) core.warning(`${cache.problem}; the next run asks for these answers again`);
+  if (!cache) return;
+  if (cache.problem) core.warning(`${cache.problem}; the next run asks for these answers again`);
+  if (cache.refused.length > 0) {
+    const shown = cache.refused.slice(0, 5).join(", ");
+    const more = cache.refused.length > 5 ? ` and ${cache.refused.length - 5} more` : "";
+    core.warning(
+      `Not read: ${cache.refused.length} response cache file(s) in the checkout (${shown}${more}); every answer they held was asked for again.`,
+    );
+  }
+  if (cache.dropped > 0) {
+    core.warning(
+      `${cache.dropped} response cache line(s) did not verify against their digest and were dropped; those answers were asked for again.`,
+    );
+  }
 }
 
 function runnerDir(env: Record<string, string | undefined>, workspace: string): string {
@@ -173,6 +226,10 @@ async function evaluateEvent(
   }
   let lastPercent = -1;
   const masked = new Set<string>();
+  // Every secret the step holds is cut from what endpoints say, in whole or in any 8-character part.
+  const secrets = [...inputs.allowedKeyEnvs.map((name) => env[name]), inputs.githubToken].filter(
+    (s): s is string => Boolean(s),
+  );
   const evaluation = await evaluate(
     {
       configPath: inputs.config,
@@ -180,6 +237,7 @@ async function evaluateEvent(
       base,
       env,
       allowedEndpoints: [env.OPENAI_BASE_URL ?? "", ...inputs.allowedBaseUrls].filter(Boolean),
+      allowedKeyEnvs: inputs.allowedKeyEnvs,
       ...(shard ? { shard } : {}),
     },
     {
@@ -188,6 +246,7 @@ async function evaluateEvent(
         repoRoot: workspace,
         source: workspaceSource(workspace),
         ...(cache ? { cache } : {}),
+        secrets,
       }),
       providerFor: (target, config) => {
         const key = env[target.apiKeyEnv];
@@ -195,7 +254,7 @@ async function evaluateEvent(
           masked.add(key);
           core.setSecret(key);
         }
-        return makeProvider(target, config, env);
+        return makeProvider(target, config, env, secrets);
       },
       ...(cache ? { cache } : {}),
       clock: systemClock,

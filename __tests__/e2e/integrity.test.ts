@@ -1,0 +1,256 @@
+// A hostile contributor against the bundled action: every way a PR could make the required check
+// pass without being good, or reach a secret, tried the way an attacker would try it. Each attack
+// must leave the verdict an honest run would give, or stop the run with a clear error, with no
+// secret in any output.
+
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { cleanupAll, makePullRequestRepo, pullRequestEvent } from "../support/git-repo.js";
+import { type GitHubServer, startGitHubServer } from "../support/github-server.js";
+import { type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
+import { type ActionRun, runAction } from "./harness.js";
+import { baseFiles, configYaml, NO_ADDRESS } from "./scenario.js";
+
+const KEY = "sk-test-key-123";
+const TOKEN = "ghs_test";
+let openai: OpenAIServer;
+let github: GitHubServer;
+let prNumber = 900;
+
+beforeAll(async () => {
+  const { supportModel } = await import("./scenario.js");
+  openai = await startOpenAIServer({ respond: supportModel });
+  github = await startGitHubServer();
+});
+afterAll(async () => {
+  await openai.close();
+  await github.close();
+  cleanupAll();
+});
+beforeEach(() => {
+  prNumber++;
+  openai.reset();
+});
+
+async function pr(head: Record<string, string | null>, base = baseFiles()) {
+  const made = await makePullRequestRepo({ base, head });
+  const event = pullRequestEvent({
+    baseSha: made.baseSha,
+    headSha: made.headSha,
+    number: prNumber,
+    owner: "acme",
+    repo: "widgets",
+  });
+  return { ...made, event };
+}
+
+function env(extra: Record<string, string> = {}) {
+  return { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: KEY, GITHUB_API_URL: github.url, ...extra };
+}
+
+/** Everything a run wrote that a person or another job can read. */
+function written(run: ActionRun): string {
+  return [run.stdout, run.stderr, run.summary, JSON.stringify(run.outputs), JSON.stringify(run.report)].join(
+    "\n",
+  );
+}
+
+/** The cache lines an honest run of this PR left, rewritten so every answer passes, digests recomputed. */
+function forgedSegment(honestCacheDir: string): string {
+  const lines: string[] = [];
+  for (const file of readdirSync(honestCacheDir)) {
+    for (const line of readFileSync(join(honestCacheDir, file), "utf8").split("\n")) {
+      if (line === "") continue;
+      const row = JSON.parse(line.slice(65)) as { k: string; r: { content: string } };
+      row.r.content = "Done: I handled your refund address tracking request.";
+      const json = JSON.stringify(row);
+      lines.push(`${createHash("sha256").update(json).digest("hex")} ${json}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+describe("a PR that commits its own answers", () => {
+  it("is never served them: the default cache lives outside the checkout, and one inside is not read on a PR", async () => {
+    // The attacker runs the gate once on their own branch to learn the cache keys, then forges the answers.
+    const honest = await pr({ "prompts/support.md": NO_ADDRESS });
+    const learned = await runAction({
+      workspace: honest.repo.dir,
+      eventName: "pull_request",
+      event: honest.event,
+      env: env(),
+      inputs: { comment: "false" },
+    });
+    expect(learned.outputs.verdict).toBe("fail");
+    // The rotation repeats some anchor inputs, so an honest run answers those from its own cache.
+    const runs = learned.report?.usage.requests as number;
+    const ownHits = learned.report?.usage.cached as number;
+    const forged = forgedSegment(join(learned.runnerTemp, "eval-gate-cache"));
+
+    const attack = await pr({
+      "prompts/support.md": NO_ADDRESS,
+      ".eval-gate/cache/responses-forged.jsonl": forged,
+      "eval-gate-cache/responses-forged.jsonl": forged,
+    });
+    openai.reset();
+    const byDefault = await runAction({
+      workspace: attack.repo.dir,
+      eventName: "pull_request",
+      event: attack.event,
+      env: env(),
+      inputs: { comment: "false" },
+    });
+    expect(byDefault.outputs.verdict).toBe("fail");
+    expect(byDefault.report?.usage.requests).toBe(runs);
+    expect(byDefault.report?.usage.cached).toBe(ownHits);
+
+    openai.reset();
+    const inside = await runAction({
+      workspace: attack.repo.dir,
+      eventName: "pull_request",
+      event: attack.event,
+      env: env(),
+      inputs: { comment: "false", "cache-dir": ".eval-gate/cache" },
+    });
+    expect(inside.outputs.verdict).toBe("fail");
+    expect(inside.report?.usage.requests).toBe(runs);
+    expect(openai.requests()).toHaveLength(runs);
+    expect(inside.stdout).toMatch(/::warning::The response cache \.eval-gate\/cache is inside the checkout/);
+  });
+
+  it("on a push, never reads a cache file git tracks, and names it", async () => {
+    const honest = await pr({});
+    const learned = await runAction({
+      workspace: honest.repo.dir,
+      eventName: "push",
+      event: {},
+      env: env(),
+      inputs: { comment: "false" },
+    });
+    const forged = forgedSegment(join(learned.runnerTemp, "eval-gate-cache"));
+    const attack = await pr({ ".eval-gate/cache/responses-forged.jsonl": forged });
+    const run = await runAction({
+      workspace: attack.repo.dir,
+      eventName: "push",
+      event: {},
+      env: env(),
+      inputs: { "cache-dir": ".eval-gate/cache" },
+    });
+    expect(run.report?.usage.requests).toBe(learned.report?.usage.requests);
+    expect(run.report?.usage.cached).toBe(learned.report?.usage.cached);
+    expect(run.stdout).toMatch(
+      /::warning::Not read: 1 response cache file\(s\) in the checkout \(responses-forged\.jsonl\)/,
+    );
+  });
+});
+
+describe("a PR that picks the secret or skips itself", () => {
+  it("cannot send the GitHub token as the model's key", async () => {
+    for (const name of ["INPUT_GITHUB-TOKEN", "GITHUB_TOKEN", "github_token", "ACTIONS_RUNTIME_TOKEN"]) {
+      const attack = await pr({
+        "eval-gate.yml": configYaml().replace("  model:", `  api_key_env: ${name}\n  model:`),
+      });
+      openai.reset();
+      const run = await runAction({
+        workspace: attack.repo.dir,
+        eventName: "pull_request",
+        event: attack.event,
+        env: env({ GITHUB_TOKEN: TOKEN, ACTIONS_RUNTIME_TOKEN: TOKEN }),
+        inputs: { comment: "false" },
+      });
+      expect(run.outputs.verdict, name).toBe("error");
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/eval-gate\.yml:\d+: target\.api_key_env: /);
+      expect(openai.requests()).toHaveLength(0);
+      expect(written(run).replace(/::add-mask::.*/g, "")).not.toContain(TOKEN);
+    }
+  });
+
+  it("cannot name a variable the workflow did not allow", async () => {
+    const attack = await pr({
+      "eval-gate.yml": configYaml().replace("  model:", "  api_key_env: DEPLOY_KEY\n  model:"),
+    });
+    const run = await runAction({
+      workspace: attack.repo.dir,
+      eventName: "pull_request",
+      event: attack.event,
+      env: env({ DEPLOY_KEY: "deploy-secret-value" }),
+      inputs: { comment: "false" },
+    });
+    expect(run.outputs.verdict).toBe("error");
+    expect(run.stdout).toMatch(/api_key_env DEPLOY_KEY is not an allowed key variable.*allowed-key-envs/);
+    expect(openai.requests()).toHaveLength(0);
+    expect(written(run)).not.toContain("deploy-secret-value");
+  });
+
+  it("cannot skip its own check by pointing api_key_env at an unset name", async () => {
+    const attack = await pr({
+      "eval-gate.yml": configYaml().replace("  model:", "  api_key_env: SPARE_KEY\n  model:"),
+    });
+    const run = await runAction({
+      workspace: attack.repo.dir,
+      eventName: "pull_request",
+      event: attack.event,
+      env: env(),
+      inputs: { comment: "false", "missing-key": "skip", "allowed-key-envs": "OPENAI_API_KEY,SPARE_KEY" },
+    });
+    expect(run.code).toBe(1);
+    expect(run.outputs.verdict).toBe("error");
+    expect(run.stdout).toMatch(/::error::.*SPARE_KEY is not set/);
+    expect(run.stdout).toMatch(/missing-key: skip` applies only to pull requests from forks/);
+  });
+});
+
+describe("a PR that reads files outside the repository", () => {
+  it("is stopped at the config line that names the path, before any request", async () => {
+    const cases: [string, RegExp][] = [
+      [
+        "system: ../../../../proc/self/environ",
+        /eval-gate\.yml:\d+: target\.system: the path .* is outside the repository/,
+      ],
+      ["system: /proc/self/environ", /target\.system: the path .* is outside the repository/],
+      ["system: .git/config", /target\.system: the path .* is outside the repository/],
+    ];
+    for (const [line, message] of cases) {
+      const attack = await pr({ "eval-gate.yml": configYaml().replace("system: prompts/support.md", line) });
+      openai.reset();
+      const run = await runAction({
+        workspace: attack.repo.dir,
+        eventName: "pull_request",
+        event: attack.event,
+        env: env({ PLANTED_SECRET: "planted-secret-value" }),
+        inputs: { comment: "false" },
+      });
+      expect(run.outputs.verdict, line).toBe("error");
+      expect(run.stdout, line).toMatch(message);
+      expect(openai.requests()).toHaveLength(0);
+      expect(written(run)).not.toContain("planted-secret-value");
+    }
+  });
+
+  it("is stopped when a committed symbolic link points out of the repository", async () => {
+    const attack = await pr({});
+    symlinkSync("/proc/self/environ", join(attack.repo.dir, "prompts/leak.md"));
+    writeFileSync(
+      join(attack.repo.dir, "eval-gate.yml"),
+      configYaml().replace("system: prompts/support.md", "system: prompts/leak.md"),
+    );
+    const headSha = attack.repo.commit({}, "a link");
+    const event = pullRequestEvent({ baseSha: attack.baseSha, headSha, number: prNumber });
+    const run = await runAction({
+      workspace: attack.repo.dir,
+      eventName: "pull_request",
+      event,
+      env: env({ PLANTED_SECRET: "planted-secret-value" }),
+      inputs: { comment: "false" },
+    });
+    expect(run.outputs.verdict).toBe("error");
+    expect(run.stdout).toMatch(
+      /eval-gate\.yml:\d+: target\.system: prompts\/leak\.md is a symbolic link to a file outside the repository/,
+    );
+    expect(openai.requests()).toHaveLength(0);
+    expect(written(run)).not.toContain("planted-secret-value");
+  });
+});
