@@ -14,15 +14,6 @@ export async function git(cwd: string, args: string[]): Promise<string> {
   return stdout;
 }
 
-async function gitOk(cwd: string, args: string[]): Promise<boolean> {
-  try {
-    await git(cwd, args);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Files of the working tree, relative to the repository root `root`; none outside it, links included. */
 export function workspaceSource(root: string): FileSource {
   let realRoot: Promise<string> | undefined;
@@ -70,7 +61,7 @@ export function revisionSource(root: string, sha: string): FileSource {
       let parts = repositoryPath(path);
       for (let hops = 0; hops <= MAX_LINKS; hops++) {
         const entry = await treeEntry(root, sha, parts.join("/"));
-        if (!entry || entry.type !== "blob") return null;
+        if (entry?.type !== "blob") return null;
         const text = await git(root, ["cat-file", "blob", entry.object]);
         if (entry.mode !== "120000") return text;
         const target = posix.normalize(posix.join(posix.dirname(parts.join("/")), text));
@@ -89,7 +80,6 @@ async function treeEntry(root: string, sha: string, path: string) {
   const m = /^(\d+) (\w+) ([0-9a-f]+)\t/.exec(out);
   return m ? { mode: m[1] as string, type: m[2] as string, object: m[3] as string } : null;
 }
-
 
 /**
  * Resolves `ref` to a commit, fetching it from `origin` when a shallow checkout lacks it

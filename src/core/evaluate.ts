@@ -6,6 +6,7 @@ import { graderRegistry } from "./graders/index.js";
 import type { GraderContext } from "./graders/types.js";
 import { calibrateJudges } from "./judges.js";
 import { findLeaks, type Leak } from "./lifecycle/check.js";
+import { configPathErrors, graderFiles, pathProblem } from "./paths.js";
 import type { Clock, FileSource, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
 import { reduceCases } from "./reduce.js";
 import { buildMessages } from "./requests.js";
@@ -13,7 +14,6 @@ import { defaultRetryPolicy } from "./retry.js";
 import { runAll, type SidePlan } from "./runner.js";
 import { parseSet } from "./sets.js";
 import { type Shard, selectShard } from "./shard.js";
-import { configPathErrors, graderFiles, pathProblem } from "./paths.js";
 import {
   atLine,
   checkEndpoint,

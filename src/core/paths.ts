@@ -36,8 +36,10 @@ function namedFiles(config: {
     const value = config.target[key];
     if (value !== undefined) out.push({ path: ["target", key], value });
   }
-  for (const [name, spec] of Object.entries(config.sets)) out.push({ path: ["sets", name], value: spec.path });
-  if (config.judge?.calibration) out.push({ path: ["judge", "calibration"], value: config.judge.calibration });
+  for (const [name, spec] of Object.entries(config.sets))
+    out.push({ path: ["sets", name], value: spec.path });
+  if (config.judge?.calibration)
+    out.push({ path: ["judge", "calibration"], value: config.judge.calibration });
   config.graders.forEach((spec, i) => {
     for (const [i2, value] of graderFiles(spec)) out.push({ path: ["graders", i, i2], value });
   });
@@ -47,7 +49,8 @@ function namedFiles(config: {
 /** The files a grader reads: a judge's rubric file, a script's module. */
 export function graderFiles(spec: GraderSpec): [string, string][] {
   const out: [string, string][] = [];
-  if (spec.type === "judge" && typeof spec.rubric_file === "string") out.push(["rubric_file", spec.rubric_file]);
+  if (spec.type === "judge" && typeof spec.rubric_file === "string")
+    out.push(["rubric_file", spec.rubric_file]);
   if (spec.type === "script" && typeof spec.path === "string") out.push(["path", spec.path]);
   return out;
 }
@@ -87,7 +90,8 @@ export function pathProblem(configPath: string, value: string): string | null {
     repositoryPath(resolvePath(configPath, value.replace(/\\/g, "/")));
     return null;
   } catch (e) {
-    if (e instanceof OutsideRepositoryError) return `the path ${JSON.stringify(value)} is outside the repository`;
+    if (e instanceof OutsideRepositoryError)
+      return `the path ${JSON.stringify(value)} is outside the repository`;
     throw e;
   }
 }
