@@ -83,7 +83,8 @@ interface Context {
 /**
  * Runs every case `repeats` times on every side through one pool of `concurrency` workers, so the
  * two sides share the bound and progress together. Provider and grader faults become run errors;
- * a provider that is down stops the whole run at once.
+ * a provider that is down stops the whole run at once, and so does the graders' endpoint when
+ * their requests share `deps.stop`.
  */
 export async function runAll(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> {
   const total = plan.sets.reduce((n, s) => n + s.cases.length, 0) * plan.repeats * plan.sides.length;
