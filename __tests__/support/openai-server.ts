@@ -85,6 +85,11 @@ export interface OpenAIFaults {
   requestsPerSecond?: number;
   /** Seed for the fault PRNG; defaults to the server's `seed` option. */
   seed?: number;
+  /**
+   * Only requests whose body names one of these models meet the faults; the rest are answered
+   * normally. Lets a judge (or an embedding model) fail while the target it grades keeps answering.
+   */
+  models?: string[];
 }
 
 export interface OpenAIServerOptions {
@@ -204,6 +209,11 @@ function float32Base64(values: number[]): string {
     buf.writeFloatLE(x, i * 4);
   });
   return buf.toString("base64");
+}
+
+function modelOf(body: unknown): string {
+  const model = (body as { model?: unknown } | null)?.model;
+  return typeof model === "string" ? model : "";
 }
 
 function errorBody(message: string, type: string, code: string | null = null) {
@@ -480,7 +490,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     log.push(rec);
 
     // Snapshot the fault configuration at arrival so runtime changes affect later requests only.
-    const f = faults;
+    const f = faults.models && !faults.models.includes(modelOf(parsed)) ? {} : faults;
 
     if (f.down) {
       if (f.down === "destroy") drop(res, rec);

@@ -6,6 +6,7 @@ import {
 } from "../../src/adapters/grader-context.js";
 import { UserError } from "../../src/core/errors.js";
 import type { ResponseCache } from "../../src/core/ports.js";
+import { RunStop } from "../../src/core/request-pipeline.js";
 import type { ModelResponse } from "../../src/core/types.js";
 import { hashedBagOfWords, type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
 
@@ -43,9 +44,7 @@ function context(overrides: Partial<GraderContextOptions> = {}) {
     embeddingModel: "text-embedding-3-small",
     judgeModel: "gpt-4o",
     random: () => 0.5,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
+    clock: { now: () => performance.now(), sleep: async (ms) => void sleeps.push(ms) },
     ...overrides,
   });
 }
@@ -107,7 +106,7 @@ describe("embed", () => {
     server.setFaults({ rate500: 1 });
     const ctx = context({ retry: { attempts: 3 } });
     await expect(ctx.embed(["x"], "m")).rejects.toThrow(
-      /^embeddings \(m\) failed after 3 attempts: HTTP 500/,
+      /^the embedding model \(m\) failed after 3 attempts: HTTP 500/,
     );
     expect(server.requests()).toHaveLength(3);
     expect(sleeps).toEqual([375, 750]); // jittered exponential backoff at random() = 0.5
@@ -119,7 +118,7 @@ describe("embed", () => {
 
   it("does not retry what will not work (a 401), and recovers from one fault", async () => {
     const wrongKey = context({ apiKey: "sk-wrong" });
-    await expect(wrongKey.embed(["x"], "m")).rejects.toThrow(/^embeddings \(m\) failed: HTTP 401/);
+    await expect(wrongKey.embed(["x"], "m")).rejects.toThrow(/^the embedding model \(m\) failed: HTTP 401/);
     expect(server.requests()).toHaveLength(1);
     server.reset();
     server.setFaults({ rate500: 0.5, seed: 3 });
@@ -167,6 +166,80 @@ describe("complete", () => {
       .complete({ ...judgeRequest, model: "x" })
       .catch((e: Error) => e);
     expect(String(error)).not.toContain("sk-grader-key");
+  });
+});
+
+/** `n` different judge requests (so none is a cache hit of another). */
+const judgeRequests = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    ...judgeRequest,
+    messages: [
+      { role: "system" as const, content: "Grade it." },
+      { role: "user" as const, content: `<output>\n${i}\n</output>` },
+    ],
+  }));
+
+describe("the run's request discipline", () => {
+  it("keeps at most `concurrency` judge requests in flight", async () => {
+    server.setRespond(() => '{"pass": true}');
+    server.setFaults({ latencyMs: 30 });
+    const ctx = context({ concurrency: 3 });
+    await Promise.all(judgeRequests(12).map((r) => ctx.complete(r)));
+    expect(server.stats()).toMatchObject({ total: 12, maxInFlight: 3 });
+  });
+
+  it("stops the run after a few timeouts when the judge never answers, not 4 per case", async () => {
+    server.setFaults({ hang: true });
+    const stop = new RunStop();
+    const ctx = context({ timeoutMs: 300, concurrency: 4, stop });
+    const started = Date.now();
+    const results = await Promise.allSettled(judgeRequests(20).map((r) => ctx.complete(r)));
+    expect(results.every((r) => r.status === "rejected")).toBe(true);
+    // max(8, concurrency) timeouts with no answer: two rounds of four.
+    expect(server.requests()).toHaveLength(8);
+    expect(stop.reason).toBe(
+      "the judge (gpt-4o) looks down: 8 attempts in a row failed (last: request timed out)",
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("honours a 429's retry-after, and stops the run after max(12, 3 × concurrency) 429s in a row", async () => {
+    sleeps.length = 0;
+    server.setFaults({ rate429: 1, retryAfter: { ms: 40 } });
+    const stop = new RunStop();
+    const ctx = context({ concurrency: 4, stop });
+    const results = await Promise.allSettled(judgeRequests(20).map((r) => ctx.complete(r)));
+    expect(results.every((r) => r.status === "rejected")).toBe(true);
+    // 12 in a row trip it; what was in flight at that moment had been sent already.
+    expect(server.requests().length).toBeGreaterThanOrEqual(12);
+    expect(server.requests().length).toBeLessThanOrEqual(12 + 3);
+    expect(stop.reason).toMatch(
+      /^the judge \(gpt-4o\) is rate-limited without end: 12 attempts in a row answered 429 \(last: HTTP 429: Rate limit reached/,
+    );
+    expect(sleeps.length).toBeGreaterThan(0);
+    expect(sleeps.every((ms) => ms >= 40)).toBe(true);
+  });
+
+  it("cancels a judge request in flight when the run stops elsewhere, and sends no more", async () => {
+    server.setFaults({ latencyMs: 5000 });
+    const stop = new RunStop();
+    const ctx = context({ stop });
+    const pending = ctx.complete(judgeRequest).catch((e: Error) => e);
+    while (server.stats().inFlight === 0) await new Promise((r) => setTimeout(r, 5));
+    const started = Date.now();
+    stop.stop("the provider looks down: 8 attempts in a row failed (last: HTTP 503)");
+    expect(String(await pending)).toMatch(/the judge \(gpt-4o\) failed: the run was stopped/);
+    expect(Date.now() - started).toBeLessThan(500);
+    await expect(ctx.embed(["x"], "m")).rejects.toThrow(/the run was stopped \(the provider looks down/);
+    expect(server.requests()).toHaveLength(1);
+  });
+
+  it("stops the run at a refused key or unknown judge model, naming it, with the key scrubbed", async () => {
+    server.setRespond(() => ({ error: { status: 401, message: "Incorrect API key sk-grader-key" } }));
+    const stop = new RunStop();
+    await expect(context({ stop }).complete(judgeRequest)).rejects.toThrow(/HTTP 401/);
+    expect(stop.reason).toBe("the judge (gpt-4o): HTTP 401: Incorrect API key ***");
+    expect(server.requests()).toHaveLength(1);
   });
 });
 

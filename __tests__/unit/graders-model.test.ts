@@ -198,7 +198,7 @@ describe("similarity", () => {
     server.setFaults({ down: "503" });
     const g = grade({ type: "similarity" }, "an answer", { expected: "another answer" });
     await expect(g).rejects.toThrow(
-      /embeddings \(text-embedding-3-small\) failed after 2 attempts: HTTP 503/,
+      /the embedding model \(text-embedding-3-small\) failed after 2 attempts: HTTP 503/,
     );
   });
 

@@ -240,6 +240,20 @@ describe("OpenAI-compatible server", () => {
     expect(server.stats().inFlight).toBe(0);
   });
 
+  it("aims faults at the models named, answering the others", async () => {
+    server.setFaults({ rate429: 1, retryAfter: { ms: 50 }, models: ["judge"] });
+    const other = await client.chat.completions.create({
+      model: "m",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(other.choices[0]?.message.content).toBe("echo: x");
+    const judged = await client.chat.completions
+      .create({ model: "judge", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e);
+    expect(judged).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(server.stats().byStatus).toEqual({ 200: 1, 429: 1 });
+  });
+
   it("limits requests per second over a sliding window", async () => {
     server.setFaults({ requestsPerSecond: 5 });
     const statuses = await Promise.all(

@@ -4,11 +4,13 @@ import { posix, resolve, sep } from "node:path";
 import { describeError, UserError } from "../core/errors.js";
 import type { GraderContext } from "../core/graders/types.js";
 import { pathProblem } from "../core/paths.js";
-import type { ResponseCache } from "../core/ports.js";
+import { type Clock, type ResponseCache, systemClock } from "../core/ports.js";
+import { RequestPipeline, RunStop } from "../core/request-pipeline.js";
 import { canonicalJson } from "../core/requests.js";
-import { backoffMs, RetryableError, type RetryPolicy } from "../core/retry.js";
+import type { RetryPolicy } from "../core/retry.js";
 import { secretScrubber } from "../core/secrets.js";
 import type { ModelResponse } from "../core/types.js";
+import { parseEmbeddings, readVector } from "./embedding-vectors.js";
 import { openAIEndpoint } from "./openai-http.js";
 import { parseCompletion, scrubResponse } from "./openai-provider.js";
 import { createScriptRunner, type ScriptRunner } from "./script-runner.js";
@@ -30,10 +32,14 @@ export interface GraderContextOptions {
   cache?: ResponseCache;
   embeddingModel: string;
   judgeModel: string | null;
+  /** Judge and embedding requests in flight at most: their own budget beside the target's (default 8). */
+  concurrency?: number;
+  /** The run's stop, shared with the target's requests (default: one of this context's own). */
+  stop?: RunStop;
   /** Retries of judge and embedding requests (default: 4 attempts, backoff from 500 ms). */
   retry?: Partial<RetryPolicy>;
   random?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  clock?: Clock;
   /** Default: a worker-thread runner of its own, closed by `close()`. */
   scriptRunner?: ScriptRunner;
 }
@@ -46,8 +52,10 @@ const JUDGE_PREFIX = "judge:";
 
 /**
  * The side effects graders need, against the head side's endpoint: embeddings and judge
- * completions (cached, retried; a fault that persists throws, so the run is an error), rubric
- * files relative to the config, and scripts of the repository in worker threads.
+ * completions (cached; sent through a request pipeline of their own, so a fault that persists
+ * throws and the run is an error, and an endpoint that is down, hangs or is rate-limited without
+ * end stops the whole run), rubric files relative to the config, and scripts of the repository in
+ * worker threads.
  */
 export function makeGraderContext(options: GraderContextOptions): GraderContext & { close(): Promise<void> } {
   const post = openAIEndpoint({
@@ -57,35 +65,41 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
     ...(options.secrets ? { secrets: options.secrets } : {}),
   });
   const cache = options.cache ?? memoryCache();
-  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
-  const random = options.random ?? Math.random;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const requests = new RequestPipeline({
+    concurrency: options.concurrency ?? 8,
+    policy: { ...DEFAULT_RETRY, ...options.retry },
+    clock: options.clock ?? systemClock,
+    stop: options.stop ?? new RunStop(),
+    ...(options.random ? { random: options.random } : {}),
+    // A judge whose quota ran out does not come back within the run: better one clear stop than
+    // every case spending its rate-limit retries.
+    endlessRateLimits: true,
+  });
   const ownRunner = options.scriptRunner === undefined;
   const runner = options.scriptRunner ?? createScriptRunner();
   const secrets = [options.apiKey, ...(options.secrets ?? [])];
   const scrub = secretScrubber(secrets);
   const scrubAnswer = secretScrubber(secrets, { parts: false });
 
-  /** Tries `attempt` until it succeeds, a fault is not worth retrying, or the policy runs out. */
-  async function withRetries<T>(what: string, attempt: () => Promise<T>): Promise<T> {
-    let faults = 0;
-    let rateLimits = 0;
-    for (let n = 1; ; n++) {
-      try {
-        return await attempt();
-      } catch (e) {
-        const retryable = e instanceof RetryableError;
-        if (retryable && e.rateLimited) rateLimits++;
-        else faults++;
-        if (!retryable || faults >= policy.attempts || rateLimits > policy.rateLimitRetries) {
-          const tries = faults + rateLimits;
-          throw new Error(
-            scrub(`${what} failed${tries > 1 ? ` after ${tries} attempts` : ""}: ${describeError(e)}`),
-            { cause: e },
-          );
+  /** One answer through the pipeline; a failure says who failed, after how many attempts, and why. */
+  async function ask<T>(who: string, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    let tries = 0;
+    try {
+      return await requests.send(who, async (signal) => {
+        tries++;
+        try {
+          return await attempt(signal);
+        } catch (e) {
+          // Before the pipeline sees it: a cause may become the run's stop reason, shown everywhere.
+          if (e instanceof Error) e.message = scrub(e.message);
+          throw e;
         }
-        await sleep(backoffMs(n, policy, random, e.retryAfterMs));
-      }
+      });
+    } catch (e) {
+      throw new Error(
+        scrub(`${who} failed${tries > 1 ? ` after ${tries} attempts` : ""}: ${describeError(e)}`),
+        { cause: e },
+      );
     }
   }
 
@@ -136,12 +150,12 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
       else missing.push(key);
     });
     if (missing.length === 0) return vectors;
-    const fetched = await withRetries(`embeddings (${model})`, async () => {
-      const body = await post("embeddings", {
-        model,
-        input: missing.map((key) => textOf.get(key)),
-        encoding_format: "float",
-      });
+    const fetched = await ask(`the embedding model (${model})`, async (signal) => {
+      const body = await post(
+        "embeddings",
+        { model, input: missing.map((key) => textOf.get(key)), encoding_format: "float" },
+        signal,
+      );
       return parseEmbeddings(body, missing.length);
     });
     await Promise.all(
@@ -161,13 +175,12 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
       digest({ endpoint: options.endpoint, model: request.model, messages: request.messages, params });
     const hit = await cache.get(key);
     if (hit) return hit;
-    const response = await withRetries(`the judge (${request.model})`, async () => {
-      const body = await post("chat/completions", {
-        ...params,
-        model: request.model,
-        messages: request.messages,
-        stream: false,
-      });
+    const response = await ask(`the judge (${request.model})`, async (signal) => {
+      const body = await post(
+        "chat/completions",
+        { ...params, model: request.model, messages: request.messages, stream: false },
+        signal,
+      );
       return parseCompletion(body);
     });
     const clean = scrubResponse(response, scrubAnswer);
@@ -251,41 +264,6 @@ async function scriptFile(repoRoot: string, repoPath: string): Promise<string> {
     });
   }
   return real;
-}
-
-function readVector(response: ModelResponse): number[] | undefined {
-  try {
-    const value: unknown = JSON.parse(response.content);
-    return Array.isArray(value) && value.every((x) => typeof x === "number") ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The vectors of an embeddings answer, in input order; floats, or base64 float32 from servers that ignore `encoding_format`. */
-function parseEmbeddings(body: unknown, count: number): number[][] {
-  const data = (body as { data?: unknown } | null)?.data;
-  if (!Array.isArray(data) || data.length !== count) {
-    throw new RetryableError(
-      `malformed embeddings response (${Array.isArray(data) ? `${data.length} vectors for ${count} texts` : "no data"})`,
-    );
-  }
-  const out: (number[] | undefined)[] = Array.from({ length: count }, () => undefined);
-  data.forEach((item: unknown, position) => {
-    const { index, embedding } = (item ?? {}) as { index?: unknown; embedding?: unknown };
-    const at = typeof index === "number" && index >= 0 && index < count ? index : position;
-    let vector: number[] | undefined;
-    if (typeof embedding === "string") {
-      const bytes = Buffer.from(embedding, "base64");
-      vector = Array.from({ length: Math.floor(bytes.length / 4) }, (_, i) => bytes.readFloatLE(i * 4));
-    } else if (Array.isArray(embedding) && embedding.every((x) => typeof x === "number")) {
-      vector = embedding;
-    }
-    if (!vector || vector.length === 0) throw new RetryableError("malformed embeddings response (no vector)");
-    out[at] = vector;
-  });
-  if (out.some((v) => v === undefined)) throw new RetryableError("malformed embeddings response (indexes)");
-  return out as number[][];
 }
 
 function memoryCache(): ResponseCache {

@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import type { Config } from "../core/config.js";
 import type { FileSource, ResponseCache } from "../core/ports.js";
+import type { RunStop } from "../core/request-pipeline.js";
 import { OPENAI_DEFAULT_URL, type ResolvedTarget } from "../core/target.js";
 import { makeGraderContext } from "./grader-context.js";
 
@@ -17,7 +18,18 @@ export function graderSetup(options: {
   /** Every secret of the run, cut out of what the judge and embedding endpoints say. */
   secrets?: readonly string[];
 }) {
-  return ({ target, config, configPath }: { target: ResolvedTarget; config: Config; configPath: string }) =>
+  return ({
+    target,
+    config,
+    configPath,
+    stop,
+  }: {
+    target: ResolvedTarget;
+    config: Config;
+    configPath: string;
+    /** The run's stop, so judge and embedding requests stop with the target's and can stop them. */
+    stop?: RunStop;
+  }) =>
     makeGraderContext({
       endpoint:
         target.provider === "openai" ? target.endpoint : (options.env.OPENAI_BASE_URL ?? OPENAI_DEFAULT_URL),
@@ -30,5 +42,8 @@ export function graderSetup(options: {
       ...(options.cache ? { cache: options.cache } : {}),
       embeddingModel: config.embedding_model,
       judgeModel: config.judge?.model ?? null,
+      // Their own budget beside the target's: the runner's workers each wait on at most one.
+      concurrency: config.concurrency,
+      ...(stop ? { stop } : {}),
     });
 }

@@ -9,6 +9,7 @@ import { findLeaks, type Leak } from "./lifecycle/check.js";
 import { configPathErrors, graderFiles, pathProblem } from "./paths.js";
 import type { Clock, FileSource, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
 import { reduceCases } from "./reduce.js";
+import { RunStop } from "./request-pipeline.js";
 import { buildMessages } from "./requests.js";
 import { defaultRetryPolicy } from "./retry.js";
 import { runAll, type SidePlan } from "./runner.js";
@@ -44,8 +45,16 @@ export interface EvaluateOptions {
 
 export interface EvaluateDeps {
   providerFor(target: ResolvedTarget, config: Config, side: Side): ModelProvider;
-  /** Connects model-backed graders (similarity, judge, script) to the head side's endpoint. */
-  graders?(setup: { target: ResolvedTarget; config: Config; configPath: string }): GraderContext & {
+  /**
+   * Connects model-backed graders (similarity, judge, script) to the head side's endpoint; their
+   * requests share the run's stop, so either endpoint being down stops the whole run.
+   */
+  graders?(setup: {
+    target: ResolvedTarget;
+    config: Config;
+    configPath: string;
+    stop: RunStop;
+  }): GraderContext & {
     close(): Promise<void>;
   };
   cache?: ResponseCache;
@@ -106,7 +115,8 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
 
   const filtered = options.filter ? filterSets(sets, options.filter) : sets;
   const runSets = options.shard ? selectShard(filtered, options.shard) : filtered;
-  const graders = deps.graders?.({ target: headTarget, config, configPath });
+  const stop = new RunStop();
+  const graders = deps.graders?.({ target: headTarget, config, configPath, stop });
   try {
     // Judges are checked against human labels before they may fail anything.
     const trust = graders
@@ -124,6 +134,7 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
       {
         ...(deps.cache ? { cache: deps.cache } : {}),
         ...(graders ? { graders } : {}),
+        stop,
         clock: deps.clock,
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
       },

@@ -1,13 +1,11 @@
-import { setMaxListeners } from "node:events";
-import { describeError, ProviderError } from "./errors.js";
+import { describeError } from "./errors.js";
 import { noGraderContext } from "./graders/context.js";
 import { gradeRun } from "./graders/grade.js";
 import type { GraderContext } from "./graders/types.js";
-import { ProviderHealth } from "./health.js";
-import { AdaptiveLimiter } from "./limiter.js";
 import type { Clock, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
+import { RequestPipeline, RunStop } from "./request-pipeline.js";
 import { buildRequest, requestKey, type TargetSpec, targetKeyPart } from "./requests.js";
-import { backoffMs, defaultRetryPolicy, RetryableError, type RetryPolicy } from "./retry.js";
+import { defaultRetryPolicy, type RetryPolicy } from "./retry.js";
 import type {
   Case,
   ChatMessage,
@@ -55,6 +53,8 @@ export interface RunDeps {
   cache?: ResponseCache;
   /** What model-backed graders (similarity, judge, script) need; absent, they stop with a fix. */
   graders?: GraderContext;
+  /** The run's stop, shared with the graders' requests so either side's outage stops both. */
+  stop?: RunStop;
   clock: Clock;
   random?: () => number;
   onProgress?: (event: ProgressEvent) => void;
@@ -76,20 +76,15 @@ interface Task {
 interface Context {
   plan: RunPlan;
   deps: RunDeps;
-  policy: RetryPolicy;
-  health: ProviderHealth;
-  limiter: AdaptiveLimiter;
-  stop: AbortController;
-  aborted?: string;
+  requests: RequestPipeline;
+  stop: RunStop;
 }
-
-/** Statuses that will not get better by asking again for other cases: bad key, unknown model. */
-const FATAL_STATUSES = new Set([401, 403, 404]);
 
 /**
  * Runs every case `repeats` times on every side through one pool of `concurrency` workers, so the
  * two sides share the bound and progress together. Provider and grader faults become run errors;
- * a provider that is down stops the whole run at once.
+ * a provider that is down stops the whole run at once, and so does the graders' endpoint when
+ * their requests share `deps.stop`.
  */
 export async function runAll(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> {
   const total = plan.sets.reduce((n, s) => n + s.cases.length, 0) * plan.repeats * plan.sides.length;
@@ -100,28 +95,29 @@ export async function runAll(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> 
     cases: s.cases.length,
   }));
   deps.onProgress?.({ kind: "start", total, sets });
-  const ctx: Context = {
-    plan,
-    deps,
+  const stop = deps.stop ?? new RunStop();
+  const requests = new RequestPipeline({
+    concurrency: plan.concurrency,
     policy: plan.retry ?? defaultRetryPolicy,
-    health: new ProviderHealth(plan.concurrency),
-    limiter: new AdaptiveLimiter(plan.concurrency, deps.clock.now),
-    stop: new AbortController(),
-  };
-  // Every attempt in flight listens for the stop; that many listeners is expected, not a leak.
-  setMaxListeners(plan.concurrency + 16, ctx.stop.signal);
+    clock: deps.clock,
+    stop,
+    ...(deps.random ? { random: deps.random } : {}),
+    subject: "the provider",
+  });
+  const ctx: Context = { plan, deps, requests, stop };
   const runs: Run[] = [];
   const tasks = taskStream(plan);
   const worker = async () => {
     for (let next = tasks.next(); !next.done; next = tasks.next()) {
       const task = next.value;
-      const run = ctx.aborted ? skipped(task, ctx.aborted) : await runOne(task, ctx);
+      const why = stop.reason;
+      const run = why !== undefined ? skipped(task, why) : await runOne(task, ctx);
       runs.push(run);
       deps.onProgress?.({ kind: "run", done: runs.length, total, cached: run.cached, error: run.error });
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.concurrency, total)) }, worker));
-  return { runs, ...(ctx.aborted ? { aborted: ctx.aborted } : {}) };
+  return { runs, ...(stop.reason !== undefined ? { aborted: stop.reason } : {}) };
 }
 
 function* taskStream(plan: RunPlan): Generator<Task> {
@@ -142,12 +138,6 @@ function skipped(task: Task, why: string): Run {
   return { ...identity(task), error: `not run: ${why}`, cached: false };
 }
 
-function abort(ctx: Context, why: string): void {
-  if (ctx.aborted) return;
-  ctx.aborted = why;
-  ctx.stop.abort();
-}
-
 async function runOne(task: Task, ctx: Context): Promise<Run> {
   let request: ChatRequest;
   try {
@@ -160,7 +150,8 @@ async function runOne(task: Task, ctx: Context): Promise<Run> {
   try {
     result = await converse(task, request, ctx);
   } catch (e) {
-    if (ctx.aborted) return skipped(task, ctx.aborted);
+    const why = ctx.stop.reason;
+    if (why !== undefined) return skipped(task, why);
     return { ...identity(task), error: describeError(e), cached: false };
   }
   const { response, cached, trajectory, toolCalls, usage } = result;
@@ -252,38 +243,7 @@ async function converse(task: Task, request: ChatRequest, ctx: Context): Promise
   }
 }
 
-/** One response, with jittered exponential backoff between attempts; every attempt feeds the breaker. */
-async function ask(side: SidePlan, request: ChatRequest, ctx: Context): Promise<ModelResponse> {
-  const random = ctx.deps.random ?? Math.random;
-  let faults = 0;
-  let rateLimits = 0;
-  for (let attempt = 1; ; attempt++) {
-    await ctx.limiter.acquire();
-    try {
-      const response = await side.provider.complete(request, { signal: ctx.stop.signal });
-      ctx.limiter.release("ok");
-      ctx.health.success();
-      return response;
-    } catch (e) {
-      ctx.limiter.release(e instanceof RetryableError && e.rateLimited ? "rate_limited" : "failed");
-      if (ctx.aborted) throw e;
-      const cause = describeError(e);
-      if (e instanceof ProviderError && e.status !== undefined && FATAL_STATUSES.has(e.status)) {
-        abort(ctx, `${side.side} side: ${cause}`);
-        throw e;
-      }
-      const retryable = e instanceof RetryableError;
-      const rateLimited = retryable && e.rateLimited;
-      const down = ctx.health.failure(cause, rateLimited);
-      if (down) {
-        abort(ctx, down);
-        throw e;
-      }
-      if (rateLimited) rateLimits++;
-      else faults++;
-      if (!retryable || faults >= ctx.policy.attempts || rateLimits > ctx.policy.rateLimitRetries) throw e;
-      await ctx.deps.clock.sleep(backoffMs(attempt, ctx.policy, random, e.retryAfterMs), ctx.stop.signal);
-      if (ctx.aborted) throw e;
-    }
-  }
+/** One response, through the run's request discipline (limiter, breaker, retries, stop). */
+function ask(side: SidePlan, request: ChatRequest, ctx: Context): Promise<ModelResponse> {
+  return ctx.requests.send(`${side.side} side`, (signal) => side.provider.complete(request, { signal }));
 }
