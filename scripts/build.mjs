@@ -1,6 +1,6 @@
-// Bundles the action (its main and post steps) and the CLI into committed ESM files. Shared code and the clients that only
-// some runs need (GitHub, the Actions cache) go into chunks loaded on first use, which keeps the
-// action's start-up short.
+// Bundles the action (its main and post steps) and the CLI into committed ESM files. Shared code
+// and the clients that only some runs need (GitHub, the Actions cache) go into chunks loaded on
+// first use, which keeps the action's start-up short.
 import { rmSync } from "node:fs";
 import { build } from "esbuild";
 
