@@ -1,6 +1,6 @@
-// Bundles the action and the CLI into committed ESM files. Shared code and the clients that only
-// some runs need (GitHub, the Actions cache) go into chunks loaded on first use, which keeps the
-// action's start-up short.
+// Bundles the action (its main and post steps) and the CLI into committed ESM files. Shared code
+// and the clients that only some runs need (GitHub, the Actions cache) go into chunks loaded on
+// first use, which keeps the action's start-up short.
 import { rmSync } from "node:fs";
 import { build } from "esbuild";
 
@@ -22,7 +22,7 @@ const noOidc = {
 
 rmSync("dist", { recursive: true, force: true });
 await build({
-  entryPoints: { index: "src/index.ts", cli: "src/cli.ts" },
+  entryPoints: { index: "src/index.ts", post: "src/post.ts", cli: "src/cli.ts" },
   plugins: [noOidc],
   outdir: "dist",
   bundle: true,

@@ -106,6 +106,57 @@ describe("runAll", () => {
     expect(calls).toBeLessThan(20);
   });
 
+  it("stops sending when the caller's signal aborts, cancels what is in flight, keeps what came", async () => {
+    const stop = new AbortController();
+    const store = new Map<string, ModelResponse>();
+    const cache = {
+      get: async (k: string) => store.get(k),
+      set: async (k: string, v: ModelResponse) => void store.set(k, v),
+    };
+    let calls = 0;
+    let cancelled = 0;
+    const provider: ModelProvider = {
+      complete(_req, options) {
+        calls++;
+        // The 7th request never answers on its own: only the abort, a moment later, ends it.
+        if (calls === 7) {
+          setTimeout(() => stop.abort("cancelled (SIGINT)"), 5);
+          return new Promise((_, reject) =>
+            options?.signal?.addEventListener("abort", () => {
+              cancelled++;
+              reject(new Error("aborted"));
+            }),
+          );
+        }
+        return Promise.resolve(ok);
+      },
+    };
+    const outcome = await runAll(plan(provider, 50, { concurrency: 1 }), {
+      clock: systemClock,
+      cache,
+      signal: stop.signal,
+    });
+    expect(outcome.aborted).toBe("cancelled (SIGINT)");
+    expect(calls).toBe(7);
+    expect(cancelled).toBe(1);
+    expect(store.size).toBe(6);
+    expect(outcome.runs).toHaveLength(100);
+    expect(outcome.runs.filter((r) => r.error === "not run: cancelled (SIGINT)")).toHaveLength(94);
+  });
+
+  it("asks nothing when the signal has aborted before the run", async () => {
+    let calls = 0;
+    const provider: ModelProvider = {
+      async complete() {
+        calls++;
+        return ok;
+      },
+    };
+    const outcome = await runAll(plan(provider, 5), { clock: systemClock, signal: AbortSignal.abort() });
+    expect(calls).toBe(0);
+    expect(outcome.aborted).toBe("cancelled");
+  });
+
   it("serves a repeated request from the cache and never caches a failure", async () => {
     const store = new Map<string, ModelResponse>();
     const cache = {

@@ -12,6 +12,7 @@ import {
   workspaceSource,
 } from "../adapters/git.js";
 import { graderSetup } from "../adapters/grader-setup.js";
+import { type Interrupt, listenForInterrupt } from "../adapters/interrupt.js";
 import { makeProvider } from "../adapters/providers.js";
 import { buildReport } from "../core/assemble.js";
 import { describeError, isUserError, MissingKeyError, UserErrors } from "../core/errors.js";
@@ -27,6 +28,7 @@ import { mergePartials, parseShard, type Shard, toPartial } from "../core/shard.
 import { upsertComment } from "../core/sticky.js";
 import type { Report } from "../core/types.js";
 import { worstSlice } from "../core/verdict.js";
+import { reportCancelled } from "./cancel.js";
 import { type EventInfo, readEvent } from "./event.js";
 import { type ActionInputs, readInputs } from "./inputs.js";
 import { annotateRegressions, logSets } from "./log.js";
@@ -45,7 +47,14 @@ export async function run(env: Record<string, string | undefined> = process.env)
     inputs = readInputs();
     // The GitHub and cache clients are loaded only when used: most of the bundle's start-up cost.
     if (inputs.postReport) await (await import("./post.js")).postReport(inputs, env);
-    else await runWith(inputs, env);
+    else {
+      const interrupt = listenForInterrupt();
+      try {
+        await runWith(inputs, env, interrupt);
+      } finally {
+        interrupt.dispose();
+      }
+    }
   } catch (e) {
     // Only a fault of eval-gate itself reaches here: user mistakes become an `error` report earlier.
     core.setOutput("verdict", "error");
@@ -54,7 +63,11 @@ export async function run(env: Record<string, string | undefined> = process.env)
   }
 }
 
-async function runWith(inputs: ActionInputs, env: Record<string, string | undefined>): Promise<void> {
+async function runWith(
+  inputs: ActionInputs,
+  env: Record<string, string | undefined>,
+  interrupt: Interrupt,
+): Promise<void> {
   const workspace = resolve(env.GITHUB_WORKSPACE ?? process.cwd());
   const event = await readEvent(env);
   const sha = env.GITHUB_SHA || (await headSha(workspace));
@@ -75,10 +88,19 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
     if (inputs.merge) {
       report = buildReport(mergePartials(await readPartials(resolve(workspace, inputs.merge))));
     } else {
-      evaluation = await evaluateEvent(inputs, event, workspace, sha, env, diskCache, shard);
+      evaluation = await evaluateEvent(inputs, event, workspace, sha, env, {
+        cache: diskCache,
+        shard,
+        signal: interrupt.signal,
+      });
       report = evaluation.report;
     }
   } catch (e) {
+    if (interrupt.received) {
+      core.endGroup();
+      await closeCache(diskCache);
+      return reportCancelled(interrupt, diskCache);
+    }
     if (!isUserError(e)) throw e;
     const messages = e instanceof UserErrors ? e.errors.map((x) => x.format()) : [describeError(e)];
     // Skipping is for fork PRs, which GitHub gives no secrets; anywhere else a missing key is a
@@ -94,6 +116,12 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
     });
   }
   core.endGroup();
+  // Cancelled before every case ran: no verdict from a part of them. A signal after the last
+  // answer lets the run finish, within the grace period.
+  if (interrupt.received && evaluation?.collected.aborted) {
+    await closeCache(diskCache);
+    return reportCancelled(interrupt, diskCache);
+  }
 
   if (shard && evaluation) {
     // A shard's result is partial: it is merged into the verdict by the `merge` step, which gates.
@@ -215,9 +243,9 @@ async function evaluateEvent(
   workspace: string,
   sha: string,
   env: Record<string, string | undefined>,
-  cache: DiskCache | undefined,
-  shard: Shard | undefined,
+  run: { cache: DiskCache | undefined; shard: Shard | undefined; signal: AbortSignal },
 ): Promise<Evaluation> {
+  const { cache, shard, signal } = run;
   const baseRef = event.baseSha ? inputs.baseRef || event.baseSha : null;
   let base: { source: ReturnType<typeof revisionSource>; ref: string; sha: string } | null = null;
   if (baseRef) {
@@ -258,6 +286,7 @@ async function evaluateEvent(
       },
       ...(cache ? { cache } : {}),
       clock: systemClock,
+      signal,
       onProgress: (p) => {
         if (p.kind === "start") {
           logSets(p.sets);

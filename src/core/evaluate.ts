@@ -60,6 +60,8 @@ export interface EvaluateDeps {
   cache?: ResponseCache;
   clock: Clock;
   onProgress?: (event: ProgressEvent) => void;
+  /** Stops the run early (a cancelled job, Ctrl-C): what was answered is kept, the verdict is `error`. */
+  signal?: AbortSignal;
 }
 
 export interface Evaluation {
@@ -137,6 +139,7 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
         stop,
         clock: deps.clock,
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+        ...(deps.signal ? { signal: deps.signal } : {}),
       },
     );
     const collected: Collected = {

@@ -58,11 +58,16 @@ export interface RunDeps {
   clock: Clock;
   random?: () => number;
   onProgress?: (event: ProgressEvent) => void;
+  /** The caller's stop (a cancelled job, Ctrl-C): no new request, those in flight cancelled. */
+  signal?: AbortSignal;
 }
 
 export interface RunOutcome {
   runs: Run[];
-  /** Set when the run was stopped early (a refused key, a provider that is down); verdict `error`. */
+  /**
+   * Set when the run was stopped early (a refused key, a provider that is down, the caller's
+   * signal); verdict `error`.
+   */
   aborted?: string;
 }
 
@@ -105,6 +110,10 @@ export async function runAll(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> 
     subject: "the provider",
   });
   const ctx: Context = { plan, deps, requests, stop };
+  // The caller's stop (a cancelled job, Ctrl-C) stops the run as a provider outage would.
+  const stopped = () => stop.stop(stopReason(deps.signal));
+  if (deps.signal?.aborted) stopped();
+  deps.signal?.addEventListener("abort", stopped, { once: true });
   const runs: Run[] = [];
   const tasks = taskStream(plan);
   const worker = async () => {
@@ -116,7 +125,11 @@ export async function runAll(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> 
       deps.onProgress?.({ kind: "run", done: runs.length, total, cached: run.cached, error: run.error });
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.concurrency, total)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.concurrency, total)) }, worker));
+  } finally {
+    deps.signal?.removeEventListener("abort", stopped);
+  }
   return { runs, ...(stop.reason !== undefined ? { aborted: stop.reason } : {}) };
 }
 
@@ -136,6 +149,10 @@ function identity(task: Task): Pick<Run, "caseId" | "set" | "side" | "sample"> {
 
 function skipped(task: Task, why: string): Run {
   return { ...identity(task), error: `not run: ${why}`, cached: false };
+}
+
+function stopReason(signal: AbortSignal | undefined): string {
+  return typeof signal?.reason === "string" ? signal.reason : "cancelled";
 }
 
 async function runOne(task: Task, ctx: Context): Promise<Run> {

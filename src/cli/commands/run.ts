@@ -1,4 +1,5 @@
 import { relative, resolve, sep } from "node:path";
+import type { DiskCache } from "../../adapters/disk-cache.js";
 import { writeAtomic } from "../../adapters/files.js";
 import {
   headSha,
@@ -8,13 +9,14 @@ import {
   workspaceSource,
 } from "../../adapters/git.js";
 import { graderSetup } from "../../adapters/grader-setup.js";
+import { type Interrupt, listenForInterrupt } from "../../adapters/interrupt.js";
 import { makeProvider } from "../../adapters/providers.js";
 import { UserError } from "../../core/errors.js";
 import { evaluate } from "../../core/evaluate.js";
 import { systemClock } from "../../core/ports.js";
 import { parseShard, toPartial } from "../../core/shard.js";
 import { closeLocalCache, openLocalCache } from "../cache.js";
-import { type Command, failOnOption, formatOption, listOption } from "../command.js";
+import { type Command, type CommandContext, failOnOption, formatOption, listOption } from "../command.js";
 import { finish } from "../finish.js";
 
 export const runCommand: Command = {
@@ -39,7 +41,8 @@ export const runCommand: Command = {
     "                    markdown (the job summary's text) or json (the report)",
     "  --junit FILE      also write the results as JUnit XML (one testcase per case and side)",
     "",
-    "Exit codes: 0 pass or review, 1 fail, 2 error (bad config or input, unreachable provider).",
+    "Exit codes: 0 pass or review, 1 fail, 2 error (bad config or input, unreachable provider),",
+    "130 interrupted (Ctrl-C; 143 for SIGTERM): the answers received so far stay in the cache.",
   ].join("\n"),
   options: {
     config: { type: "string", default: "eval-gate.yml" },
@@ -81,7 +84,8 @@ export const runCommand: Command = {
     const shard = typeof v.shard === "string" ? parseShard(v.shard) : undefined;
     const tty = Boolean(process.stderr.isTTY);
     let last = 0;
-    const { report, notes, collected } = await evaluate(
+    const interrupt = listenForInterrupt();
+    const evaluation = await evaluate(
       {
         configPath,
         head: { source: workspaceSource(root), sha: await headSha(root) },
@@ -112,8 +116,18 @@ export const runCommand: Command = {
             if (tty && p.done === p.total) ctx.err("\n");
           }
         },
+        signal: interrupt.signal,
       },
-    );
+    )
+      // A git or grader process that shared the Ctrl-C fails too: the interrupt is the cause.
+      .catch((e) => {
+        if (interrupt.received) return null;
+        throw e;
+      })
+      .finally(() => interrupt.dispose());
+    if (evaluation === null || (interrupt.received && evaluation.collected.aborted))
+      return cancelled(interrupt, cache, ctx);
+    const { report, notes, collected } = evaluation;
     await closeLocalCache(cache, ctx);
     for (const note of notes) ctx.err(`note: ${note}\n`);
     if (shard) {
@@ -131,3 +145,14 @@ export const runCommand: Command = {
     return finish(report, { json: v.json as string, failOn, format, ...junit }, ctx);
   },
 };
+
+/** No report from a part of the cases: what came is flushed to the cache, and the exit code says why. */
+async function cancelled(interrupt: Interrupt, cache: DiskCache | undefined, ctx: CommandContext) {
+  await cache?.close();
+  const kept = cache
+    ? `${cache.writes} new answer(s) kept in ${relative(ctx.cwd, cache.dir) || "."}; a rerun asks only for the rest`
+    : "--no-cache: the answers received are not kept";
+  ctx.err(`\ncancelled: ${kept}\n`);
+  if (cache?.problem) ctx.err(`warning: ${cache.problem}\n`);
+  return interrupt.exitCode;
+}

@@ -1,0 +1,3 @@
+import { runPost } from "./action/post-cache.js";
+
+await runPost();
