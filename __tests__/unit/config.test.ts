@@ -35,7 +35,14 @@ describe("parseConfig", () => {
       repeats: 1,
       concurrency: 8,
       graders: [{ type: "contains", value: "{{expected}}" }],
-      gate: { mode: "statistical", alpha: 0.05, floor: null, min_slice_n: 12, max_error_rate: 0 },
+      gate: {
+        mode: "statistical",
+        alpha: 0.05,
+        floor: null,
+        min_slice_n: 12,
+        max_error_rate: 0,
+        definition: "base",
+      },
       requests: { timeout_ms: 60000, attempts: 10 },
       embedding_model: "text-embedding-3-small",
     });
@@ -67,6 +74,7 @@ describe("parseConfig", () => {
       floor: 0.8,
       min_slice_n: 12,
       max_error_rate: 0,
+      definition: "base",
     });
   });
 

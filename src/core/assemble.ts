@@ -1,7 +1,8 @@
 import { compareSlices, type GateOptions } from "./compare.js";
+import { changeSummary, definitionChanged } from "./definition.js";
 import type { JudgeTrust } from "./judges.js";
 import { overfittingSignal } from "./lifecycle/overfitting.js";
-import type { CaseResult, Report, Run, Side, Visibility } from "./types.js";
+import type { CaseResult, DefinitionChanges, Report, Run, Side, Visibility } from "./types.js";
 import { looksLikeRefusal, type Prices, summarizeUsage } from "./usage.js";
 import { decideVerdict } from "./verdict.js";
 
@@ -15,6 +16,8 @@ export interface RunStat {
   latencyMs?: number;
   outputChars?: number;
   refusal: boolean;
+  /** A run of a case the PR adds: reported, but outside the gate (its errors too). */
+  added?: boolean;
 }
 
 export function toRunStat(run: Run): RunStat {
@@ -46,16 +49,22 @@ export interface Collected {
   judges?: JudgeTrust[];
   /** `set\u0000slice` of slices graded by a judge under `min_kappa`: they cannot fail the check. */
   untrustedSlices?: string[];
+  /** What the PR changes in the gate definition, on a run with a baseline. */
+  definition?: DefinitionChanges;
 }
 
 /** Slices, verdict, errors and usage from the reduced cases: the same for one run or merged shards. */
 export function buildReport(c: Collected): Report {
   const untrusted = new Set(c.untrustedSlices ?? []);
-  const slices = compareSlices(c.sets, c.cases, c.gate).map((s) =>
+  // The cases a PR adds are compared in a family of their own and never gate.
+  const gating = c.cases.filter((x) => !x.new);
+  const added = c.cases.filter((x) => x.new);
+  const slices = compareSlices(c.sets, gating, c.gate).map((s) =>
     untrusted.has(`${s.set}\u0000${s.slice}`) ? { ...s, judge_untrusted: true } : s,
   );
-  const errored = c.stats.filter((r) => r.error !== undefined);
-  const errorRate = c.stats.length > 0 ? errored.length / c.stats.length : 0;
+  const gatingStats = c.stats.filter((r) => !r.added);
+  const errored = gatingStats.filter((r) => r.error !== undefined);
+  const errorRate = gatingStats.length > 0 ? errored.length / gatingStats.length : 0;
   const { verdict, reasons } = decideVerdict({
     slices,
     errorRate,
@@ -63,6 +72,9 @@ export function buildReport(c: Collected): Report {
     errorRuns: errored.length,
     ...(c.aborted ? { aborted: c.aborted } : {}),
     hasBase: c.base !== null,
+    ...(c.definition?.source === "base" && definitionChanged(c.definition)
+      ? { definitionChanged: changeSummary(c.definition) }
+      : {}),
   });
   const hidden = new Set(c.sets.filter((s) => s.visibility === "aggregate").map((s) => s.name));
   const side = (s: Side) => c.stats.filter((r) => r.side === s);
@@ -95,6 +107,8 @@ export function buildReport(c: Collected): Report {
       head: summarizeUsage(side("head"), c.prices.head),
     },
     ...(c.base ? { signals: { overfitting: overfittingSignal(slices, c.gate.alpha) } } : {}),
+    ...(c.definition ? { definition: c.definition } : {}),
+    ...(added.length > 0 ? { new_slices: compareSlices(c.sets, added, c.gate) } : {}),
   };
 }
 

@@ -109,6 +109,8 @@ export const configSchema = z.strictObject({
       floor: z.number().min(0).max(1).nullable().default(null),
       min_slice_n: z.int().min(1).default(12),
       max_error_rate: z.number().min(0).max(1).default(0),
+      /** Whose definition judges a PR: the base commit's (default) or the PR's own. */
+      definition: z.enum(["base", "head"]).default("base"),
     })
     .prefault({}),
   requests: z
@@ -161,6 +163,8 @@ const FIXES: Record<string, string> = {
   "gate.alpha": "Use a number between 0 and 1, e.g. 0.05.",
   "gate.floor": "Use a number between 0 and 1, e.g. 0.8, or leave `floor` out.",
   "gate.min_slice_n": "Use a whole number of at least 1, e.g. 12.",
+  "gate.definition":
+    "Use `base` (the default: a PR is judged by the base branch's sets, graders and settings) or `head` (by its own).",
   "gate.max_error_rate": "Use a number between 0 and 1, e.g. 0.02 to allow 2% of runs to end in error.",
   requests: "Use a mapping, e.g. `requests: { timeout_ms: 60000 }`.",
   "requests.timeout_ms": "Use a whole number of milliseconds from 1000 to 600000, e.g. 60000.",

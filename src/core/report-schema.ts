@@ -86,6 +86,30 @@ const caseResult = z.strictObject({
   input: text(100_000).optional(),
   original: text(300).optional(),
   perturbation: text(100).optional(),
+  new: z.literal(true).optional(),
+});
+
+const ids = z.array(text(300)).max(100_000);
+const definition = z.strictObject({
+  source: z.enum(["base", "head"]),
+  settings: z
+    .array(z.strictObject({ key: text(500), base: text(500).nullable(), head: text(500).nullable() }))
+    .max(10_000),
+  files: z
+    .array(z.strictObject({ path: text(500), change: z.enum(["added", "removed", "changed"]) }))
+    .max(10_000),
+  cases: z
+    .array(
+      z.strictObject({
+        set: text(200),
+        slice: text(200),
+        added: z.int().min(0),
+        removed: z.int().min(0),
+        changed: z.int().min(0),
+        ids: z.strictObject({ added: ids, removed: ids, changed: ids }).nullable(),
+      }),
+    )
+    .max(20_000),
 });
 
 const reportSchema = z.strictObject({
@@ -119,6 +143,8 @@ const reportSchema = z.strictObject({
       overfitting: z.strictObject({ anchor: pooled, rotation: pooled, note: text(2_000) }).nullable(),
     })
     .optional(),
+  definition: definition.optional(),
+  new_slices: z.array(slice).max(20_000).optional(),
 });
 
 /** Parses a report made elsewhere (an artifact of another job), refusing anything off-shape. */

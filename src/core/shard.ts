@@ -114,7 +114,13 @@ export function mergePartials(partials: { file: string; value: unknown }[]): Col
   }
   const order = new Map(first.collected.sets.map((s, i) => [s.name, i]));
   const all = parsed.flatMap(({ p }) => p.collected.cases);
-  all.sort((a, b) => (order.get(a.set) ?? 0) - (order.get(b.set) ?? 0) || a.line - b.line);
+  // The base's cases of a set, then the ones a PR adds (their lines are of another file).
+  all.sort(
+    (a, b) =>
+      (order.get(a.set) ?? 0) - (order.get(b.set) ?? 0) ||
+      Number(a.new ?? false) - Number(b.new ?? false) ||
+      a.line - b.line,
+  );
   return {
     ...first.collected,
     cases: all,

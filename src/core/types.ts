@@ -47,6 +47,8 @@ export interface EvalSet {
   path: string;
   visibility: Visibility;
   cases: Case[];
+  /** Cases a PR adds to the base's definition: run on both sides, shown apart, never gating. */
+  added?: boolean;
 }
 
 /** What a model returned for one request. */
@@ -129,6 +131,8 @@ export interface CaseResult {
   original?: string;
   /** A perturbed variant: how it was derived (`typos`, `casing`, `angry`...). */
   perturbation?: string;
+  /** A case the PR adds to the eval set: run on both sides, outside the gating family. */
+  new?: boolean;
 }
 
 export type SliceStatus = "regressed" | "below_floor" | "dropped" | "improved" | "unchanged";
@@ -211,6 +215,10 @@ export interface Report {
   judges?: JudgeReport[];
   /** Warnings read off the whole run, for people; none of them gates. */
   signals?: ReportSignals;
+  /** What the PR changes in the gate definition (sets, graders, settings), on a run with a baseline. */
+  definition?: DefinitionChanges;
+  /** The slices of the cases the PR adds, compared in a family of their own; they never gate. */
+  new_slices?: SliceDiff[];
 }
 
 // --- The eval set's life cycle (src/core/lifecycle): optional report fields ---
@@ -249,4 +257,27 @@ export interface JudgeReport {
   /** Null without a calibration file. */
   trusted: boolean | null;
   disagreements: number;
+}
+
+// --- The gate definition a PR is judged by (src/core/definition.ts) ---
+
+/** Per set and slice, the cases a PR adds, removes or rewrites (ids left out for aggregate-only sets). */
+export interface CaseChange {
+  set: string;
+  slice: string;
+  added: number;
+  removed: number;
+  changed: number;
+  /** Null for an aggregate-only set (a holdout): its cases are never named. */
+  ids: { added: string[]; removed: string[]; changed: string[] } | null;
+}
+
+export interface DefinitionChanges {
+  /** Whose definition judged the PR: the base commit's, or the PR's own (`gate.definition: head`). */
+  source: "base" | "head";
+  /** Settings of the config outside `target` whose value differs, as `key: base → head`. */
+  settings: { key: string; base: string | null; head: string | null }[];
+  /** Files graders read (rubrics, scripts, calibration labels) that differ. */
+  files: { path: string; change: "added" | "removed" | "changed" }[];
+  cases: CaseChange[];
 }

@@ -7,6 +7,8 @@ export interface VerdictInput {
   errorRuns: number;
   aborted?: string;
   hasBase: boolean;
+  /** What the PR changes in the base's gate definition, when it changes anything: worth a review. */
+  definitionChanged?: string;
 }
 
 /** error > fail > review > pass, with one line per reason for people. */
@@ -32,10 +34,14 @@ export function decideVerdict(input: VerdictInput): { verdict: Verdict; reasons:
   );
   if (regressed.length > 0) reasons.push(`Regressed: ${regressed.map(name).join(", ")}`);
   if (below.length > 0) reasons.push(`Below the floor: ${below.map(name).join(", ")}`);
-  if (reasons.length > 0) return { verdict: "fail", reasons };
-  if (dropped.length > 0) {
-    return { verdict: "review", reasons: [`Dropped within noise: ${dropped.map(name).join(", ")}`] };
-  }
+  // The base's definition judged the PR; what it changes there takes effect on merge, unjudged.
+  const changed = input.definitionChanged
+    ? `This PR changes the eval set (${input.definitionChanged}); the base branch's definition judged it, so review the changes`
+    : null;
+  if (reasons.length > 0) return { verdict: "fail", reasons: changed ? [...reasons, changed] : reasons };
+  if (dropped.length > 0) reasons.push(`Dropped within noise: ${dropped.map(name).join(", ")}`);
+  if (changed) reasons.push(changed);
+  if (reasons.length > 0) return { verdict: "review", reasons };
   const improved = input.slices.filter((s) => s.status === "improved");
   if (!input.hasBase) reasons.push("No baseline: only floors and errors were checked");
   else if (improved.length > 0)
