@@ -272,7 +272,7 @@ async function evaluateEvent(
       graders: graderSetup({
         env,
         repoRoot: workspace,
-        source: workspaceSource(workspace),
+        ...(env.RUNNER_TEMP ? { tempDir: env.RUNNER_TEMP } : {}),
         ...(cache ? { cache } : {}),
         secrets,
       }),

@@ -1,5 +1,5 @@
-import { execFile } from "node:child_process";
-import { readFile, realpath } from "node:fs/promises";
+import { execFile, spawn } from "node:child_process";
+import { mkdir, readFile, realpath } from "node:fs/promises";
 import { isAbsolute, join, posix, relative, sep } from "node:path";
 import { promisify } from "node:util";
 import { OutsideRepositoryError, UserError } from "../core/errors.js";
@@ -149,4 +149,42 @@ export async function trackedFilesUnder(root: string, dir: string): Promise<Set<
 export function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/**
+ * The files of commit `sha` in a new folder (git archive, untarred), for script graders of the
+ * base's definition: they run the base's code, never the PR's. The caller removes the folder.
+ */
+export async function snapshotCommit(root: string, sha: string, into: string): Promise<string> {
+  await mkdir(into, { recursive: true });
+  await new Promise<void>((done, fail) => {
+    const archive = spawn("git", ["archive", "--format=tar", sha], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const untar = spawn("tar", ["-x", "-f", "-", "-C", into], { stdio: ["pipe", "ignore", "pipe"] });
+    archive.stdout.pipe(untar.stdin);
+    let errors = "";
+    archive.stderr.on("data", (d) => {
+      errors += d;
+    });
+    untar.stderr.on("data", (d) => {
+      errors += d;
+    });
+    let left = 2;
+    const exited = (code: number | null) => {
+      if (code !== 0)
+        fail(
+          new Error(
+            `could not check out ${sha.slice(0, 7)} for the graders: ${errors.trim() || `exit ${code}`}`,
+          ),
+        );
+      else if (--left === 0) done();
+    };
+    archive.on("error", fail);
+    untar.on("error", fail);
+    archive.on("close", exited);
+    untar.on("close", exited);
+  });
+  return into;
 }

@@ -26,8 +26,11 @@ export interface GraderContextOptions {
   configDir: string;
   /** A repository file's text by its posix path from the root; null when absent. */
   readRepoFile: (path: string) => Promise<string | null>;
-  /** The repository root on disk (absolute), under which scripts are resolved. */
-  repoRoot: string;
+  /**
+   * The repository root on disk (absolute), under which scripts are resolved; a function when the
+   * tree must be made first (the base commit's files, for a pull request's definition).
+   */
+  repoRoot: string | (() => Promise<string>);
   /** Judge answers and embeddings are kept here with the responses (keys never collide). */
   cache?: ResponseCache;
   embeddingModel: string;
@@ -208,7 +211,8 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
         fix: "Name a .js, .mjs or .cjs file of the repository.",
       });
     }
-    const file = await scriptFile(options.repoRoot, repoPath);
+    const root = typeof options.repoRoot === "string" ? options.repoRoot : await options.repoRoot();
+    const file = await scriptFile(root, repoPath);
     return runner.run(file, exportName, args, timeoutMs);
   }
 

@@ -1,19 +1,25 @@
-import { posix } from "node:path";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, posix } from "node:path";
 import type { Config } from "../core/config.js";
 import type { FileSource, ResponseCache } from "../core/ports.js";
 import type { RunStop } from "../core/request-pipeline.js";
 import { OPENAI_DEFAULT_URL, type ResolvedTarget } from "../core/target.js";
+import { snapshotCommit } from "./git.js";
 import { makeGraderContext } from "./grader-context.js";
 
 /**
  * Connects model-backed graders to the head side's endpoint and key: both sides are graded by
- * the same judge, embeddings and scripts, configured from the head. A replay target has no
- * endpoint of its own, so its graders use the workflow's OPENAI_BASE_URL (or OpenAI's).
+ * the same judge, embeddings and scripts. Their files (rubrics, labels, scripts) come from the gate
+ * definition's side: on a pull request the base commit, whose tree is checked out into a folder of
+ * its own the first time a script runs, so the PR's code never grades the PR. A replay target has
+ * no endpoint of its own, so its graders use the workflow's OPENAI_BASE_URL (or OpenAI's).
  */
 export function graderSetup(options: {
   env: Record<string, string | undefined>;
   repoRoot: string;
-  source: FileSource;
+  /** Where a base commit's tree is checked out for its scripts (default: the system's temp folder). */
+  tempDir?: string;
   cache?: ResponseCache;
   /** Every secret of the run, cut out of what the judge and embedding endpoints say. */
   secrets?: readonly string[];
@@ -23,22 +29,26 @@ export function graderSetup(options: {
     config,
     configPath,
     stop,
+    definition,
   }: {
     target: ResolvedTarget;
     config: Config;
     configPath: string;
     /** The run's stop, so judge and embedding requests stop with the target's and can stop them. */
     stop?: RunStop;
-  }) =>
-    makeGraderContext({
+    /** Where the definition's files are: a commit (`sha`) or the workspace (`sha` null). */
+    definition: { source: FileSource; sha: string | null };
+  }) => {
+    const snapshot = definition.sha ? baseTree(options.repoRoot, definition.sha, options.tempDir) : null;
+    const context = makeGraderContext({
       endpoint:
         target.provider === "openai" ? target.endpoint : (options.env.OPENAI_BASE_URL ?? OPENAI_DEFAULT_URL),
       apiKey: options.env[target.apiKeyEnv] ?? "",
       ...(options.secrets ? { secrets: options.secrets } : {}),
       timeoutMs: config.requests.timeout_ms,
       configDir: posix.dirname(configPath),
-      readRepoFile: (path) => options.source.read(path),
-      repoRoot: options.repoRoot,
+      readRepoFile: (path) => definition.source.read(path),
+      repoRoot: snapshot ? snapshot.root : options.repoRoot,
       ...(options.cache ? { cache: options.cache } : {}),
       embeddingModel: config.embedding_model,
       judgeModel: config.judge?.model ?? null,
@@ -46,4 +56,30 @@ export function graderSetup(options: {
       concurrency: config.concurrency,
       ...(stop ? { stop } : {}),
     });
+    return {
+      ...context,
+      async close() {
+        await context.close();
+        await snapshot?.remove();
+      },
+    };
+  };
+}
+
+/** The base commit's tree, made once on first use and removed with the context. */
+function baseTree(repoRoot: string, sha: string, tempDir = tmpdir()) {
+  let made: Promise<string> | undefined;
+  let dir: string | undefined;
+  return {
+    root: () => {
+      made ??= mkdtemp(join(tempDir, "eval-gate-base-")).then((d) => {
+        dir = d;
+        return snapshotCommit(repoRoot, sha, d);
+      });
+      return made;
+    },
+    async remove() {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -44,10 +44,11 @@ export const calibrateCommand: Command = {
     const cache = values["no-cache"]
       ? undefined
       : await openLocalCache(root, values["cache-dir"] as string, ctx.cwd);
-    const graders = graderSetup({ env: ctx.env, repoRoot: root, source, ...(cache ? { cache } : {}) })({
+    const graders = graderSetup({ env: ctx.env, repoRoot: root, ...(cache ? { cache } : {}) })({
       target,
       config,
       configPath,
+      definition: { source, sha: null },
     });
     try {
       const { judges, rows } = await calibrateJudges({ config, configPath, sets, source, ctx: graders });

@@ -100,7 +100,6 @@ export const runCommand: Command = {
         graders: graderSetup({
           env: ctx.env,
           repoRoot: root,
-          source: workspaceSource(root),
           ...(cache ? { cache } : {}),
         }),
         ...(cache ? { cache } : {}),
