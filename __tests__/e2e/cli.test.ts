@@ -33,6 +33,27 @@ describe("eval-gate run", () => {
     expect(report.base.sha).toMatch(/^[0-9a-f]{40}$/);
   });
 
+  it("judges a working tree by the base's eval set when it deletes the slice it breaks", async () => {
+    const files = baseFiles();
+    const drop = (text: string) =>
+      text
+        .split("\n")
+        .filter((l) => !l.includes('"slice":"address_change"'))
+        .join("\n");
+    const { repo } = await makePullRequestRepo({
+      base: files,
+      head: {
+        "prompts/support.md": NO_ADDRESS,
+        "evals/anchor.jsonl": drop(files["evals/anchor.jsonl"] as string),
+        "evals/rotation.jsonl": drop(files["evals/rotation.jsonl"] as string),
+      },
+    });
+    const run = await runCli(["run", "--base", "main"], { cwd: repo.dir, env: env() });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/address_change\s+15\s+100%\s+0%/);
+    expect(run.stdout).toMatch(/This PR changes the eval set \(25 case\(s\) removed\)/);
+  });
+
   it("exits 0 for a wording-only change, and writes the report where --json says", async () => {
     const { repo } = await makePullRequestRepo({
       base: baseFiles(),

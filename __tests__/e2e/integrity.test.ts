@@ -254,3 +254,127 @@ describe("a PR that reads files outside the repository", () => {
     expect(written(run)).not.toContain("planted-secret-value");
   });
 });
+
+/** The scenario's sets without the cases of `slice`: what a PR that hides a broken slice commits. */
+function withoutSlice(text: string, slice: string): string {
+  return text
+    .split("\n")
+    .filter((l) => l === "" || JSON.parse(l).slice !== slice)
+    .join("\n");
+}
+
+describe("a PR that rewrites its own rules", () => {
+  const files = baseFiles();
+  const breaks = { "prompts/support.md": NO_ADDRESS };
+
+  async function gate(
+    head: Record<string, string | null>,
+    base = files,
+    inputs: Record<string, string> = {},
+  ) {
+    const p = await pr(head, base);
+    openai.reset();
+    const run = await runAction({
+      workspace: p.repo.dir,
+      eventName: "pull_request",
+      event: p.event,
+      env: env(),
+      inputs,
+    });
+    return { run, comment: github.comments("acme", "widgets", prNumber)[0]?.body ?? "" };
+  }
+
+  it("is judged on the base's cases when it deletes the slice it breaks", async () => {
+    const { run, comment } = await gate({
+      ...breaks,
+      "evals/anchor.jsonl": withoutSlice(files["evals/anchor.jsonl"] as string, "address_change"),
+      "evals/rotation.jsonl": withoutSlice(files["evals/rotation.jsonl"] as string, "address_change"),
+    });
+    expect(run.code).toBe(1);
+    expect(run.outputs.verdict).toBe("fail");
+    const regressed = run.report?.slices.filter((s: { status: string }) => s.status === "regressed");
+    expect(regressed.map((s: { set: string; slice: string }) => `${s.set}/${s.slice}`).sort()).toEqual([
+      "anchor/address_change",
+      "rotation/address_change",
+    ]);
+    expect(run.report?.definition.source).toBe("base");
+    expect(run.report?.definition.cases).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ set: "anchor", slice: "address_change", removed: 15, added: 0 }),
+      ]),
+    );
+    expect(run.report?.reasons.join("\n")).toMatch(/This PR changes the eval set \(25 case\(s\) removed\)/);
+    expect(comment).toContain("### This PR changes the eval set");
+    expect(comment).toMatch(/\| anchor \/ address\\_change \| 0 \| 15 \| 0 \|/);
+  });
+
+  it("is judged by the base's graders, alpha, floor and repeats when it loosens them", async () => {
+    const loose = configYaml()
+      .replace('  - { type: contains, value: "{{expected}}" }', '  - { type: regex, pattern: "." }')
+      .replace("  min_slice_n: 10", "  min_slice_n: 10\n  alpha: 0.0000001\n  mode: statistical")
+      .concat("\nrepeats: 1\n");
+    const base = { ...files, "eval-gate.yml": `${configYaml()}\nrepeats: 2\n` };
+    const { run, comment } = await gate({ ...breaks, "eval-gate.yml": loose }, base);
+    expect(run.outputs.verdict).toBe("fail");
+    expect(run.report?.config).toMatchObject({ repeats: 2, alpha: 0.05 });
+    expect(run.report?.cases[0].head.runs).toBe(2);
+    const keys = run.report?.definition.settings.map((s: { key: string }) => s.key);
+    expect(keys).toEqual(expect.arrayContaining(["gate.alpha", "graders[0]", "repeats"]));
+    expect(comment).toContain("- gate.alpha: 0\\.05 → 1e-7");
+  });
+
+  it("runs the cases it adds on both sides, outside the gate, and asks for review", async () => {
+    const extra = `${JSON.stringify({ id: "new-1", slice: "refund", input: "Ticket 99 (refund)", expected: "refund" })}\n${JSON.stringify({ id: "new-2", slice: "gift_cards", input: "Ticket 98 (gift)", expected: "gift" })}\n`;
+    const { run, comment } = await gate({ "evals/anchor.jsonl": `${files["evals/anchor.jsonl"]}${extra}` });
+    expect(run.code).toBe(0);
+    expect(run.outputs.verdict).toBe("review");
+    expect(run.report?.reasons.join("\n")).toMatch(/This PR changes the eval set \(2 case\(s\) added\)/);
+    const added = run.report?.cases.filter((c: { new?: boolean }) => c.new);
+    expect(added.map((c: { id: string }) => c.id).sort()).toEqual(["new-1", "new-2"]);
+    for (const c of added) expect(c.base).toMatchObject({ runs: 1 });
+    expect(run.report?.slices.some((s: { slice: string }) => s.slice === "gift_cards")).toBe(false);
+    expect(run.report?.new_slices.map((s: { slice: string }) => s.slice).sort()).toEqual([
+      "gift_cards",
+      "refund",
+    ]);
+    expect(comment).toMatch(/\| anchor \/ gift\\_cards \| 1 \| 0% → 0% \|/);
+  });
+
+  it("is judged by the base's script, not the one it rewrites to pass everything", async () => {
+    const script = (body: string) => `export function grade({ output }) { ${body} }\n`;
+    const strict = script('return { pass: output.startsWith("Done"), reason: "checked" };');
+    const base = {
+      ...files,
+      "eval-gate.yml": configYaml().replace(
+        '  - { type: contains, value: "{{expected}}" }',
+        "  - { type: script, path: graders/check.mjs }",
+      ),
+      "graders/check.mjs": strict,
+    };
+    const { run, comment } = await gate(
+      { ...breaks, "graders/check.mjs": script('return { pass: true, reason: "anything goes" };') },
+      base,
+    );
+    expect(run.outputs.verdict).toBe("fail");
+    expect(run.report?.definition.files).toEqual([{ path: "graders/check.mjs", change: "changed" }]);
+    expect(comment).toMatch(/graders\/check\.mjs.*: changed/);
+  });
+
+  it("is judged by its own definition only when the base opts out with gate.definition: head", async () => {
+    const base = {
+      ...files,
+      "eval-gate.yml": configYaml().replace("  min_slice_n: 10", "  min_slice_n: 10\n  definition: head"),
+    };
+    const { run, comment } = await gate(
+      {
+        ...breaks,
+        "evals/anchor.jsonl": withoutSlice(files["evals/anchor.jsonl"] as string, "address_change"),
+        "evals/rotation.jsonl": withoutSlice(files["evals/rotation.jsonl"] as string, "address_change"),
+      },
+      base,
+    );
+    expect(run.outputs.verdict).toBe("pass");
+    expect(run.report?.definition.source).toBe("head");
+    expect(comment).toContain("gate.definition: head");
+  });
+});

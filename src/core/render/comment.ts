@@ -1,5 +1,6 @@
 import type { Report } from "../types.js";
 import { charLength } from "./budget.js";
+import { COMMENT_DEFINITION, definitionSection } from "./definition.js";
 import { collectDetails, type DetailLevel } from "./details.js";
 import { judgesSection } from "./judges.js";
 import { layout } from "./layout.js";
@@ -68,7 +69,13 @@ export function renderComment(report: Report, options: CommentOptions): string {
       overrideNote(report, options.overrideLabelUsed),
     ],
     tables: sliceTables(report, { sideBySide: true, repeats: report.config.repeats }),
-    afterTables: [legend(report), judgesSection(report), robustnessLine(report), errorsBlock(report, 5)],
+    afterTables: [
+      legend(report),
+      definitionSection(report, COMMENT_DEFINITION),
+      judgesSection(report),
+      robustnessLine(report),
+      errorsBlock(report, 5),
+    ],
     detailsHeading: hasBaseline ? "### Flipped cases" : "### Failing cases",
     // Without a baseline there is nothing to flip from: show what breaks a floor.
     details: collectDetails(report, (s) => s.status === "below_floor"),

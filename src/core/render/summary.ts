@@ -1,5 +1,6 @@
 import type { Report } from "../types.js";
 import { utf8Length } from "./budget.js";
+import { definitionSection, SUMMARY_DEFINITION } from "./definition.js";
 import { collectDetails, type DetailLevel } from "./details.js";
 import { judgesSection } from "./judges.js";
 import { layout } from "./layout.js";
@@ -50,7 +51,13 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
       baselineNote(report),
     ],
     tables: sliceTables(report, { sideBySide: false, repeats: report.config.repeats }),
-    afterTables: [legend(report), judgesSection(report), robustnessLine(report), errorsBlock(report, 50)],
+    afterTables: [
+      legend(report),
+      definitionSection(report, SUMMARY_DEFINITION),
+      judgesSection(report),
+      robustnessLine(report),
+      errorsBlock(report, 50),
+    ],
     detailsHeading: report.base === null ? "### Failing cases" : "### Cases that flipped",
     details: collectDetails(report, () => true),
     levels: SUMMARY_LEVELS,
