@@ -9,6 +9,7 @@ import { backoffMs, RetryableError, type RetryPolicy } from "../core/retry.js";
 import type { ModelResponse } from "../core/types.js";
 import { openAIEndpoint } from "./openai-http.js";
 import { parseCompletion } from "./openai-provider.js";
+import { createPatternEngine, type PatternEngine } from "./patterns.js";
 import { createScriptRunner, type ScriptRunner } from "./script-runner.js";
 
 export interface GraderContextOptions {
@@ -32,6 +33,8 @@ export interface GraderContextOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Default: a worker-thread runner of its own, closed by `close()`. */
   scriptRunner?: ScriptRunner;
+  /** Default: a pattern engine of its own (1 s limit for patterns that need its worker), closed by `close()`. */
+  patterns?: PatternEngine;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 4, rateLimitRetries: 8, baseDelayMs: 500, maxDelayMs: 10_000 };
@@ -43,7 +46,8 @@ const JUDGE_PREFIX = "judge:";
 /**
  * The side effects graders need, against the head side's endpoint: embeddings and judge
  * completions (cached, retried; a fault that persists throws, so the run is an error), rubric
- * files relative to the config, and scripts of the repository in worker threads.
+ * files relative to the config, scripts of the repository in worker threads, and patterns whose
+ * matches are bounded in time.
  */
 export function makeGraderContext(options: GraderContextOptions): GraderContext & { close(): Promise<void> } {
   const post = openAIEndpoint({
@@ -57,6 +61,8 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const ownRunner = options.scriptRunner === undefined;
   const runner = options.scriptRunner ?? createScriptRunner();
+  const ownPatterns = options.patterns === undefined;
+  const patterns = options.patterns ?? createPatternEngine();
   const scrub = (text: string) =>
     options.apiKey.length >= 4 ? text.split(options.apiKey).join("***") : text;
 
@@ -200,9 +206,10 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
     complete,
     readFile,
     runScript,
+    patterns: { compile: patterns.compile, shareLimit: patterns.shareLimit },
     defaults: { embeddingModel: options.embeddingModel, judgeModel: options.judgeModel },
     async close() {
-      if (ownRunner) await runner.close();
+      await Promise.all([ownRunner ? runner.close() : undefined, ownPatterns ? patterns.close() : undefined]);
     },
   };
 }
