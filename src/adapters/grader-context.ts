@@ -13,6 +13,7 @@ import type { ModelResponse } from "../core/types.js";
 import { parseEmbeddings, readVector } from "./embedding-vectors.js";
 import { openAIEndpoint } from "./openai-http.js";
 import { parseCompletion, scrubResponse } from "./openai-provider.js";
+import { createPatternEngine, type PatternEngine } from "./patterns.js";
 import { createScriptRunner, type ScriptRunner } from "./script-runner.js";
 
 export interface GraderContextOptions {
@@ -45,6 +46,8 @@ export interface GraderContextOptions {
   clock?: Clock;
   /** Default: a worker-thread runner of its own, closed by `close()`. */
   scriptRunner?: ScriptRunner;
+  /** Default: a pattern engine of its own (1 s limit for patterns that need its worker), closed by `close()`. */
+  patterns?: PatternEngine;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 4, rateLimitRetries: 8, baseDelayMs: 500, maxDelayMs: 10_000 };
@@ -57,8 +60,8 @@ const JUDGE_PREFIX = "judge:";
  * The side effects graders need, against the head side's endpoint: embeddings and judge
  * completions (cached; sent through a request pipeline of their own, so a fault that persists
  * throws and the run is an error, and an endpoint that is down, hangs or is rate-limited without
- * end stops the whole run), rubric files relative to the config, and scripts of the repository in
- * worker threads.
+ * end stops the whole run), rubric files relative to the config, scripts of the repository, and
+ * patterns whose matches are bounded in time.
  */
 export function makeGraderContext(options: GraderContextOptions): GraderContext & { close(): Promise<void> } {
   const post = openAIEndpoint({
@@ -80,6 +83,8 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
   });
   const ownRunner = options.scriptRunner === undefined;
   const runner = options.scriptRunner ?? createScriptRunner();
+  const ownPatterns = options.patterns === undefined;
+  const patterns = options.patterns ?? createPatternEngine();
   const secrets = [options.apiKey, ...(options.secrets ?? [])];
   const scrub = secretScrubber(secrets);
   const scrubAnswer = secretScrubber(secrets, { parts: false });
@@ -221,9 +226,10 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
     complete,
     readFile,
     runScript,
+    patterns: { compile: patterns.compile, shareLimit: patterns.shareLimit },
     defaults: { embeddingModel: options.embeddingModel, judgeModel: options.judgeModel },
     async close() {
-      if (ownRunner) await runner.close();
+      await Promise.all([ownRunner ? runner.close() : undefined, ownPatterns ? patterns.close() : undefined]);
     },
   };
 }

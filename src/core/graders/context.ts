@@ -1,4 +1,5 @@
 import { UserError } from "../errors.js";
+import { plainPatterns } from "./patterns.js";
 import type { GraderContext } from "./types.js";
 
 const unavailable = (what: string) => () => {
@@ -13,5 +14,6 @@ export const noGraderContext: GraderContext = {
   complete: unavailable("a judge model (judge grader)"),
   readFile: async () => null,
   runScript: unavailable("running scripts (script grader)"),
+  patterns: plainPatterns,
   defaults: { embeddingModel: "text-embedding-3-small", judgeModel: null },
 };

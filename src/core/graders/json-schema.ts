@@ -1,9 +1,11 @@
 // Named imports: ajv is CommonJS, and under NodeNext a default import types as the module object.
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
+import type { RegExpEngine } from "ajv/dist/types/index.js";
 import { z } from "zod";
 import { UserError } from "../errors.js";
 import { clip, passAt, specBase } from "./common.js";
+import { type Patterns, PatternTimeout, patternTimedOut, plainPatterns } from "./patterns.js";
 import type { GraderDefinition } from "./types.js";
 
 export const jsonSchemaSchema = z
@@ -26,10 +28,10 @@ export const jsonSchema: GraderDefinition<JsonSchemaSpec> = {
   type: "json_schema",
   summary: "the output is JSON (bare or in a ```json block) that a JSON Schema accepts",
   schema: jsonSchemaSchema,
-  grade(spec, input) {
+  grade(spec, input, ctx) {
     let validate: ValidateFunction;
     try {
-      validate = validatorFor(spec.schema);
+      validate = validatorFor(spec.schema, ctx.patterns);
     } catch (e) {
       throw new UserError(`json_schema.schema is invalid: ${(e as Error).message}`, {
         field: "json_schema.schema",
@@ -47,7 +49,19 @@ export const jsonSchema: GraderDefinition<JsonSchemaSpec> = {
       };
     }
     const from = parsed.fenced ? " (from a ```json block)" : "";
-    const score = validate(parsed.value) ? 1 : 0;
+    let valid: boolean;
+    try {
+      valid = ctx.patterns.shareLimit(() => validate(parsed.value) as boolean);
+    } catch (e) {
+      if (!(e instanceof PatternTimeout)) throw e;
+      throw patternTimedOut(e, {
+        field: "json_schema.schema",
+        caseId: input.case.id,
+        line: input.case.line,
+        what: "the pattern ",
+      });
+    }
+    const score = valid ? 1 : 0;
     const reason =
       score === 1
         ? `Output is JSON matching the schema${from}`
@@ -56,18 +70,30 @@ export const jsonSchema: GraderDefinition<JsonSchemaSpec> = {
   },
 };
 
-// Keyed by content: a spec re-parsed from config is a new object with the same schema.
-const validators = new Map<string, ValidateFunction>();
+// Per pattern engine (the config check compiles with plain RegExps, a run with its context's
+// bounded engine), then by content: a spec re-parsed from config is a new object with the same schema.
+const validators = new WeakMap<Patterns, Map<string, ValidateFunction>>();
 
-function validatorFor(schema: Record<string, unknown>): ValidateFunction {
+function validatorFor(schema: Record<string, unknown>, patterns = plainPatterns): ValidateFunction {
+  let cache = validators.get(patterns);
+  if (!cache) {
+    cache = new Map();
+    validators.set(patterns, cache);
+  }
   const key = JSON.stringify(schema);
-  const cached = validators.get(key);
+  const cached = cache.get(key);
   if (cached) return cached;
   // An async schema's validator returns a promise, which is truthy: every output would pass.
   if (schema.$async === true) throw new Error("$async schemas are not supported");
   // One instance per schema, so two schemas that reuse an $id do not collide. strictSchema stays on
   // so a misspelled keyword is a config error instead of a check that silently never runs.
-  const options = { allErrors: true, strictTypes: false, strictTuples: false, logger: false } as const;
+  const options = {
+    allErrors: true,
+    strictTypes: false,
+    strictTuples: false,
+    logger: false,
+    code: { regExp: patternEngine(patterns) },
+  } as const;
   const is2020 = typeof schema.$schema === "string" && schema.$schema.includes("2020-12");
   const ajv = is2020 ? new Ajv2020(options) : new Ajv(options);
   let validate: ValidateFunction;
@@ -79,8 +105,21 @@ function validatorFor(schema: Record<string, unknown>): ValidateFunction {
     if (!message.startsWith("unknown format")) throw e;
     throw new Error(`${message.replace(" ignored", "")}: formats are not checked here; use "pattern"`);
   }
-  validators.set(key, validate);
+  cache.set(key, validate);
   return validate;
+}
+
+/**
+ * `pattern`, `patternProperties` and `propertyNames.pattern` through the context's engine. ajv keys
+ * each compiled pattern by its `toString()`, so the matcher must print as the pattern it runs.
+ */
+function patternEngine(patterns: Patterns): RegExpEngine {
+  const engine = (pattern: string, flags: string) => {
+    const matcher = patterns.compile(pattern, flags);
+    return { test: (text: string) => matcher.test(text), toString: () => `/${pattern}/${flags}` };
+  };
+  // `code` names the engine in standalone code, which eval-gate never generates.
+  return Object.assign(engine, { code: "evalGatePattern" });
 }
 
 type Parsed = { ok: true; value: unknown; fenced: boolean } | { ok: false; error: string };

@@ -2,6 +2,7 @@ import * as z from "zod";
 import { UserError } from "../errors.js";
 import { fill, withoutPlaceholders } from "../template.js";
 import { clip, escapeRegExp, passAt, quote, specBase } from "./common.js";
+import { type PatternMatcher, type Patterns, PatternTimeout, patternTimedOut } from "./patterns.js";
 import type { GraderDefinition } from "./types.js";
 
 export const regexSchema = z
@@ -13,6 +14,11 @@ export const regexSchema = z
     negate: z.boolean().optional(),
   })
   .superRefine((spec, ctx) => {
+    // Only the standard flags: `l` (V8's linear engine) is valid only while eval-gate has enabled it.
+    if (spec.flags !== undefined && /[^dgimsuvy]/.test(spec.flags)) {
+      ctx.addIssue({ code: "custom", path: ["pattern"], message: `Invalid flags "${spec.flags}"` });
+      return;
+    }
     // Filled values are escaped into literals, so the pattern with its placeholders removed
     // compiles exactly when every filled pattern does.
     try {
@@ -28,10 +34,16 @@ export const regex: GraderDefinition<RegexSpec> = {
   type: "regex",
   summary: "the output matches a regular expression (placeholders filled as literal text)",
   schema: regexSchema,
-  grade(spec, input) {
+  grade(spec, input, ctx) {
     const pattern = fill(spec.pattern, input.case, { escape: escapeRegExp, field: "regex.pattern" });
-    const re = compile(pattern, spec.flags, input.case.id);
-    const match = re.exec(input.output);
+    const re = compile(ctx.patterns, pattern, spec.flags, input.case.id);
+    let match: ReturnType<PatternMatcher["exec"]>;
+    try {
+      match = re.exec(input.output);
+    } catch (e) {
+      if (!(e instanceof PatternTimeout)) throw e;
+      throw patternTimedOut(e, { field: "regex.pattern", caseId: input.case.id, line: input.case.line });
+    }
     const negate = spec.negate ?? false;
     const score = (match !== null) !== negate ? 1 : 0;
     const shown = `/${pattern}/${spec.flags ?? ""}`;
@@ -47,9 +59,14 @@ export const regex: GraderDefinition<RegexSpec> = {
 };
 
 // The schema catches bad patterns at load time; this covers specs that reach a grader unparsed.
-function compile(pattern: string, flags: string | undefined, caseId: string): RegExp {
+function compile(
+  patterns: Patterns,
+  pattern: string,
+  flags: string | undefined,
+  caseId: string,
+): PatternMatcher {
   try {
-    return new RegExp(pattern, flags);
+    return patterns.compile(pattern, flags);
   } catch (e) {
     throw new UserError(`regex.pattern does not compile in case "${caseId}": ${(e as Error).message}`, {
       field: "regex.pattern",

@@ -1,5 +1,6 @@
 import type * as z from "zod";
 import type { Case, ChatMessage, Grade, GraderSpec, ModelResponse, ToolCall } from "../types.js";
+import type { Patterns } from "./patterns.js";
 
 /** What a grader sees of one run. */
 export interface GradeInput {
@@ -30,6 +31,12 @@ export interface GraderContext {
   readFile(path: string): Promise<string | null>;
   /** Runs an exported function of a repository JS module with a time limit (script graders). */
   runScript(path: string, exportName: string, args: unknown, timeoutMs: number): Promise<unknown>;
+  /**
+   * The config's patterns, compiled so that no match can hold the run for long: one past its time
+   * limit throws `PatternTimeout` instead of freezing the event loop. Synchronous, because ajv
+   * calls patterns synchronously.
+   */
+  patterns: Patterns;
   /** Config defaults: `embedding_model`, and the `judge` block's model. */
   defaults: { embeddingModel: string; judgeModel: string | null };
 }
