@@ -30,7 +30,7 @@ export interface GraderContextOptions {
   retry?: Partial<RetryPolicy>;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  /** Default: a worker-thread runner of its own, closed by `close()`. */
+  /** Default: a runner of its own that may read `repoRoot`, closed by `close()`. */
   scriptRunner?: ScriptRunner;
 }
 
@@ -43,7 +43,7 @@ const JUDGE_PREFIX = "judge:";
 /**
  * The side effects graders need, against the head side's endpoint: embeddings and judge
  * completions (cached, retried; a fault that persists throws, so the run is an error), rubric
- * files relative to the config, and scripts of the repository in worker threads.
+ * files relative to the config, and scripts of the repository in processes that may read it only.
  */
 export function makeGraderContext(options: GraderContextOptions): GraderContext & { close(): Promise<void> } {
   const post = openAIEndpoint({
@@ -56,7 +56,7 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const ownRunner = options.scriptRunner === undefined;
-  const runner = options.scriptRunner ?? createScriptRunner();
+  const runner = options.scriptRunner ?? createScriptRunner({ readableRoot: options.repoRoot });
   const scrub = (text: string) =>
     options.apiKey.length >= 4 ? text.split(options.apiKey).join("***") : text;
 
