@@ -45,8 +45,10 @@ export async function runAction(options: {
   event: unknown;
   inputs?: Record<string, string>;
   env?: Record<string, string>;
+  /** The runner's folder (GITHUB_OUTPUT, the summary, RUNNER_TEMP), when the test must know it first. */
+  runnerDir?: string;
 }): Promise<ActionRun> {
-  const runner = makeTempDir("runner");
+  const runner = options.runnerDir ?? makeTempDir("runner");
   const eventPath = join(runner, "event.json");
   writeFileSync(eventPath, JSON.stringify(options.event));
   const outputPath = join(runner, "output.txt");
