@@ -168,13 +168,14 @@ describe("createScriptRunner", () => {
 });
 
 describe("runScript of the grader context", () => {
-  let ctx: ReturnType<typeof makeGraderContext>;
+  // Every context a test makes is closed: each owns a runner, whose temporary folder goes on close.
+  const made: ReturnType<typeof makeGraderContext>[] = [];
   afterEach(async () => {
-    await ctx?.close();
+    await Promise.all(made.splice(0).map((c) => c.close()));
   });
 
   function context(configDir: string) {
-    ctx = makeGraderContext({
+    const ctx = makeGraderContext({
       endpoint: "http://127.0.0.1:9/v1",
       apiKey: "k",
       timeoutMs: 1000,
@@ -184,6 +185,7 @@ describe("runScript of the grader context", () => {
       embeddingModel: "e",
       judgeModel: null,
     });
+    made.push(ctx);
     return ctx;
   }
 
