@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { mkdtemp, realpath, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute, join, relative, sep } from "node:path";
@@ -51,6 +52,7 @@ export function createScriptRunner(options: ScriptRunnerOptions): ScriptRunner {
   const prepare = async () => {
     const root = await realpath(options.readableRoot);
     const tempDir = await realpath(await mkdtemp(join(tmpdir(), "eval-gate-script-")));
+    removeAtExit(tempDir);
     const grants = await readableGrants(root).catch(async (e: unknown) => {
       await rm(tempDir, { recursive: true, force: true });
       throw e;
@@ -85,6 +87,7 @@ export function createScriptRunner(options: ScriptRunnerOptions): ScriptRunner {
       await Promise.all(all.map((p) => p.close()));
       const done = await prepared?.catch(() => undefined);
       if (done) await rm(done.setup.tempDir, { recursive: true, force: true });
+      if (done) leftovers.delete(done.setup.tempDir);
     },
   };
 }
@@ -94,4 +97,16 @@ function pathInside(root: string, file: string): string | undefined {
   const path = relative(root, file);
   const outside = path === "" || path === ".." || path.startsWith(`..${sep}`) || isAbsolute(path);
   return isAbsolute(file) && !outside ? path.split(sep).join("/") : undefined;
+}
+
+// Temporary folders of runners that eval-gate exits without closing (a crash, process.exit).
+const leftovers = new Set<string>();
+let hooked = false;
+function removeAtExit(dir: string): void {
+  if (!hooked) process.on("exit", removeLeftovers);
+  hooked = true;
+  leftovers.add(dir);
+}
+function removeLeftovers(): void {
+  for (const dir of leftovers) rmSync(dir, { recursive: true, force: true });
 }
