@@ -52,6 +52,8 @@ export interface ActionOptions {
    * Actions cache would restore it (there is no cache service here). Default: a fresh one.
    */
   runnerTemp?: string;
+  /** The runner's folder (GITHUB_OUTPUT, the summary, RUNNER_TEMP), when the test must know it first. */
+  runnerDir?: string;
 }
 
 /** Runs dist/index.js with INPUT_* variables and the runner's files, and reads what it wrote. */
@@ -68,7 +70,7 @@ export interface StartedAction {
 }
 
 export function startAction(options: ActionOptions): StartedAction {
-  const runner = makeTempDir("runner");
+  const runner = options.runnerDir ?? makeTempDir("runner");
   const eventPath = join(runner, "event.json");
   writeFileSync(eventPath, JSON.stringify(options.event));
   const files = {

@@ -28,7 +28,9 @@ beforeAll(async () => {
       "let calls = 0;",
       "export function grade() { calls++; return { pass: true, reason: 'loads ' + globalThis.loads + ' calls ' + calls }; }",
       "export function spin() { for (;;) {} }",
-      "export async function slow({ ms }) { await new Promise((r) => setTimeout(r, ms)); return { pass: true }; }",
+      "export async function slow({ ms }) { await new Promise((r) => setTimeout(r, ms)); calls++; return { pass: true, reason: 'loads ' + globalThis.loads + ' calls ' + calls }; }",
+      "export function later() { setTimeout(() => { throw new Error('boom'); }, 10); return new Promise(() => {}); }",
+      "export function hog() { const keep = []; for (;;) keep.push(new Array(1e5).fill(keep.length)); }",
       "export function env() { return { pass: true, reason: String(process.env.SECRET_FOR_TEST) }; }",
       "export function chatty() { console.log('hello from the script'); return { pass: true }; }",
       "export function exits() { process.exit(3); }",
@@ -41,7 +43,7 @@ beforeAll(async () => {
   await write("syntax.mjs", "export function grade( {\n");
   await writeFile(join(outside, "evil.mjs"), "export function grade() { return { pass: true }; }\n");
   await symlink(join(outside, "evil.mjs"), join(dir, "link.mjs"));
-  runner = createScriptRunner({ log: (t) => logged.push(t) });
+  runner = createScriptRunner({ readableRoot: dir, log: (t) => logged.push(t), poolSize: 1 });
 });
 afterAll(async () => {
   await runner.close();
@@ -50,7 +52,7 @@ afterAll(async () => {
 });
 
 describe("createScriptRunner", () => {
-  it("loads a module once and runs its calls in one worker", async () => {
+  it("loads a module once per child, and runs one call at a time on each", async () => {
     const file = join(dir, "counter.mjs");
     const results = await Promise.all([1, 2, 3].map(() => runner.run(file, "grade", {}, 5000)));
     expect(results.map((r) => (r as { reason: string }).reason).sort()).toEqual([
@@ -60,7 +62,7 @@ describe("createScriptRunner", () => {
     ]);
   });
 
-  it("stops a call past its limit, and the next call gets a fresh worker", async () => {
+  it("stops a call past its limit, and the next call gets a fresh child", async () => {
     const file = join(dir, "counter.mjs");
     const started = Date.now();
     const spinning = runner.run(file, "spin", {}, 300);
@@ -108,7 +110,7 @@ describe("createScriptRunner", () => {
     await expect(missing).rejects.toHaveProperty(
       "fix",
       expect.stringMatching(
-        /^Name one of its exported functions: chatty, env, exits, fn, grade, slow, spin\.$/,
+        /^Name one of its exported functions: chatty, env, exits, fn, grade, hog, later, slow, spin\.$/,
       ),
     );
     await expect(runner.run(join(dir, "counter.mjs"), "notAFunction", {}, 5000)).rejects.toThrow(
@@ -116,15 +118,44 @@ describe("createScriptRunner", () => {
     );
   });
 
-  it("survives a script that exits its worker or returns what cannot be copied", async () => {
+  it("survives a script that exits, crashes later, runs out of heap, or returns what cannot be copied", async () => {
     const file = join(dir, "counter.mjs");
     await expect(runner.run(file, "exits", {}, 5000)).rejects.toThrow(/exited \(code 3\)/);
+    await expect(runner.run(file, "later", {}, 5000)).rejects.toThrow("it crashed: boom");
     await expect(runner.run(file, "fn", {}, 5000)).rejects.toThrow(/cannot be copied/);
     await expect(runner.run(file, "grade", {}, 5000)).resolves.toMatchObject({ pass: true });
+    const small = createScriptRunner({ readableRoot: dir, log: () => {}, maxHeapMb: 32 });
+    try {
+      await expect(small.run(file, "hog", {}, 20_000)).rejects.toThrow(
+        "it ran out of memory (its heap limit is 32 MB)",
+      );
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("keeps up to poolSize warm children per module", async () => {
+    const pooled = createScriptRunner({ readableRoot: dir, log: () => {}, poolSize: 2 });
+    try {
+      const file = join(dir, "counter.mjs");
+      const calls = [1, 2, 3, 4].map(() => pooled.run(file, "slow", { ms: 300 }, 5000));
+      const reasons = (await Promise.all(calls)).map((r) => (r as { reason: string }).reason);
+      // Two children, each loading the module once; which takes the later calls depends on timing.
+      expect(reasons.every((r) => r.startsWith("loads 1 calls "))).toBe(true);
+      expect(reasons.filter((r) => r === "loads 1 calls 1")).toHaveLength(2);
+    } finally {
+      await pooled.close();
+    }
+  });
+
+  it("refuses a module outside its readable root", async () => {
+    const run = runner.run(join(outside, "evil.mjs"), "grade", {}, 1000);
+    await expect(run).rejects.toBeInstanceOf(UserError);
+    await expect(run).rejects.toThrow(/is outside the folder scripts may read/);
   });
 
   it("rejects waiting calls on close", async () => {
-    const own = createScriptRunner({ log: () => {} });
+    const own = createScriptRunner({ readableRoot: dir, log: () => {}, poolSize: 1 });
     const file = join(dir, "counter.mjs");
     const running = expect(own.run(file, "spin", {}, 10_000)).rejects.toThrow("the run was stopped");
     const waiting = expect(own.run(file, "grade", {}, 10_000)).rejects.toThrow("the run was stopped");
@@ -137,13 +168,14 @@ describe("createScriptRunner", () => {
 });
 
 describe("runScript of the grader context", () => {
-  let ctx: ReturnType<typeof makeGraderContext>;
+  // Every context a test makes is closed: each owns a runner, whose temporary folder goes on close.
+  const made: ReturnType<typeof makeGraderContext>[] = [];
   afterEach(async () => {
-    await ctx?.close();
+    await Promise.all(made.splice(0).map((c) => c.close()));
   });
 
   function context(configDir: string) {
-    ctx = makeGraderContext({
+    const ctx = makeGraderContext({
       endpoint: "http://127.0.0.1:9/v1",
       apiKey: "k",
       timeoutMs: 1000,
@@ -153,6 +185,7 @@ describe("runScript of the grader context", () => {
       embeddingModel: "e",
       judgeModel: null,
     });
+    made.push(ctx);
     return ctx;
   }
 

@@ -44,7 +44,7 @@ export interface GraderContextOptions {
   retry?: Partial<RetryPolicy>;
   random?: () => number;
   clock?: Clock;
-  /** Default: a worker-thread runner of its own, closed by `close()`. */
+  /** Default: a runner of its own that may read the repository root only, closed by `close()`. */
   scriptRunner?: ScriptRunner;
   /** Default: a pattern engine of its own (1 s limit for patterns that need its worker), closed by `close()`. */
   patterns?: PatternEngine;
@@ -60,8 +60,8 @@ const JUDGE_PREFIX = "judge:";
  * The side effects graders need, against the head side's endpoint: embeddings and judge
  * completions (cached; sent through a request pipeline of their own, so a fault that persists
  * throws and the run is an error, and an endpoint that is down, hangs or is rate-limited without
- * end stops the whole run), rubric files relative to the config, scripts of the repository, and
- * patterns whose matches are bounded in time.
+ * end stops the whole run), rubric files relative to the config, scripts of the repository in
+ * processes that may read it only, and patterns whose matches are bounded in time.
  */
 export function makeGraderContext(options: GraderContextOptions): GraderContext & { close(): Promise<void> } {
   const post = openAIEndpoint({
@@ -82,7 +82,12 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
     endlessRateLimits: true,
   });
   const ownRunner = options.scriptRunner === undefined;
-  const runner = options.scriptRunner ?? createScriptRunner();
+  // Made on the first script: the root may be a tree still to be checked out (the base commit's).
+  let runner: Promise<ScriptRunner> | undefined;
+  const scriptRunner = (root: string) => {
+    runner ??= Promise.resolve(options.scriptRunner ?? createScriptRunner({ readableRoot: root }));
+    return runner;
+  };
   const ownPatterns = options.patterns === undefined;
   const patterns = options.patterns ?? createPatternEngine();
   const secrets = [options.apiKey, ...(options.secrets ?? [])];
@@ -218,7 +223,7 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
     }
     const root = typeof options.repoRoot === "string" ? options.repoRoot : await options.repoRoot();
     const file = await scriptFile(root, repoPath);
-    return runner.run(file, exportName, args, timeoutMs);
+    return (await scriptRunner(root)).run(file, exportName, args, timeoutMs);
   }
 
   return {
@@ -229,7 +234,8 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
     patterns: { compile: patterns.compile, shareLimit: patterns.shareLimit },
     defaults: { embeddingModel: options.embeddingModel, judgeModel: options.judgeModel },
     async close() {
-      await Promise.all([ownRunner ? runner.close() : undefined, ownPatterns ? patterns.close() : undefined]);
+      const made = ownRunner ? await runner : undefined;
+      await Promise.all([made?.close(), ownPatterns ? patterns.close() : undefined]);
     },
   };
 }

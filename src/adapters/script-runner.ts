@@ -1,253 +1,112 @@
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { rmSync } from "node:fs";
+import { mkdtemp, realpath, rm } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
+import { isAbsolute, join, relative, sep } from "node:path";
 import { UserError } from "../core/errors.js";
+import { readableGrants } from "./readable-paths.js";
+import type { ChildSetup } from "./script-child.js";
+import { limitOutput, outputPrefix } from "./script-output.js";
+import { ModulePool } from "./script-pool.js";
 
 /**
- * Runs exported functions of repository JS modules (script graders) in worker threads: one
- * persistent worker per module, so the module loads once, and calls to it one at a time, so each
- * call's time limit counts its own time only. A call past its limit terminates that worker (an
- * infinite loop cannot hang the run) and the next call starts a fresh one.
+ * Runs exported functions of repository JS modules (script graders) in child processes under
+ * Node's permission model (script-child.ts says what a child can reach), a small pool of warm
+ * children per module (script-pool.ts). The README's `script` section says what a script can and
+ * cannot reach; the tests in __tests__/unit/script-sandbox.test.ts try each claim.
  */
 export interface ScriptRunner {
-  /** Calls `exportName(args)` of the module at the absolute `file`; resolves to what it returned. */
+  /** Calls `exportName(args)` of the module at the absolute `file` (inside the readable root); resolves to what it returned. */
   run(file: string, exportName: string, args: unknown, timeoutMs: number): Promise<unknown>;
-  /** Terminates every worker; calls still waiting are rejected. */
+  /** Kills every child, rejects calls still waiting, removes the temporary folder. */
   close(): Promise<void>;
 }
 
 export interface ScriptRunnerOptions {
-  /** Where the scripts' console output goes (default: stderr, so it never mixes into stdout's JSON). */
+  /**
+   * The folder scripts may read (absolute), and their working directory: the repository's root,
+   * or a snapshot of it. Its `.git` entries and symbolic links stay hidden (readable-paths.ts).
+   * Every module run must be inside it.
+   */
+  readableRoot: string;
+  /** Where the scripts' console output goes, escaped and prefixed (default: stderr, never stdout). */
   log?: (text: string) => void;
-  /** Heap limit per worker, so a runaway script ends its worker instead of the process (default 512). */
+  /** Heap limit per child, so a runaway script ends its child instead of the machine (default 512). */
   maxHeapMb?: number;
+  /** Warm children per module at most (default: min(4, cores)). */
+  poolSize?: number;
+  /** Script output relayed per runner at most, in bytes (default 1 MiB). */
+  maxOutputBytes?: number;
 }
 
-// The worker is inline code rather than a file, so it works the same from the TypeScript sources
-// (tests) and from the bundled dist/ files. It runs as CommonJS; `import()` loads ESM and CJS alike.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const { format } = require("node:util");
-// The script's console output comes to the runner as messages: piped worker streams would keep
-// the process alive, and inherited ones would write into stdout (a JSON report, say).
-const log = (text) => parentPort.postMessage({ log: String(text) });
-for (const name of ["log", "info", "warn", "error", "debug", "trace"]) {
-  console[name] = (...args) => log(format(...args) + "\\n");
-}
-for (const stream of [process.stdout, process.stderr]) {
-  stream.write = (chunk, encoding, callback) => {
-    log(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
-    const done = typeof encoding === "function" ? encoding : callback;
-    if (typeof done === "function") done();
-    return true;
-  };
-}
-let loading;
-function load() {
-  loading ??= import(workerData.url);
-  return loading;
-}
-function message(e) {
-  if (e instanceof Error) return e.message || e.name;
-  try { return typeof e === "string" ? e : JSON.stringify(e) ?? String(e); } catch { return String(e); }
-}
-parentPort.on("message", async ({ id, exportName, args }) => {
-  let mod;
-  try {
-    mod = await load();
-  } catch (e) {
-    parentPort.postMessage({ id, ok: false, kind: "load", message: message(e) });
-    return;
-  }
-  let fn = mod[exportName];
-  if (typeof fn !== "function" && mod.default && typeof mod.default === "object") fn = mod.default[exportName];
-  if (typeof fn !== "function") {
-    const names = Object.keys(mod).filter((k) => typeof mod[k] === "function");
-    parentPort.postMessage({ id, ok: false, kind: "export", message: names.join(", ") });
-    return;
-  }
-  let value;
-  try {
-    value = await fn(args);
-  } catch (e) {
-    parentPort.postMessage({ id, ok: false, kind: "throw", message: message(e) });
-    return;
-  }
-  try {
-    parentPort.postMessage({ id, ok: true, value });
-  } catch (e) {
-    parentPort.postMessage({ id, ok: false, kind: "clone", message: message(e) });
-  }
-});
-`;
-
-type Reply =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; kind: "load" | "export" | "throw" | "clone"; message: string };
-
-interface Call {
-  id: number;
-  exportName: string;
-  args: unknown;
-  timeoutMs: number;
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-}
-
-/** One module's worker and its queue of calls. */
-class ModuleWorker {
-  private worker?: Worker;
-  private current?: { call: Call; timer: NodeJS.Timeout };
-  private readonly queue: Call[] = [];
-  private nextId = 1;
-  private closed = false;
-
-  constructor(
-    private readonly file: string,
-    private readonly options: Required<ScriptRunnerOptions>,
-  ) {}
-
-  run(exportName: string, args: unknown, timeoutMs: number): Promise<unknown> {
-    if (this.closed) return Promise.reject(new Error("the script runner is closed"));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, exportName, args, timeoutMs, resolve, reject });
-      this.pump();
-    });
-  }
-
-  private pump(): void {
-    if (this.current || this.closed) return;
-    const call = this.queue.shift();
-    if (!call) return;
-    const worker = this.start();
-    const timer = setTimeout(() => {
-      // The worker goes first, so the next call in the queue starts on a fresh one.
-      this.kill();
-      this.finish(call, new Error(`timed out after ${call.timeoutMs} ms (the script was stopped)`));
-    }, call.timeoutMs);
-    this.current = { call, timer };
-    try {
-      worker.postMessage({ id: call.id, exportName: call.exportName, args: call.args });
-    } catch (e) {
-      this.finish(call, new Error(`its arguments could not be passed to it (${(e as Error).message})`));
-    }
-  }
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { url: pathToFileURL(this.file).href },
-      // Repository code: it gets no copy of the environment (API keys, tokens).
-      env: {},
-      resourceLimits: { maxOldGenerationSizeMb: this.options.maxHeapMb },
-    });
-    worker.on("message", (reply: Reply | { log: string }) => {
-      if ("log" in reply) {
-        this.options.log(reply.log);
-        return;
-      }
-      const call = this.current?.call;
-      if (!call || reply.id !== call.id) return;
-      if (reply.ok) this.finish(call, undefined, reply.value);
-      else this.finish(call, this.replyError(reply, call.exportName));
-    });
-    worker.on("error", (e) => {
-      if (this.worker !== worker) return;
-      this.worker = undefined;
-      const call = this.current?.call;
-      if (call) this.finish(call, new Error(`it crashed: ${e.message}`));
-    });
-    worker.on("exit", (code) => {
-      if (this.worker !== worker) return;
-      this.worker = undefined;
-      const call = this.current?.call;
-      if (call) this.finish(call, new Error(`its worker exited (code ${code}) before it answered`));
-    });
-    // An idle worker must not keep the process alive; a call's timer does while one runs. (After
-    // the listeners: adding a "message" listener refs the worker again.)
-    worker.unref();
-    this.worker = worker;
-    return worker;
-  }
-
-  private replyError(reply: Extract<Reply, { ok: false }>, exportName: string): Error {
-    switch (reply.kind) {
-      case "load": {
-        const esm = /Cannot use import statement|Unexpected token 'export'/.test(reply.message);
-        return new UserError(`the script ${this.file} could not be loaded: ${reply.message}`, {
-          field: "script.path",
-          fix: esm
-            ? 'The module uses ESM syntax in a .js file of a CommonJS package: rename it to .mjs, or set "type": "module" in its package.json.'
-            : "Fix the module so that `node` can import it.",
-        });
-      }
-      case "export":
-        return new UserError(`the script ${this.file} exports no function \`${exportName}\``, {
-          field: "script.export",
-          fix: reply.message
-            ? `Name one of its exported functions: ${reply.message}.`
-            : "Export the function, e.g. `export function grade({ case: c, output, trajectory }) { ... }`.",
-        });
-      case "clone":
-        return new Error(`it returned a value that cannot be copied out of its worker (${reply.message})`);
-      default:
-        return new Error(`it threw: ${reply.message}`);
-    }
-  }
-
-  private finish(call: Call, error: Error | undefined, value?: unknown): void {
-    if (this.current?.call !== call) return;
-    clearTimeout(this.current.timer);
-    this.current = undefined;
-    if (error) call.reject(error);
-    else call.resolve(value);
-    this.pump();
-  }
-
-  private kill(): void {
-    const worker = this.worker;
-    this.worker = undefined;
-    void worker?.terminate();
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    const waiting = this.queue.splice(0);
-    const current = this.current;
-    this.current = undefined;
-    if (current) {
-      clearTimeout(current.timer);
-      current.call.reject(new Error("the run was stopped"));
-    }
-    for (const call of waiting) call.reject(new Error("the run was stopped"));
-    const worker = this.worker;
-    this.worker = undefined;
-    await worker?.terminate();
-  }
-}
-
-export function createScriptRunner(options: ScriptRunnerOptions = {}): ScriptRunner {
-  const resolved: Required<ScriptRunnerOptions> = {
-    log: options.log ?? ((text) => void process.stderr.write(text)),
-    maxHeapMb: options.maxHeapMb ?? 512,
-  };
-  const workers = new Map<string, ModuleWorker>();
+export function createScriptRunner(options: ScriptRunnerOptions): ScriptRunner {
+  const write = limitOutput(
+    options.log ?? ((text) => void process.stderr.write(text)),
+    options.maxOutputBytes ?? 1024 * 1024,
+  );
+  const poolSize = Math.max(1, options.poolSize ?? Math.min(4, availableParallelism()));
+  const maxHeapMb = options.maxHeapMb ?? 512;
+  const pools = new Map<string, ModulePool>();
   let closed = false;
+  // What every child shares, made on the first call: the grants, and the one writable folder.
+  let prepared: Promise<{ root: string; setup: ChildSetup }> | undefined;
+  const prepare = async () => {
+    const root = await realpath(options.readableRoot);
+    const tempDir = await realpath(await mkdtemp(join(tmpdir(), "eval-gate-script-")));
+    removeAtExit(tempDir);
+    const grants = await readableGrants(root).catch(async (e: unknown) => {
+      await rm(tempDir, { recursive: true, force: true });
+      throw e;
+    });
+    return { root, setup: { grants, tempDir, cwd: root, maxHeapMb } };
+  };
+
   return {
-    run(file, exportName, args, timeoutMs) {
-      if (closed) return Promise.reject(new Error("the script runner is closed"));
-      let worker = workers.get(file);
-      if (!worker) {
-        worker = new ModuleWorker(file, resolved);
-        workers.set(file, worker);
+    async run(file, exportName, args, timeoutMs) {
+      if (closed) throw new Error("the script runner is closed");
+      prepared ??= prepare();
+      const { root, setup } = await prepared;
+      if (closed) throw new Error("the script runner is closed");
+      const path = pathInside(root, file);
+      if (path === undefined) {
+        throw new UserError(`the script ${file} is outside the folder scripts may read (${root})`, {
+          field: "script.path",
+          fix: "Give the path of a module inside the repository.",
+        });
       }
-      return worker.run(exportName, args, timeoutMs);
+      let pool = pools.get(file);
+      if (!pool) {
+        pool = new ModulePool(file, outputPrefix(path), setup, { poolSize, write });
+        pools.set(file, pool);
+      }
+      return pool.run(exportName, args, timeoutMs);
     },
     async close() {
       closed = true;
-      const all = [...workers.values()];
-      workers.clear();
-      await Promise.all(all.map((w) => w.close()));
+      const all = [...pools.values()];
+      pools.clear();
+      await Promise.all(all.map((p) => p.close()));
+      const done = await prepared?.catch(() => undefined);
+      if (done) await rm(done.setup.tempDir, { recursive: true, force: true });
+      if (done) leftovers.delete(done.setup.tempDir);
     },
   };
+}
+
+/** `file`'s path from `root` (posix), or undefined when it is not strictly inside. */
+function pathInside(root: string, file: string): string | undefined {
+  const path = relative(root, file);
+  const outside = path === "" || path === ".." || path.startsWith(`..${sep}`) || isAbsolute(path);
+  return isAbsolute(file) && !outside ? path.split(sep).join("/") : undefined;
+}
+
+// Temporary folders of runners that eval-gate exits without closing (a crash, process.exit).
+const leftovers = new Set<string>();
+let hooked = false;
+function removeAtExit(dir: string): void {
+  if (!hooked) process.on("exit", removeLeftovers);
+  hooked = true;
+  leftovers.add(dir);
+}
+function removeLeftovers(): void {
+  for (const dir of leftovers) rmSync(dir, { recursive: true, force: true });
 }
