@@ -273,6 +273,8 @@ async function evaluateEvent(
         env,
         repoRoot: workspace,
         ...(env.RUNNER_TEMP ? { tempDir: env.RUNNER_TEMP } : {}),
+        // The commit actually checked out, whatever GITHUB_SHA names.
+        headSha: () => headSha(workspace),
         ...(cache ? { cache } : {}),
         secrets,
       }),

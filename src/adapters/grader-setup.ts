@@ -20,6 +20,12 @@ export function graderSetup(options: {
   repoRoot: string;
   /** Where a base commit's tree is checked out for its scripts (default: the system's temp folder). */
   tempDir?: string;
+  /**
+   * The commit whose tree scripts see when the workspace's definition judges (the action: the
+   * checked-out commit, so files an earlier step left in the workspace, such as credentials, are
+   * not there to read); absent, the working tree itself (the CLI, where uncommitted scripts count).
+   */
+  headSha?: () => Promise<string>;
   cache?: ResponseCache;
   /** Every secret of the run, cut out of what the judge and embedding endpoints say. */
   secrets?: readonly string[];
@@ -39,7 +45,8 @@ export function graderSetup(options: {
     /** Where the definition's files are: a commit (`sha`) or the workspace (`sha` null). */
     definition: { source: FileSource; sha: string | null };
   }) => {
-    const snapshot = definition.sha ? baseTree(options.repoRoot, definition.sha, options.tempDir) : null;
+    const sha = definition.sha ? async () => definition.sha as string : options.headSha;
+    const snapshot = sha ? baseTree(options.repoRoot, sha, options.tempDir) : null;
     const context = makeGraderContext({
       endpoint:
         target.provider === "openai" ? target.endpoint : (options.env.OPENAI_BASE_URL ?? OPENAI_DEFAULT_URL),
@@ -66,15 +73,15 @@ export function graderSetup(options: {
   };
 }
 
-/** The base commit's tree, made once on first use and removed with the context. */
-function baseTree(repoRoot: string, sha: string, tempDir = tmpdir()) {
+/** A commit's tree (the working tree outside a git checkout), made on first use, removed with the context. */
+function baseTree(repoRoot: string, sha: () => Promise<string>, tempDir = tmpdir()) {
   let made: Promise<string> | undefined;
   let dir: string | undefined;
   return {
     root: () => {
       made ??= mkdtemp(join(tempDir, "eval-gate-base-")).then((d) => {
         dir = d;
-        return snapshotCommit(repoRoot, sha, d);
+        return sha().then((commit) => (commit ? snapshotCommit(repoRoot, commit, d) : repoRoot));
       });
       return made;
     },
