@@ -102,7 +102,7 @@ async function runWith(inputs: ActionInputs, env: Record<string, string | undefi
     return;
   }
   await closeCache(diskCache);
-  report = { ...report, pr: event.pr };
+  report = { ...report, pr: event.pr, pr_head_sha: event.prHeadSha };
   core.startGroup("eval-gate: report");
   core.info(renderTerminal(report, { width: 160 }).trimEnd());
   annotateRegressions(report);

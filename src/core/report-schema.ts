@@ -95,6 +95,7 @@ const reportSchema = z.strictObject({
   base: z.strictObject({ ref: text(300), sha: text(64) }).nullable(),
   head: z.strictObject({ sha: text(64) }),
   pr: z.int().positive().nullable().optional(),
+  pr_head_sha: text(64).nullable().optional(),
   config: z.strictObject({
     path: text(500),
     repeats: z.int().min(1),
