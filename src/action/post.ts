@@ -6,12 +6,11 @@ import { UserError } from "../core/errors.js";
 import { postTarget, type TriggeringRun } from "../core/post-target.js";
 import { renderComment } from "../core/render/comment.js";
 import { renderSummary } from "../core/render/summary.js";
+import { REPORT_BYTES } from "../core/report-limits.js";
 import { parseReport } from "../core/report-schema.js";
 import { upsertComment } from "../core/sticky.js";
 import { worstSlice } from "../core/verdict.js";
 import type { ActionInputs } from "./inputs.js";
-
-const MAX_REPORT_BYTES = 50 * 1024 * 1024;
 
 interface WorkflowRunPayload {
   workflow_run?: {
@@ -44,7 +43,7 @@ export async function postReport(
       field: "post-report",
       fix: "Download the artifact first.",
     });
-  if (size.size > MAX_REPORT_BYTES)
+  if (size.size > REPORT_BYTES)
     throw new UserError("the report is larger than 50 MB", { file: inputs.postReport });
   const report = parseReport(await readFile(file, "utf8"), inputs.postReport);
 
