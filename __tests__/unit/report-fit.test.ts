@@ -129,6 +129,20 @@ describe("fitReport", () => {
     );
   });
 
+  it("keeps all 100,000 slices the reader takes, and fills the room left with cases", () => {
+    const slices = Array.from({ length: COUNT_LIMITS.slices }, (_, i) =>
+      makeSlice({ set: "anchor", slice: `slice-${i}`, mde: 0.31, p_value: 0.123456789 }),
+    );
+    const cases = slices.map((s, i) => makeCase({ id: `c${i}`, set: "anchor", slice: s.slice, line: i + 1 }));
+    const { fitted } = roundTrip(makeReport({ slices, cases }));
+    expect(fitted.slices).toHaveLength(COUNT_LIMITS.slices);
+    expect(fitted.cases.length).toBeGreaterThan(1_000);
+    // These cases have no text to cut: the report says only what it did.
+    expect(fitted.reasons).toEqual([
+      `The report lists ${fitted.cases.length} of ${cases.length} cases (those that got worse, errored or changed first), to stay under 50 MB.`,
+    ]);
+  });
+
   it("keeps at most as many cases as the reader takes", () => {
     const cases = Array.from({ length: COUNT_LIMITS.cases + 5 }, (_, i) =>
       makeCase({ id: `c${i}`, set: "a", slice: "s", line: i + 1 }),

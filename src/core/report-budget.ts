@@ -1,6 +1,6 @@
 import { bySeverity } from "./render/format.js";
 import { type CaseTextLimits, caseRank, fitCase } from "./report-fit-case.js";
-import { COUNT_LIMITS, REPORT_BYTES, TEXT_LIMITS } from "./report-limits.js";
+import { COUNT_LIMITS, expectedSize, REPORT_BYTES, TEXT_LIMITS } from "./report-limits.js";
 import { ARRAY_FRAME_BYTES, elementBytes, skeletonBytes } from "./report-size.js";
 import type { CaseResult, Report } from "./types.js";
 
@@ -41,7 +41,8 @@ export function fitBytes(report: Report, notes: string[]): Report {
     sized = cases.map((c) => fitCase(c, limitsAt(step)));
     sizes = sized.map(elementBytes);
   }
-  if (step > 0) {
+  // Said only when a text did get shorter: cases with little text may need the last step anyway.
+  if (sum(sized.map(textUnits)) < sum(cases.map(textUnits))) {
     const limit = TEXT_STEPS[step] as number;
     notes.push(
       limit > 0
@@ -77,11 +78,16 @@ function firstPossibleStep(cases: CaseResult[], room: number): number {
   return TEXT_STEPS.length - 1;
 }
 
+/** The lengths of a case's texts (an expected value's as compact JSON: never more than its bytes). */
 function textLengths(c: CaseResult): number[] {
-  const expected = typeof c.expected === "string" ? c.expected.length : 0;
+  const expected = c.expected === undefined ? 0 : expectedSize(c.expected);
   return [c.baseOutput, c.headOutput, c.input, c.baseReason, c.headReason]
     .map((t) => t?.length ?? 0)
-    .concat(expected);
+    .concat(Number.isFinite(expected) ? expected : 0);
+}
+
+function textUnits(c: CaseResult): number {
+  return sum(textLengths(c));
 }
 
 /**
