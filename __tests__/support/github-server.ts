@@ -1,7 +1,8 @@
 /**
  * A local GitHub REST + GraphQL stand-in for tests and benchmarks (127.0.0.1 only), covering what
  * a sticky PR comment needs: list (paginated, with `Link` headers), create, update (author-checked)
- * and delete issue comments; read an issue / pull request with its labels; `viewer { login }`.
+ * and delete issue comments; read an issue / pull request with its labels, state and head (commit,
+ * branch, repository); `viewer { login }`.
  *
  * Paths are also accepted under the GHES prefixes (`/api/v3/...`, `/api/graphql`). Owner and repo
  * are matched case-insensitively, like GitHub. Issues exist implicitly (no labels) unless seeded
@@ -75,6 +76,8 @@ export interface GitHubPullSeed {
   state?: "open" | "closed";
   headSha?: string;
   headRef?: string;
+  /** `owner/name` of the head branch's repository (default: the PR's own); null: a deleted fork. */
+  headRepo?: string | null;
   baseSha?: string;
   baseRef?: string;
   /** Author login (default "octocat"). */
@@ -274,7 +277,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       head: {
         sha: seed.headSha ?? "0".repeat(40),
         ref: seed.headRef ?? "feature",
-        repo: { full_name: full },
+        repo: seed.headRepo === null ? null : { full_name: seed.headRepo ?? full },
       },
       base: { sha: seed.baseSha ?? "0".repeat(40), ref: seed.baseRef ?? "main", repo: { full_name: full } },
     };

@@ -424,10 +424,26 @@ describe("GitHub server", () => {
     expect(issue.labels.map((l) => l.name)).toEqual(["eval-gate:skip"]);
     const pull = (await (await fetch(`${gh.url}/repos/acme/widgets/pulls/3`, { headers: auth })).json()) as {
       labels: { name: string }[];
-      head: { sha: string };
+      head: { sha: string; repo: unknown };
     };
     expect(pull.labels.map((l) => l.name)).toEqual(["eval-gate:skip"]);
     expect(pull.head.sha).toBe("a".repeat(40));
+    expect(pull.head.repo).toEqual({ full_name: "acme/widgets" });
+    gh.setPull("acme", "widgets", 4, { headRepo: "mallory/widgets", headRef: "attack", state: "closed" });
+    const fork = (await (await fetch(`${gh.url}/repos/acme/widgets/pulls/4`, { headers: auth })).json()) as {
+      state: string;
+      head: { ref: string; repo: { full_name: string } | null };
+    };
+    expect([fork.state, fork.head.ref, fork.head.repo?.full_name]).toEqual([
+      "closed",
+      "attack",
+      "mallory/widgets",
+    ]);
+    gh.setPull("acme", "widgets", 5, { headRepo: null });
+    const gone = (await (await fetch(`${gh.url}/repos/acme/widgets/pulls/5`, { headers: auth })).json()) as {
+      head: { repo: unknown };
+    };
+    expect(gone.head.repo).toBeNull();
     expect(gh.requests().some((r) => r.path === "/graphql" && r.login === "github-actions[bot]")).toBe(true);
   });
 

@@ -5,6 +5,8 @@ export interface EventInfo {
   name: string;
   /** The PR number, when there is a PR to comment on. */
   pr: number | null;
+  /** That PR's head commit (GITHUB_SHA is the merge commit GitHub made of it). */
+  prHeadSha: string | null;
   /** The commit to compare against, on PR-like events. */
   baseSha: string | null;
   baseRef: string | null;
@@ -21,7 +23,7 @@ interface Payload {
   pull_request?: {
     number?: number;
     base?: { sha?: string; ref?: string; repo?: { full_name?: string } };
-    head?: { repo?: { full_name?: string; fork?: boolean } | null };
+    head?: { sha?: string; repo?: { full_name?: string; fork?: boolean } | null };
     labels?: { name?: string }[];
   };
   merge_group?: { base_sha?: string; base_ref?: string };
@@ -45,6 +47,7 @@ export async function readEvent(env: Record<string, string | undefined>): Promis
     return {
       name,
       pr: Number(pr.number ?? payload.number) || null,
+      prHeadSha: pr.head?.sha ?? null,
       baseSha: pr.base?.sha ?? null,
       baseRef: pr.base?.ref ?? null,
       labels: (pr.labels ?? []).map((l) => l.name ?? "").filter(Boolean),
@@ -58,6 +61,7 @@ export async function readEvent(env: Record<string, string | undefined>): Promis
     return {
       name,
       pr: null,
+      prHeadSha: null,
       baseSha: mg.base_sha ?? null,
       baseRef: mg.base_ref ?? null,
       labels: [],
@@ -66,5 +70,15 @@ export async function readEvent(env: Record<string, string | undefined>): Promis
       repo,
     };
   }
-  return { name, pr: null, baseSha: null, baseRef: null, labels: [], fromFork: false, owner, repo };
+  return {
+    name,
+    pr: null,
+    prHeadSha: null,
+    baseSha: null,
+    baseRef: null,
+    labels: [],
+    fromFork: false,
+    owner,
+    repo,
+  };
 }

@@ -24,6 +24,7 @@ import { resultLine } from "../core/render/oneline.js";
 import { renderSummary } from "../core/render/summary.js";
 import { renderTerminal } from "../core/render/terminal.js";
 import { checkFails, errorReport } from "../core/report.js";
+import { fitReport, reportJson } from "../core/report-fit.js";
 import { mergePartials, parseShard, type Shard, toPartial } from "../core/shard.js";
 import { upsertComment } from "../core/sticky.js";
 import type { Report } from "../core/types.js";
@@ -141,7 +142,10 @@ async function runWith(
     return;
   }
   await closeCache(diskCache);
-  report = { ...report, pr: event.pr };
+  // Cut to what post-report reads, so the fork pattern never refuses this report; every view of it
+  // (log, summary, comment) shows the same one.
+  const fitted = fitReport({ ...report, pr: event.pr, pr_head_sha: event.prHeadSha });
+  report = fitted;
   core.startGroup("eval-gate: report");
   core.info(renderTerminal(report, { width: 160 }).trimEnd());
   annotateRegressions(report);
@@ -150,7 +154,7 @@ async function runWith(
       ? inputs.overrideLabel
       : null;
   const reportPath = join(runnerDir(env, workspace), "eval-gate-report.json");
-  await writeAtomic(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  await writeAtomic(reportPath, reportJson(fitted));
   await core.summary.addRaw(renderSummary(report)).write();
   core.info(`report: ${reportPath}`);
   if (inputs.junit) {

@@ -1,26 +1,35 @@
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import * as core from "@actions/core";
-import { githubCommentStore, pullRequestHeadSha } from "../adapters/github.js";
+import { githubCommentStore, pullRequestHead } from "../adapters/github.js";
 import { UserError } from "../core/errors.js";
+import { postTarget, type TriggeringRun } from "../core/post-target.js";
 import { renderComment } from "../core/render/comment.js";
 import { renderSummary } from "../core/render/summary.js";
+import { REPORT_BYTES } from "../core/report-limits.js";
 import { parseReport } from "../core/report-schema.js";
 import { upsertComment } from "../core/sticky.js";
 import { worstSlice } from "../core/verdict.js";
 import type { ActionInputs } from "./inputs.js";
 
-const MAX_REPORT_BYTES = 50 * 1024 * 1024;
-
 interface WorkflowRunPayload {
-  workflow_run?: { head_sha?: string; pull_requests?: { number?: number }[] };
+  workflow_run?: {
+    head_sha?: string;
+    head_branch?: string | null;
+    head_repository?: { full_name?: string } | null;
+    pull_requests?: { number?: number }[];
+  };
 }
 
 /**
  * The second half of the fork-safe pattern: a `workflow_run` job, holding a write token, posts the
  * comment for a report that a `pull_request` job uploaded. The report is hostile input: it is
- * validated, its text escaped by the renderer, and the PR it names must have the head commit the
- * triggering run tested, so a forged report cannot comment on another PR.
+ * validated, its text escaped by the renderer, and it is posted only to the PR the triggering run
+ * tested (see postTarget), so a forged report cannot comment on another PR.
+ *
+ * A report that may not be posted is a warning, not a failure: the usual cause is a race (the PR
+ * was pushed to again or closed while the first run worked), the verdict was already gated by the
+ * first run, and this job's own check guards nothing on the PR.
  */
 export async function postReport(
   inputs: ActionInputs,
@@ -34,10 +43,36 @@ export async function postReport(
       field: "post-report",
       fix: "Download the artifact first.",
     });
-  if (size.size > MAX_REPORT_BYTES)
+  if (size.size > REPORT_BYTES)
     throw new UserError("the report is larger than 50 MB", { file: inputs.postReport });
   const report = parseReport(await readFile(file, "utf8"), inputs.postReport);
 
+  const run = await triggeringRun(env);
+  const [owner = "", repo = ""] = (env.GITHUB_REPOSITORY ?? "/").split("/");
+  const baseUrl = env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {};
+  const target = await postTarget(report, run, (n) =>
+    pullRequestHead(inputs.githubToken, { owner, repo }, n, baseUrl),
+  );
+  if (target.kind === "refused") core.warning(target.why);
+  if (target.kind === "none") core.info(target.why);
+  await core.summary.addRaw(renderSummary(report)).write();
+  const worst = worstSlice(report.slices);
+  core.setOutput("verdict", report.verdict);
+  core.setOutput("report", file);
+  core.setOutput("worst-slice", worst ? `${worst.set}/${worst.slice}` : "");
+  core.setOutput("worst-slice-score", worst ? String(worst.head_score) : "");
+  if (target.kind !== "post") {
+    core.setOutput("comment-url", "");
+    return;
+  }
+  const body = renderComment(report, { commentId: inputs.commentId });
+  const store = githubCommentStore(inputs.githubToken, { owner, repo }, baseUrl);
+  const { comment, action } = await upsertComment(store, target.pr, body, inputs.commentId);
+  core.info(`PR comment ${action}: ${comment.url}`);
+  core.setOutput("comment-url", comment.url);
+}
+
+async function triggeringRun(env: Record<string, string | undefined>): Promise<TriggeringRun> {
   const payload = JSON.parse(
     await readFile(env.GITHUB_EVENT_PATH ?? "", "utf8").catch(() => "{}"),
   ) as WorkflowRunPayload;
@@ -48,32 +83,10 @@ export async function postReport(
       fix: "Use it in a job triggered by `workflow_run`.",
     });
   }
-  const [owner = "", repo = ""] = (env.GITHUB_REPOSITORY ?? "/").split("/");
-  const baseUrl = env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {};
-  // Same-repository PRs are listed by GitHub itself; a fork's PR number comes from the report and is
-  // trusted only when that PR's head is the commit the triggering run tested.
-  let pr = run.pull_requests?.[0]?.number ?? null;
-  if (pr === null && report.pr) {
-    const head = await pullRequestHeadSha(inputs.githubToken, { owner, repo }, report.pr, baseUrl);
-    if (head === run.head_sha) pr = report.pr;
-    else
-      core.warning(
-        `The report names PR #${report.pr}, whose head is not the commit the run tested; no comment.`,
-      );
-  }
-  await core.summary.addRaw(renderSummary(report)).write();
-  const worst = worstSlice(report.slices);
-  core.setOutput("verdict", report.verdict);
-  core.setOutput("report", file);
-  core.setOutput("worst-slice", worst ? `${worst.set}/${worst.slice}` : "");
-  core.setOutput("worst-slice-score", worst ? String(worst.head_score) : "");
-  if (pr === null) {
-    core.setOutput("comment-url", "");
-    return;
-  }
-  const body = renderComment(report, { commentId: inputs.commentId });
-  const store = githubCommentStore(inputs.githubToken, { owner, repo }, baseUrl);
-  const { comment, action } = await upsertComment(store, pr, body, inputs.commentId);
-  core.info(`PR comment ${action}: ${comment.url}`);
-  core.setOutput("comment-url", comment.url);
+  return {
+    headSha: run.head_sha,
+    headBranch: run.head_branch ?? null,
+    headRepo: run.head_repository?.full_name ?? null,
+    pullRequests: (run.pull_requests ?? []).flatMap((p) => (typeof p.number === "number" ? [p.number] : [])),
+  };
 }

@@ -1,6 +1,7 @@
 import { getOctokit } from "@actions/github";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
+import type { PullHead } from "../core/post-target.js";
 import type { CommentStore, StoredComment } from "../core/sticky.js";
 
 export interface RepoRef {
@@ -8,25 +9,30 @@ export interface RepoRef {
   repo: string;
 }
 
-/** The head commit of a PR, to check that a report's claimed PR is the one that was tested. */
-export async function pullRequestHeadSha(
+/** A PR's state and head now, to check a report's claim to it; null when there is no such PR. */
+export async function pullRequestHead(
   token: string,
   repo: RepoRef,
   pr: number,
   options: { baseUrl?: string } = {},
-): Promise<string> {
-  const octokit = getOctokit(token, options.baseUrl ? { baseUrl: options.baseUrl } : {});
-  const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: pr });
-  return data.head.sha;
+): Promise<PullHead | null> {
+  try {
+    const { data } = await client(token, options).rest.pulls.get({ ...repo, pull_number: pr });
+    return {
+      state: data.state,
+      sha: data.head.sha,
+      ref: data.head.ref,
+      repo: data.head.repo?.full_name ?? null,
+    };
+  } catch (e) {
+    if ((e as { status?: unknown }).status === 404) return null;
+    throw e;
+  }
 }
 
-/** The sticky comment's REST and GraphQL calls, retried on 5xx and rate limits by octokit's plugins. */
-export function githubCommentStore(
-  token: string,
-  repo: RepoRef,
-  options: { baseUrl?: string } = {},
-): CommentStore {
-  const octokit = getOctokit(
+/** Octokit with 5xx and rate limits retried by its plugins, a couple of times. */
+function client(token: string, options: { baseUrl?: string }) {
+  return getOctokit(
     token,
     {
       ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
@@ -40,6 +46,15 @@ export function githubCommentStore(
     retry,
     throttling,
   );
+}
+
+/** The sticky comment's REST and GraphQL calls. */
+export function githubCommentStore(
+  token: string,
+  repo: RepoRef,
+  options: { baseUrl?: string } = {},
+): CommentStore {
+  const octokit = client(token, options);
   const toStored = (c: {
     id: number;
     body?: string | null;

@@ -4,6 +4,7 @@ import { renderJunit } from "../core/render/junit.js";
 import { renderSummary } from "../core/render/summary.js";
 import { renderTerminal } from "../core/render/terminal.js";
 import { checkFails } from "../core/report.js";
+import { type FittedReport, fitReport, reportJson } from "../core/report-fit.js";
 import type { Report } from "../core/types.js";
 import type { CommandContext, OutputFormat } from "./command.js";
 
@@ -17,9 +18,11 @@ export interface FinishOptions {
 }
 
 /** Writes the report (and JUnit XML), prints it as asked, and turns the verdict into the exit code. */
-export async function finish(report: Report, options: FinishOptions, ctx: CommandContext): Promise<number> {
+export async function finish(run: Report, options: FinishOptions, ctx: CommandContext): Promise<number> {
+  // The same report the action writes: one a `post-report` step accepts.
+  const report = fitReport(run);
   const jsonPath = resolve(ctx.cwd, options.json);
-  await writeAtomic(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  await writeAtomic(jsonPath, reportJson(report));
   ctx.out(stdoutText(report, options.format ?? "table", ctx));
   ctx.err(`report: ${relative(ctx.cwd, jsonPath)}\n`);
   if (options.junit) {
@@ -31,8 +34,8 @@ export async function finish(report: Report, options: FinishOptions, ctx: Comman
   return checkFails(report.verdict, options.failOn) ? 1 : 0;
 }
 
-function stdoutText(report: Report, format: OutputFormat, ctx: CommandContext): string {
-  if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
+function stdoutText(report: FittedReport, format: OutputFormat, ctx: CommandContext): string {
+  if (format === "json") return reportJson(report);
   if (format === "markdown") return renderSummary(report);
   // Colour only for a person at a terminal who has not asked for none (https://no-color.org).
   const color = ctx.stdoutIsTTY && !ctx.env.NO_COLOR;

@@ -1,9 +1,11 @@
 import * as z from "zod";
 import { UserError } from "./errors.js";
+import { expectedSize, COUNT_LIMITS as N, TEXT_LIMITS as T } from "./report-limits.js";
 import type { Report } from "./types.js";
 
 // A report handed over as an artifact is hostile input: every field is checked and bounded before
 // any of it reaches a comment. The renderer escapes text anyway; this keeps shapes and sizes sane.
+// The bounds are report-limits.ts's, which the writer cuts every report to.
 const text = (max: number) => z.string().max(max);
 const score = z.number().min(0).max(1);
 const signed = z.number().min(-1).max(1);
@@ -23,8 +25,8 @@ const usage = z.strictObject({
 });
 
 const slice = z.strictObject({
-  set: text(200),
-  slice: text(200),
+  set: text(T.name),
+  slice: text(T.name),
   n: z.int().min(0),
   base_score: score.nullable(),
   head_score: score,
@@ -46,9 +48,9 @@ const slice = z.strictObject({
 
 const rate = score.nullable();
 const judgeReport = z.strictObject({
-  key: text(20_000),
-  rubric: text(20_000),
-  model: text(200).nullable(),
+  key: text(T.judgeKey),
+  rubric: text(T.rubric),
+  model: text(T.model).nullable(),
   stats: z
     .strictObject({
       n: z.int().min(0),
@@ -71,80 +73,90 @@ const judgeReport = z.strictObject({
 const pooled = z.strictObject({ delta: signed, p: score });
 
 const caseResult = z.strictObject({
-  id: text(300),
-  set: text(200),
-  slice: text(200),
+  id: text(T.id),
+  set: text(T.name),
+  slice: text(T.name),
   line: z.int().min(0),
-  file: text(500).optional(),
+  file: text(T.path).optional(),
   base: sideResult.nullable(),
   head: sideResult,
-  baseOutput: text(100_000).optional(),
-  headOutput: text(100_000).optional(),
-  baseReason: text(2_000).optional(),
-  headReason: text(2_000).optional(),
-  expected: z.unknown().optional(),
-  input: text(100_000).optional(),
-  original: text(300).optional(),
-  perturbation: text(100).optional(),
+  baseOutput: text(T.output).optional(),
+  headOutput: text(T.output).optional(),
+  baseReason: text(T.reason).optional(),
+  headReason: text(T.reason).optional(),
+  expected: z
+    .unknown()
+    .refine((v) => expectedSize(v) <= T.expected, `Too big: expected <=${T.expected} characters (as JSON)`)
+    .optional(),
+  input: text(T.input).optional(),
+  original: text(T.id).optional(),
+  perturbation: text(T.perturbation).optional(),
   new: z.literal(true).optional(),
 });
 
-const ids = z.array(text(300)).max(100_000);
+const ids = z.array(text(T.id)).max(N.cases);
 const definition = z.strictObject({
   source: z.enum(["base", "head"]),
   settings: z
-    .array(z.strictObject({ key: text(500), base: text(500).nullable(), head: text(500).nullable() }))
-    .max(10_000),
+    .array(
+      z.strictObject({
+        key: text(T.setting),
+        base: text(T.setting).nullable(),
+        head: text(T.setting).nullable(),
+      }),
+    )
+    .max(N.settings),
   files: z
-    .array(z.strictObject({ path: text(500), change: z.enum(["added", "removed", "changed"]) }))
-    .max(10_000),
+    .array(z.strictObject({ path: text(T.path), change: z.enum(["added", "removed", "changed"]) }))
+    .max(N.settings),
   cases: z
     .array(
       z.strictObject({
-        set: text(200),
-        slice: text(200),
+        set: text(T.name),
+        slice: text(T.name),
         added: z.int().min(0),
         removed: z.int().min(0),
         changed: z.int().min(0),
         ids: z.strictObject({ added: ids, removed: ids, changed: ids }).nullable(),
       }),
     )
-    .max(20_000),
+    .max(N.slices),
 });
 
 const reportSchema = z.strictObject({
   schema: z.literal("eval-gate/report@1"),
   verdict: z.enum(["pass", "review", "fail", "error", "skipped"]),
-  reasons: z.array(text(2_000)).max(100),
-  base: z.strictObject({ ref: text(300), sha: text(64) }).nullable(),
-  head: z.strictObject({ sha: text(64) }),
+  reasons: z.array(text(T.reason)).max(N.reasons),
+  base: z.strictObject({ ref: text(T.ref), sha: text(T.sha) }).nullable(),
+  head: z.strictObject({ sha: text(T.sha) }),
   pr: z.int().positive().nullable().optional(),
+  pr_head_sha: text(T.sha).nullable().optional(),
   config: z.strictObject({
-    path: text(500),
+    path: text(T.path),
     repeats: z.int().min(1),
     alpha: z.number().gt(0).lt(1),
     mode: z.enum(["statistical", "strict"]),
     floor: score.nullable(),
   }),
-  slices: z.array(slice).max(20_000),
-  cases: z.array(caseResult).max(100_000),
+  slices: z.array(slice).max(N.slices),
+  cases: z.array(caseResult).max(N.cases),
   errors: z.strictObject({
     base: z.int().min(0),
     head: z.int().min(0),
     runs: z.int().min(0),
     rate: score,
-    causes: z.array(text(1_000)).max(20),
+    causes: z.array(text(T.cause)).max(N.causes),
   }),
   usage,
   usage_by_side: z.strictObject({ base: usage.nullable(), head: usage }),
-  judges: z.array(judgeReport).max(100).optional(),
+  judges: z.array(judgeReport).max(N.judges).optional(),
   signals: z
     .strictObject({
-      overfitting: z.strictObject({ anchor: pooled, rotation: pooled, note: text(2_000) }).nullable(),
+      overfitting: z.strictObject({ anchor: pooled, rotation: pooled, note: text(T.reason) }).nullable(),
     })
     .optional(),
   definition: definition.optional(),
-  new_slices: z.array(slice).max(20_000).optional(),
+  new_slices: z.array(slice).max(N.slices).optional(),
 });
 
 /** Parses a report made elsewhere (an artifact of another job), refusing anything off-shape. */

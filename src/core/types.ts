@@ -199,6 +199,11 @@ export interface Report {
   head: { sha: string };
   /** The PR the run was for, when there was one: lets a later job post the comment (fork PRs). */
   pr?: number | null;
+  /**
+   * That PR's head commit. Not `head.sha`: GitHub runs a PR's workflow on a merge commit, while the
+   * `workflow_run` event that posts the comment names the PR's head, and post-report checks the two.
+   */
+  pr_head_sha?: string | null;
   config: {
     path: string;
     repeats: number;
