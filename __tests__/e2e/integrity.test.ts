@@ -378,3 +378,63 @@ describe("a PR that rewrites its own rules", () => {
     expect(comment).toContain("gate.definition: head");
   });
 });
+
+describe("a fork's PR on pull_request_target, with the repository's key at hand", () => {
+  const files = baseFiles();
+  // The PR's script, if anything ever imported it, would say so in the log.
+  const hostileScript = 'console.log("PWNED-MARKER");\nexport function grade() { return { pass: true }; }\n';
+  const head = {
+    "prompts/support.md": NO_ADDRESS,
+    "graders/pass.mjs": hostileScript,
+    "eval-gate.yml": configYaml()
+      .replace(
+        '  - { type: contains, value: "{{expected}}" }',
+        "  - { type: script, path: graders/pass.mjs }",
+      )
+      .replace("  min_slice_n: 10", "  min_slice_n: 10\n  definition: head"),
+  };
+  // Even a base that lets PRs bring their own definition cannot let a fork's code run here.
+  const base = {
+    ...files,
+    "eval-gate.yml": configYaml().replace("  min_slice_n: 10", "  min_slice_n: 10\n  definition: head"),
+  };
+
+  async function targetRun(labels: string[]) {
+    const p = await makePullRequestRepo({ base, head });
+    // pull_request_target checks out the base branch; the PR's commit is only in git's objects.
+    p.repo.git("checkout", "-q", "main");
+    const event = pullRequestEvent({ baseSha: p.baseSha, headSha: p.headSha, number: prNumber, labels });
+    const pull = event.pull_request as { head: { repo: { full_name: string; fork: boolean } } };
+    pull.head.repo = { full_name: "stranger/widgets", fork: true };
+    openai.reset();
+    const run = await runAction({
+      workspace: p.repo.dir,
+      eventName: "pull_request_target",
+      event,
+      env: env(),
+      inputs: { "required-label": "safe-to-eval" },
+    });
+    return { run, headSha: p.headSha };
+  }
+
+  it("waits for a maintainer's label before it sends anything", async () => {
+    const { run } = await targetRun([]);
+    expect(run.code).toBe(1);
+    expect(run.outputs.verdict).toBe("error");
+    expect(run.stdout).toMatch(
+      /required-label: this pull request comes from a fork and has no `safe-to-eval` label yet/,
+    );
+    expect(openai.requests()).toHaveLength(0);
+  });
+
+  it("once labelled, evaluates the PR's prompt from git objects by the base's definition, running none of its code", async () => {
+    const { run, headSha } = await targetRun(["safe-to-eval"]);
+    expect(run.outputs.verdict).toBe("fail");
+    expect(run.report?.head.sha).toBe(headSha);
+    const regressed = run.report?.slices.filter((s: { status: string }) => s.status === "regressed");
+    expect(regressed.map((s: { slice: string }) => s.slice)).toContain("address_change");
+    expect(run.report?.definition.source).toBe("base");
+    expect(`${run.stdout}\n${run.stderr}`).not.toContain("PWNED-MARKER");
+    expect(openai.requests().length).toBeGreaterThan(0);
+  });
+});

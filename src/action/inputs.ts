@@ -18,6 +18,8 @@ export interface ActionInputs {
   allowedBaseUrls: string[];
   /** The variables a config's `target.api_key_env` may name. */
   allowedKeyEnvs: string[];
+  /** A PR from a fork is evaluated only once it carries this label (empty: no label needed). */
+  requiredLabel: string;
   overrideLabel: string;
   /** What a run without an API key does: `error` (the default) or `skip` (opt-in, for fork PRs). */
   missingKey: "error" | "skip";
@@ -57,6 +59,7 @@ export function readInputs(): ActionInputs {
     cacheDir: core.getInput("cache-dir"),
     allowedBaseUrls: list("allowed-base-urls"),
     allowedKeyEnvs: keyEnvs(core.getInput("allowed-key-envs") || DEFAULT_KEY_ENVS),
+    requiredLabel: core.getInput("required-label").trim(),
     overrideLabel: core.getInput("override-label") || "eval-gate:accept",
     missingKey: oneOf("missing-key", ["error", "skip"] as const, "error"),
     postReport: core.getInput("post-report"),

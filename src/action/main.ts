@@ -15,7 +15,7 @@ import { graderSetup } from "../adapters/grader-setup.js";
 import { type Interrupt, listenForInterrupt } from "../adapters/interrupt.js";
 import { makeProvider } from "../adapters/providers.js";
 import { buildReport } from "../core/assemble.js";
-import { describeError, isUserError, MissingKeyError, UserErrors } from "../core/errors.js";
+import { describeError, isUserError, MissingKeyError, UserError, UserErrors } from "../core/errors.js";
 import { type Evaluation, evaluate } from "../core/evaluate.js";
 import { systemClock } from "../core/ports.js";
 import { renderComment } from "../core/render/comment.js";
@@ -250,6 +250,21 @@ async function evaluateEvent(
   run: { cache: DiskCache | undefined; shard: Shard | undefined; signal: AbortSignal },
 ): Promise<Evaluation> {
   const { cache, shard, signal } = run;
+  if (inputs.requiredLabel && event.fromFork && !event.labels.includes(inputs.requiredLabel)) {
+    throw new UserError(
+      `this pull request comes from a fork and has no \`${inputs.requiredLabel}\` label yet`,
+      {
+        field: "required-label",
+        fix: `A maintainer reads the PR's changes, then adds the label \`${inputs.requiredLabel}\`; the gate then runs with the repository's key.`,
+      },
+    );
+  }
+  // On pull_request_target the checkout is the base branch, with secrets at hand: the PR's files
+  // are read from git objects as data, never checked out or run, and only the base's definition
+  // (its scripts included) may judge them.
+  const target = event.name === "pull_request_target" && event.prHeadSha !== null;
+  const headCommit = target ? await resolveCommit(workspace, event.prHeadSha as string) : sha;
+  const headSource = target ? revisionSource(workspace, headCommit) : workspaceSource(workspace);
   const baseRef = event.baseSha ? inputs.baseRef || event.baseSha : null;
   let base: { source: ReturnType<typeof revisionSource>; ref: string; sha: string } | null = null;
   if (baseRef) {
@@ -265,7 +280,8 @@ async function evaluateEvent(
   const evaluation = await evaluate(
     {
       configPath: inputs.config,
-      head: { source: workspaceSource(workspace), sha },
+      head: { source: headSource, sha: headCommit },
+      ...(target ? { forceBaseDefinition: true } : {}),
       base,
       env,
       allowedEndpoints: [env.OPENAI_BASE_URL ?? "", ...inputs.allowedBaseUrls].filter(Boolean),

@@ -32,6 +32,11 @@ export interface EvaluateOptions {
   allowedEndpoints: string[] | null;
   /** Variables `target.api_key_env` may name; null (the CLI) lets any through but the runner's own. */
   allowedKeyEnvs?: readonly string[] | null;
+  /**
+   * The base's definition judges even when the base opts out (`gate.definition: head`): a run
+   * that holds secrets next to a fork's files (pull_request_target) must never run the PR's scripts.
+   */
+  forceBaseDefinition?: boolean;
 }
 
 export interface EvaluateDeps {
@@ -177,7 +182,7 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
  * of that key counts for the PRs after it). Without a usable base, the workspace's.
  */
 function judgingDefinition(head: Project, base: Project | null, options: EvaluateOptions) {
-  if (base && options.base && base.config.gate.definition === "base") {
+  if (base && options.base && (base.config.gate.definition === "base" || options.forceBaseDefinition)) {
     return { project: base, from: "base" as const, source: options.base.source, sha: options.base.sha };
   }
   return { project: head, from: "head" as const, source: options.head.source, sha: null };
