@@ -73,7 +73,9 @@ function forgedSegment(honestCacheDir: string): string {
 }
 
 describe("a PR that commits its own answers", () => {
-  it("is never served them: the default cache lives outside the checkout, and one inside is not read on a PR", async () => {
+  it("is never served them: the default cache lives outside the checkout, and one inside is not read on a PR", async ({
+    annotate,
+  }) => {
     // The attacker runs the gate once on their own branch to learn the cache keys, then forges the answers.
     const honest = await pr({ "prompts/support.md": NO_ADDRESS });
     const learned = await runAction({
@@ -118,6 +120,9 @@ describe("a PR that commits its own answers", () => {
     expect(inside.report?.usage.requests).toBe(runs);
     expect(openai.requests()).toHaveLength(runs);
     expect(inside.stdout).toMatch(/::warning::The response cache \.eval-gate\/cache is inside the checkout/);
+    await annotate(
+      `committed forged cache: ${byDefault.report?.usage.requests} requests (default dir), ${inside.report?.usage.requests} (cache-dir in the checkout); an honest run makes ${runs}; verdict ${inside.outputs.verdict}`,
+    );
   });
 
   it("on a push, never reads a cache file git tracks, and names it", async () => {
@@ -284,7 +289,7 @@ describe("a PR that rewrites its own rules", () => {
     return { run, comment: github.comments("acme", "widgets", prNumber)[0]?.body ?? "" };
   }
 
-  it("is judged on the base's cases when it deletes the slice it breaks", async () => {
+  it("is judged on the base's cases when it deletes the slice it breaks", async ({ annotate }) => {
     const { run, comment } = await gate({
       ...breaks,
       "evals/anchor.jsonl": withoutSlice(files["evals/anchor.jsonl"] as string, "address_change"),
@@ -306,6 +311,7 @@ describe("a PR that rewrites its own rules", () => {
     expect(run.report?.reasons.join("\n")).toMatch(/This PR changes the eval set \(25 case\(s\) removed\)/);
     expect(comment).toContain("### This PR changes the eval set");
     expect(comment).toMatch(/\| anchor \/ address\\_change \| 0 \| 15 \| 0 \|/);
+    await annotate(`PR that breaks address_change and deletes its 25 cases: verdict ${run.outputs.verdict}`);
   });
 
   it("is judged by the base's graders, alpha, floor and repeats when it loosens them", async () => {
