@@ -210,9 +210,11 @@ describe("the run's request discipline", () => {
     const ctx = context({ concurrency: 4, stop });
     const results = await Promise.allSettled(judgeRequests(20).map((r) => ctx.complete(r)));
     expect(results.every((r) => r.status === "rejected")).toBe(true);
-    // 12 in a row trip it; what was in flight at that moment had been sent already.
+    // 12 in a row trip it; what was in flight at that moment (at most the 4 slots) had been sent
+    // already. Under load one more than 12 + 3 was seen once: a slot freed by a 429 can be refilled
+    // before the answer that trips the breaker is read, so the bound is 12 + concurrency.
     expect(server.requests().length).toBeGreaterThanOrEqual(12);
-    expect(server.requests().length).toBeLessThanOrEqual(12 + 3);
+    expect(server.requests().length).toBeLessThanOrEqual(12 + 4);
     expect(stop.reason).toMatch(
       /^the judge \(gpt-4o\) is rate-limited without end: 12 attempts in a row answered 429 \(last: HTTP 429: Rate limit reached/,
     );

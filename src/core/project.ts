@@ -1,12 +1,12 @@
 // A project as one side of a run sees it: the config, the sets and the target, with every problem
 // found in one pass and reported at its file and line before any request is made.
 import { type Config, type LineOf, parseConfigWithLines, validateGraders } from "./config.js";
-import { OutsideRepositoryError, UserError, UserErrors } from "./errors.js";
+import { UserError, UserErrors } from "./errors.js";
 import { graderRegistry } from "./graders/index.js";
 import { configPathErrors, graderFiles, pathProblem } from "./paths.js";
 import type { FileSource } from "./ports.js";
 import { parseSet } from "./sets.js";
-import { atLine, type ResolvedTarget, resolvePath, resolveTarget } from "./target.js";
+import { type ResolvedTarget, readAt, resolvePath, resolveTarget } from "./target.js";
 import { type MissingVar, missingSystemVars } from "./template.js";
 import type { Case, EvalSet, GraderSpec } from "./types.js";
 
@@ -91,14 +91,9 @@ export async function loadSets(
   const sets: EvalSet[] = [];
   for (const [name, spec] of Object.entries(config.sets)) {
     const file = resolvePath(configPath, spec.path);
-    let text: string | null;
-    try {
-      text = await source.read(file);
-    } catch (e) {
-      if (!(e instanceof OutsideRepositoryError)) throw e;
-      errors.push(atLine(e, { file: configPath, line: lineOf(["sets", name]), field: `sets.${name}` }));
-      continue;
-    }
+    const where = { file: configPath, line: lineOf(["sets", name]), field: `sets.${name}` };
+    const text = await readAt(source, file, where, errors);
+    if (text === undefined) continue;
     if (text === null) {
       if (options.skipMissingSets) continue;
       errors.push(
@@ -147,10 +142,6 @@ export async function loadSets(
 }
 
 /**
- * The system prompt's placeholders each case must fill, checked before any request: one error per
- * set and placeholder, at the first case that lacks it (a holdout case is named by its line only).
- */
-/**
  * What model-backed graders need and the config must provide, checked before the first request
  * rather than failing every run: a judge model, rubric files and scripts that exist.
  */
@@ -181,14 +172,8 @@ async function checkGraderFiles(
     ] as const) {
       if (typeof value !== "string") continue;
       const file = resolvePath(configPath, value);
-      let text: string | null;
-      try {
-        text = await source.read(file);
-      } catch (e) {
-        if (!(e instanceof OutsideRepositoryError)) throw e;
-        errors.push(atLine(e, { ...where, field: `${where.field}.${field}` }));
-        continue;
-      }
+      const text = await readAt(source, file, { ...where, field: `${where.field}.${field}` }, errors);
+      if (text === undefined) continue;
       if (text === null) {
         errors.push(
           new UserError(`${file} does not exist`, {
@@ -213,6 +198,10 @@ async function checkGraderFiles(
   return errors;
 }
 
+/**
+ * The system prompt's placeholders each case must fill, checked before any request: one error per
+ * set and placeholder, at the first case that lacks it (a holdout case is named by its line only).
+ */
 export function checkSystemVars(target: ResolvedTarget, sets: EvalSet[]): UserError[] {
   const system = target.system;
   if (system === null) return [];

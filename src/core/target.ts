@@ -37,14 +37,9 @@ export async function resolveTarget(
   const errors: UserError[] = [];
   const read = async (key: "system" | "tools" | "recordings", p: string) => {
     const file = resolvePath(configPath, p);
-    let text: string | null;
-    try {
-      text = await source.read(file);
-    } catch (e) {
-      if (!(e instanceof OutsideRepositoryError)) throw e;
-      errors.push(atLine(e, { file: configPath, line: lineOf?.(["target", key]), field: `target.${key}` }));
-      return null;
-    }
+    const where = { file: configPath, line: lineOf?.(["target", key]), field: `target.${key}` };
+    const text = await readAt(source, file, where, errors);
+    if (text === undefined) return null;
     if (text === null) {
       errors.push(
         new UserError(`${file} does not exist (${source.label})`, {
@@ -94,17 +89,30 @@ export async function resolveTarget(
   };
 }
 
-/** A path refused when it was read (a link out of the repository), placed at the config line that named it. */
-export function atLine(
-  e: OutsideRepositoryError,
+/**
+ * A repository file's text, or null when absent. A path refused when read (a link out of the
+ * repository) is added to `errors` at the config line that named it, and gives undefined.
+ */
+export async function readAt(
+  source: FileSource,
+  file: string,
   where: { file: string; line?: number | undefined; field: string },
-): UserError {
-  return new UserError(e.message, {
-    file: where.file,
-    ...(where.line ? { line: where.line } : {}),
-    field: where.field,
-    ...(e.fix ? { fix: e.fix } : {}),
-  });
+  errors: UserError[],
+): Promise<string | null | undefined> {
+  try {
+    return await source.read(file);
+  } catch (e) {
+    if (!(e instanceof OutsideRepositoryError)) throw e;
+    errors.push(
+      new UserError(e.message, {
+        file: where.file,
+        ...(where.line ? { line: where.line } : {}),
+        field: where.field,
+        ...(e.fix ? { fix: e.fix } : {}),
+      }),
+    );
+    return undefined;
+  }
 }
 
 function parseTools(text: string, file: string): unknown[] {
