@@ -444,3 +444,40 @@ describe("a fork's PR on pull_request_target, with the repository's key at hand"
     expect(openai.requests().length).toBeGreaterThan(0);
   });
 });
+
+describe("a PR that switches its side to recorded answers", () => {
+  it("is refused: the recordings are a file the PR writes", async () => {
+    const { createHash: sha } = await import("node:crypto");
+    const promptSha = sha("sha256").update(NO_ADDRESS).digest("hex").slice(0, 16);
+    const files = baseFiles();
+    const recordings = (files["evals/anchor.jsonl"] as string)
+      .concat(files["evals/rotation.jsonl"] as string)
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => {
+        const c = JSON.parse(l) as { input: string; expected: string };
+        return JSON.stringify({ prompt_sha: promptSha, input: c.input, output: `Done: ${c.expected}` });
+      })
+      .join("\n");
+    const attack = await pr({
+      "prompts/support.md": NO_ADDRESS,
+      "evals/answers.jsonl": `${recordings}\n`,
+      "eval-gate.yml": configYaml().replace(
+        "  params: { temperature: 0 }",
+        "  params: { temperature: 0 }\n  provider: replay\n  recordings: evals/answers.jsonl",
+      ),
+    });
+    const run = await runAction({
+      workspace: attack.repo.dir,
+      eventName: "pull_request",
+      event: attack.event,
+      env: env(),
+      inputs: { comment: "false" },
+    });
+    expect(run.outputs.verdict).toBe("error");
+    expect(run.stdout).toMatch(
+      /eval-gate\.yml:\d+: target\.provider: `provider: replay` serves answers from a file/,
+    );
+    expect(openai.requests()).toHaveLength(0);
+  });
+});

@@ -219,7 +219,8 @@ function checkTargets(options: EvaluateOptions, head: Project, base: Project | n
   ];
   for (const { project, file } of sides) {
     const at = (key: string) => ({ file, line: project.lineOf(["target", key]) });
-    if (options.allowedEndpoints) checkEndpoint(project.target, options.allowedEndpoints, at("base_url"));
+    const endpointKey = project.target.provider === "replay" ? "provider" : "base_url";
+    if (options.allowedEndpoints) checkEndpoint(project.target, options.allowedEndpoints, at(endpointKey));
     checkKeyEnv(project.target, options.allowedKeyEnvs ?? null, at("api_key_env"));
   }
 }

@@ -6,6 +6,8 @@ import type { FileSource } from "./ports.js";
 import type { TargetSpec } from "./requests.js";
 
 export const OPENAI_DEFAULT_URL = "https://api.openai.com/v1";
+/** The `allowed-base-urls` entry that lets a workflow run a recorded (replay) target. */
+export const REPLAY = "replay";
 
 /** A side's target with what its provider needs: which kind, the key's variable, the recordings. */
 export interface ResolvedTarget extends TargetSpec {
@@ -154,7 +156,21 @@ export function checkEndpoint(
   allowed: string[],
   where: { file: string; line?: number },
 ): void {
-  if (target.provider !== "openai") return;
+  if (target.provider === "replay") {
+    // Recorded answers come from a file of the repository, which a PR can write: a PR that
+    // switched its side to replay would grade answers of its own. Only a workflow that says so
+    // (the offline example's) lets that through.
+    if (allowed.includes(REPLAY)) return;
+    throw new UserError(
+      "`provider: replay` serves answers from a file of the repository, which a pull request can write",
+      {
+        file: where.file,
+        ...(where.line ? { line: where.line } : {}),
+        field: "target.provider",
+        fix: "Call a model (drop `provider` and `recordings`), or, for an offline example only, add `replay` to the action's `allowed-base-urls` input.",
+      },
+    );
+  }
   const ok = new Set([OPENAI_DEFAULT_URL, ...allowed].filter(Boolean).map(normalizeUrl));
   if (!ok.has(target.endpoint)) {
     throw new UserError(`endpoint ${target.endpoint} is not allowed`, {
