@@ -165,7 +165,7 @@ describe("parseConfig", () => {
     ["gate:\n  min_slice_n: 0\n", 7, "gate.min_slice_n", "must be at least 1, got 0"],
     ["gate:\n  max_error_rate: -0.1\n", 7, "gate.max_error_rate", "must be at least 0, got -0.1"],
     ["repeats: 2.5\n", 6, "repeats", "expected a whole number or `auto`, got 2.5"],
-    ["repeats: often\n", 6, "repeats", 'must be `auto`, got "often". Use a whole number from 1 to 100'],
+    ["repeats: often\n", 6, "repeats", 'expected a number or `auto`, got "often". Use a whole number'],
     ["repeats: auto\nmax_repeats: 1\n", 7, "max_repeats", "must be at least 2, got 1"],
     ["repeats: 3\nmax_repeats: 8\n", 7, "max_repeats", "only applies with `repeats: auto`"],
     ["repeats: 101\n", 6, "repeats", "must be at most 100, got 101. Use a whole number from 1 to 100"],

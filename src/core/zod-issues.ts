@@ -240,7 +240,7 @@ function describeOne(issue: Issue, prefix: Key[], ctx: Context, out: Problem[]):
   if (issue.code === "invalid_union") {
     // When only one branch got past the type check (a mapping where "string or mapping" was
     // allowed), its issues are the useful ones.
-    const deeper = issue.errors.filter((errs) => !errs.some((e) => typeMismatch(e, issue.input)));
+    const deeper = issue.errors.filter((errs) => !errs.some(kindMismatch));
     if (deeper.length === 1) {
       for (const inner of deeper[0] as Issue[]) describeOne(inner, path, ctx, out);
       return;
@@ -262,13 +262,11 @@ function describeOne(issue: Issue, prefix: Key[], ctx: Context, out: Problem[]):
 }
 
 /**
- * A union branch that failed on the value's kind: a wrong type, or a literal of another type
- * (`repeats: 2.5` against `auto`), so its own message would mislead.
+ * A union branch that failed on the value's kind: a wrong type, or a literal it is not
+ * (`repeats: three` against `auto`); "expected a number or `auto`" says it better than either.
  */
-function typeMismatch(e: Issue, input: unknown): boolean {
-  if (e.path.length > 0) return false;
-  if (e.code === "invalid_type") return true;
-  return e.code === "invalid_value" && e.values.every((v) => typeof v !== typeof input);
+function kindMismatch(e: Issue): boolean {
+  return e.path.length === 0 && (e.code === "invalid_type" || e.code === "invalid_value");
 }
 
 /** Every issue of a failed parse, as problems a person can act on. */
