@@ -78,75 +78,75 @@ const targetSchema = z
     }
   });
 
-export const configSchema = z
-  .strictObject({
-    version: z.literal(1),
-    target: targetSchema,
-    sets: z.record(z.string(), setSchema).superRefine((sets, ctx) => {
-      const names = Object.keys(sets);
-      if (names.length === 0) {
-        ctx.addIssue({
-          code: "custom",
-          message: "no sets are listed",
-          params: { fix: "Add at least one set, e.g. `sets: { anchor: evals/anchor.jsonl }`." },
-        });
-      }
-      for (const name of names.filter((n) => !SET_NAME.test(n))) {
-        ctx.addIssue({
-          code: "custom",
-          path: [name],
-          message: `set name \`${name}\` may only use letters, digits, \`_\`, \`.\` and \`-\``,
-          params: { fix: "Rename the set, e.g. `support-v2`." },
-        });
-      }
-    }),
-    /** Runs per case and side; `auto` reruns only the cases whose sides differ (adaptive.ts). */
-    repeats: z.union([z.int().min(1).max(100), z.literal("auto")]).default(1),
-    /** With `repeats: auto`, the most runs a case gets on each side (default 5). */
-    max_repeats: z.int().min(2).max(100).optional(),
-    concurrency: z.int().min(1).max(512).default(8),
-    graders: z.array(graderSpecSchema).default(() => [{ type: "contains", value: "{{expected}}" }]),
-    gate: z
-      .strictObject({
-        mode: z.enum(["statistical", "strict"]).default("statistical"),
-        alpha: z.number().gt(0).lt(1).default(0.05),
-        floor: z.number().min(0).max(1).nullable().default(null),
-        min_slice_n: z.int().min(1).default(12),
-        max_error_rate: z.number().min(0).max(1).default(0),
-        /** Whose definition judges a PR: the base commit's (default) or the PR's own. */
-        definition: z.enum(["base", "head"]).default("base"),
-      })
-      .prefault({}),
-    requests: z
-      .strictObject({
-        timeout_ms: z.int().min(1000).max(600_000).default(60_000),
-        attempts: z.int().min(1).max(20).default(10),
-      })
-      .prefault({}),
-    /** The model `similarity` graders embed with unless they name one. */
-    embedding_model: z.string().min(1).default("text-embedding-3-small"),
-    /** `judge` graders: their default model, and the human labels that must vouch for them. */
-    judge: z
-      .strictObject({
-        model: z.string().min(1),
-        calibration: z.string().min(1).optional(),
-        min_kappa: z.number().min(0).max(1).default(0.6),
-      })
-      .optional(),
-  })
-  .superRefine((config, ctx) => {
-    if (config.max_repeats !== undefined && config.repeats !== "auto") {
+const configShape = z.strictObject({
+  version: z.literal(1),
+  target: targetSchema,
+  sets: z.record(z.string(), setSchema).superRefine((sets, ctx) => {
+    const names = Object.keys(sets);
+    if (names.length === 0) {
       ctx.addIssue({
         code: "custom",
-        path: ["max_repeats"],
-        message: "`max_repeats` only applies with `repeats: auto`",
-        params: {
-          safe: true,
-          fix: "Set `repeats: auto` to rerun the cases whose sides differ up to `max_repeats`, or remove `max_repeats`.",
-        },
+        message: "no sets are listed",
+        params: { fix: "Add at least one set, e.g. `sets: { anchor: evals/anchor.jsonl }`." },
       });
     }
-  });
+    for (const name of names.filter((n) => !SET_NAME.test(n))) {
+      ctx.addIssue({
+        code: "custom",
+        path: [name],
+        message: `set name \`${name}\` may only use letters, digits, \`_\`, \`.\` and \`-\``,
+        params: { fix: "Rename the set, e.g. `support-v2`." },
+      });
+    }
+  }),
+  /** Runs per case and side; `auto` reruns only the cases whose sides differ (adaptive.ts). */
+  repeats: z.union([z.int().min(1).max(100), z.literal("auto")]).default(1),
+  /** With `repeats: auto`, the most runs a case gets on each side (default 5). */
+  max_repeats: z.int().min(2).max(100).optional(),
+  concurrency: z.int().min(1).max(512).default(8),
+  graders: z.array(graderSpecSchema).default(() => [{ type: "contains", value: "{{expected}}" }]),
+  gate: z
+    .strictObject({
+      mode: z.enum(["statistical", "strict"]).default("statistical"),
+      alpha: z.number().gt(0).lt(1).default(0.05),
+      floor: z.number().min(0).max(1).nullable().default(null),
+      min_slice_n: z.int().min(1).default(12),
+      max_error_rate: z.number().min(0).max(1).default(0),
+      /** Whose definition judges a PR: the base commit's (default) or the PR's own. */
+      definition: z.enum(["base", "head"]).default("base"),
+    })
+    .prefault({}),
+  requests: z
+    .strictObject({
+      timeout_ms: z.int().min(1000).max(600_000).default(60_000),
+      attempts: z.int().min(1).max(20).default(10),
+    })
+    .prefault({}),
+  /** The model `similarity` graders embed with unless they name one. */
+  embedding_model: z.string().min(1).default("text-embedding-3-small"),
+  /** `judge` graders: their default model, and the human labels that must vouch for them. */
+  judge: z
+    .strictObject({
+      model: z.string().min(1),
+      calibration: z.string().min(1).optional(),
+      min_kappa: z.number().min(0).max(1).default(0.6),
+    })
+    .optional(),
+});
+
+export const configSchema = configShape.superRefine((config, ctx) => {
+  if (config.max_repeats !== undefined && config.repeats !== "auto") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["max_repeats"],
+      message: "`max_repeats` only applies with `repeats: auto`",
+      params: {
+        safe: true,
+        fix: "Set `repeats: auto` to rerun the cases whose sides differ up to `max_repeats`, or remove `max_repeats`.",
+      },
+    });
+  }
+});
 
 export type Config = z.output<typeof configSchema>;
 

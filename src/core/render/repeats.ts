@@ -29,7 +29,7 @@ export function extraRunsNote(report: Report, limit: number, style: "markdown" |
   const spent = report.slices
     .filter((s) => (s.extra_runs ?? 0) > 0)
     .sort((a, b) => (b.extra_runs ?? 0) - (a.extra_runs ?? 0));
-  const rule = `each case ran once a side, and again on both sides while they differed (at most ${report.config.max_repeats} runs)`;
+  const rule = `each case ran once a side, and again on both sides while they differed (at most ${report.config.max_repeats ?? "?"} runs)`;
   if (spent.length === 0) return `Repeats auto: ${rule}; no case differed.`;
   const shown = spent
     .slice(0, limit)
