@@ -163,7 +163,10 @@ const CORPUS: Entry[] = [
   {
     name: 'wrong type: repeats: "three"',
     files: configPlus('repeats: "three"'),
-    says: ['eval-gate.yml:15: repeats: expected a number, got "three"', "Use a whole number from 1 to 100"],
+    says: [
+      'eval-gate.yml:15: repeats: expected a number or `auto`, got "three"',
+      "Use a whole number from 1 to 100",
+    ],
   },
   {
     name: "wrong type: sets: []",

@@ -48,6 +48,15 @@ describe("parseConfig", () => {
     });
   });
 
+  it("reads `repeats: auto` with or without `max_repeats`", () => {
+    expect(parseConfig(`${MINIMAL}repeats: auto\n`, FILE)).toMatchObject({ repeats: "auto" });
+    expect(parseConfig(`${MINIMAL}repeats: auto\n`, FILE).max_repeats).toBeUndefined();
+    expect(parseConfig(`${MINIMAL}repeats: auto\nmax_repeats: 8\n`, FILE)).toMatchObject({
+      repeats: "auto",
+      max_repeats: 8,
+    });
+  });
+
   it("reads the embedding model and the judge block, filling min_kappa", () => {
     const config = parseConfig(
       `${MINIMAL}embedding_model: text-embedding-3-large\njudge:\n  model: gpt-4o\n  calibration: evals/judge-labels.jsonl\n`,
@@ -155,7 +164,10 @@ describe("parseConfig", () => {
     ["gate:\n  mode: strikt\n", 7, "gate.mode", 'got "strikt"; did you mean `strict`?'],
     ["gate:\n  min_slice_n: 0\n", 7, "gate.min_slice_n", "must be at least 1, got 0"],
     ["gate:\n  max_error_rate: -0.1\n", 7, "gate.max_error_rate", "must be at least 0, got -0.1"],
-    ["repeats: 2.5\n", 6, "repeats", "expected a whole number, got 2.5"],
+    ["repeats: 2.5\n", 6, "repeats", "expected a whole number or `auto`, got 2.5"],
+    ["repeats: often\n", 6, "repeats", 'expected a number or `auto`, got "often". Use a whole number'],
+    ["repeats: auto\nmax_repeats: 1\n", 7, "max_repeats", "must be at least 2, got 1"],
+    ["repeats: 3\nmax_repeats: 8\n", 7, "max_repeats", "only applies with `repeats: auto`"],
     ["repeats: 101\n", 6, "repeats", "must be at most 100, got 101. Use a whole number from 1 to 100"],
     ["concurrency: 0\n", 6, "concurrency", "must be at least 1, got 0"],
     ["requests:\n  timeout_ms: 10\n", 7, "requests.timeout_ms", "must be at least 1000, got 10"],

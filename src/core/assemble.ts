@@ -1,8 +1,9 @@
+import { withExtraRuns } from "./adaptive.js";
 import { compareSlices, type GateOptions } from "./compare.js";
 import { changeSummary, definitionChanged } from "./definition.js";
 import type { JudgeTrust } from "./judges.js";
 import { overfittingSignal } from "./lifecycle/overfitting.js";
-import type { CaseResult, DefinitionChanges, Report, Run, Side, Visibility } from "./types.js";
+import type { CaseResult, DefinitionChanges, Report, Run, Side, SliceDiff, Visibility } from "./types.js";
 import { looksLikeRefusal, type Prices, summarizeUsage } from "./usage.js";
 import { decideVerdict } from "./verdict.js";
 
@@ -38,6 +39,8 @@ export interface Collected {
   configPath: string;
   sets: { name: string; visibility: Visibility }[];
   gate: GateOptions & { max_error_rate: number };
+  /** Set under `repeats: auto`: the most runs a case could get on a side. */
+  maxRepeats?: number;
   prices: { base: Prices | null; head: Prices | null };
   notes: string[];
   base: { ref: string; sha: string } | null;
@@ -59,9 +62,13 @@ export function buildReport(c: Collected): Report {
   // The cases a PR adds are compared in a family of their own and never gate.
   const gating = c.cases.filter((x) => !x.new);
   const added = c.cases.filter((x) => x.new);
-  const slices = compareSlices(c.sets, gating, c.gate).map((s) =>
+  const compared = compareSlices(c.sets, gating, c.gate).map((s) =>
     untrusted.has(`${s.set}\u0000${s.slice}`) ? { ...s, judge_untrusted: true } : s,
   );
+  // Under auto, what the reruns cost, slice by slice.
+  const spent = <S extends SliceDiff>(slices: S[], cases: CaseResult[]) =>
+    c.maxRepeats !== undefined ? withExtraRuns(slices, c.sets, cases) : slices;
+  const slices = spent(compared, gating);
   const gatingStats = c.stats.filter((r) => !r.added);
   const errored = gatingStats.filter((r) => r.error !== undefined);
   const errorRate = gatingStats.length > 0 ? errored.length / gatingStats.length : 0;
@@ -86,7 +93,9 @@ export function buildReport(c: Collected): Report {
     head: { sha: c.headSha },
     config: {
       path: c.configPath,
-      repeats: c.gate.repeats,
+      ...(c.maxRepeats !== undefined
+        ? { repeats: "auto" as const, max_repeats: c.maxRepeats }
+        : { repeats: c.gate.repeats }),
       alpha: c.gate.alpha,
       mode: c.gate.mode,
       floor: c.gate.floor,
@@ -108,7 +117,7 @@ export function buildReport(c: Collected): Report {
     },
     ...(c.base ? { signals: { overfitting: overfittingSignal(slices, c.gate.alpha) } } : {}),
     ...(c.definition ? { definition: c.definition } : {}),
-    ...(added.length > 0 ? { new_slices: compareSlices(c.sets, added, c.gate) } : {}),
+    ...(added.length > 0 ? { new_slices: spent(compareSlices(c.sets, added, c.gate), added) } : {}),
   };
 }
 

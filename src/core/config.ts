@@ -78,7 +78,7 @@ const targetSchema = z
     }
   });
 
-export const configSchema = z.strictObject({
+const configShape = z.strictObject({
   version: z.literal(1),
   target: targetSchema,
   sets: z.record(z.string(), setSchema).superRefine((sets, ctx) => {
@@ -99,7 +99,10 @@ export const configSchema = z.strictObject({
       });
     }
   }),
-  repeats: z.int().min(1).max(100).default(1),
+  /** Runs per case and side; `auto` reruns only the cases whose sides differ (adaptive.ts). */
+  repeats: z.union([z.int().min(1).max(100), z.literal("auto")]).default(1),
+  /** With `repeats: auto`, the most runs a case gets on each side (default 5). */
+  max_repeats: z.int().min(2).max(100).optional(),
   concurrency: z.int().min(1).max(512).default(8),
   graders: z.array(graderSpecSchema).default(() => [{ type: "contains", value: "{{expected}}" }]),
   gate: z
@@ -131,6 +134,20 @@ export const configSchema = z.strictObject({
     .optional(),
 });
 
+export const configSchema = configShape.superRefine((config, ctx) => {
+  if (config.max_repeats !== undefined && config.repeats !== "auto") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["max_repeats"],
+      message: "`max_repeats` only applies with `repeats: auto`",
+      params: {
+        safe: true,
+        fix: "Set `repeats: auto` to rerun the cases whose sides differ up to `max_repeats`, or remove `max_repeats`.",
+      },
+    });
+  }
+});
+
 export type Config = z.output<typeof configSchema>;
 
 const FIXES: Record<string, string> = {
@@ -150,7 +167,9 @@ const FIXES: Record<string, string> = {
     "Use a path, e.g. `evals/anchor.jsonl`, or `{ path: evals/anchor.jsonl, visibility: aggregate }`.",
   "sets.*.path": "Give the path of a JSONL file, e.g. `path: evals/anchor.jsonl`.",
   "sets.*.visibility": "Use `full` or `aggregate`.",
-  repeats: "Use a whole number from 1 to 100, e.g. `repeats: 3`.",
+  repeats:
+    "Use a whole number from 1 to 100, e.g. `repeats: 3`, or `repeats: auto` (each case once, again while its sides differ).",
+  max_repeats: "Use a whole number from 2 to 100 with `repeats: auto`, e.g. `max_repeats: 5`.",
   concurrency: "Use a whole number from 1 to 512, e.g. `concurrency: 8`.",
   graders: 'Use a list of graders, e.g. `- { type: contains, value: "{{expected}}" }`.',
   "graders[]":

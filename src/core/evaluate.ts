@@ -1,3 +1,4 @@
+import { repeatDesign } from "./adaptive.js";
 import { buildReport, type Collected, toRunStat } from "./assemble.js";
 import { AGGREGATE_SLICE } from "./compare.js";
 import type { Config } from "./config.js";
@@ -129,11 +130,12 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
     const trust = graders
       ? await calibrateJudges({ config, configPath, sets: runSets, source: judge.source, ctx: graders })
       : { judges: [], untrustedSlices: new Set<string>() };
+    const design = repeatDesign(config);
     const outcome = await runAll(
       {
         sets: runSets,
         defaultGraders: config.graders,
-        repeats: config.repeats,
+        ...design,
         concurrency: config.concurrency,
         sides,
         retry: { ...defaultRetryPolicy, attempts: config.requests.attempts },
@@ -151,7 +153,9 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
     const collected: Collected = {
       configPath,
       sets: judge.project.sets.map((x) => ({ name: x.name, visibility: x.visibility })),
-      gate: { ...config.gate, repeats: config.repeats },
+      // pass^k needs k runs of every case; under auto the counts follow the data (adaptive.ts).
+      gate: { ...config.gate, repeats: design.adaptive ? 1 : design.repeats },
+      ...(design.adaptive ? { maxRepeats: design.repeats } : {}),
       prices: { base: baseTarget?.prices ?? null, head: headTarget.prices ?? null },
       notes,
       base: baseTarget && options.base ? { ref: options.base.ref, sha: options.base.sha } : null,

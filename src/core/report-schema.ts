@@ -44,6 +44,8 @@ const slice = z.strictObject({
   aggregate: z.boolean(),
   mde: score.nullable().optional(),
   judge_untrusted: z.boolean().optional(),
+  extra_runs: z.int().min(0).optional(),
+  rerun_cases: z.int().min(0).optional(),
 });
 
 const rate = score.nullable();
@@ -133,7 +135,8 @@ const reportSchema = z.strictObject({
   pr_head_sha: text(T.sha).nullable().optional(),
   config: z.strictObject({
     path: text(T.path),
-    repeats: z.int().min(1),
+    repeats: z.union([z.int().min(1), z.literal("auto")]),
+    max_repeats: z.int().min(2).optional(),
     alpha: z.number().gt(0).lt(1),
     mode: z.enum(["statistical", "strict"]),
     floor: score.nullable(),

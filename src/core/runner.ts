@@ -6,8 +6,8 @@ import type { Clock, ModelProvider, ProgressEvent, ResponseCache } from "./ports
 import { RequestPipeline, RunStop } from "./request-pipeline.js";
 import { buildRequest, requestKey, type TargetSpec, targetKeyPart } from "./requests.js";
 import { defaultRetryPolicy, type RetryPolicy } from "./retry.js";
+import { type Task as QueueTask, RunQueue } from "./run-queue.js";
 import type {
-  Case,
   ChatMessage,
   ChatRequest,
   EvalSet,
@@ -39,7 +39,10 @@ function keyPart(target: TargetSpec): string {
 export interface RunPlan {
   sets: EvalSet[];
   defaultGraders: GraderSpec[];
+  /** Runs per case and side; with `adaptive`, the most a case gets (`max_repeats`). */
   repeats: number;
+  /** `repeats: auto`: a case runs again while its sides differ (adaptive.ts). */
+  adaptive?: boolean;
   concurrency: number;
   sides: SidePlan[];
   retry?: RetryPolicy;
@@ -71,12 +74,7 @@ export interface RunOutcome {
   aborted?: string;
 }
 
-interface Task {
-  set: EvalSet;
-  c: Case;
-  sample: number;
-  side: SidePlan;
-}
+type Task = QueueTask<SidePlan>;
 
 interface Context {
   plan: RunPlan;
@@ -86,21 +84,21 @@ interface Context {
 }
 
 /**
- * Runs every case `repeats` times on every side through one pool of `concurrency` workers, so the
- * two sides share the bound and progress together. Provider and grader faults become run errors;
- * a provider that is down stops the whole run at once, and so does the graders' endpoint when
- * their requests share `deps.stop`.
+ * Runs every case `repeats` times on every side (under `adaptive`, once, and again while its sides
+ * differ) through one pool of `concurrency` workers, so the two sides share the bound and progress
+ * together. Provider and grader faults become run errors; a provider that is down stops the whole
+ * run at once, and so does the graders' endpoint when their requests share `deps.stop`.
  */
 export async function runAll(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> {
-  const total = plan.sets.reduce((n, s) => n + s.cases.length, 0) * plan.repeats * plan.sides.length;
+  const stop = deps.stop ?? new RunStop();
+  const tasks = new RunQueue(plan, () => stop.reason !== undefined);
   const sets = plan.sets.map((s) => ({
     name: s.name,
     path: s.path,
     visibility: s.visibility,
     cases: s.cases.length,
   }));
-  deps.onProgress?.({ kind: "start", total, sets });
-  const stop = deps.stop ?? new RunStop();
+  deps.onProgress?.({ kind: "start", total: tasks.total, sets });
   const requests = new RequestPipeline({
     concurrency: plan.concurrency,
     policy: plan.retry ?? defaultRetryPolicy,
@@ -115,32 +113,28 @@ export async function runAll(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> 
   if (deps.signal?.aborted) stopped();
   deps.signal?.addEventListener("abort", stopped, { once: true });
   const runs: Run[] = [];
-  const tasks = taskStream(plan);
   const worker = async () => {
-    for (let next = tasks.next(); !next.done; next = tasks.next()) {
-      const task = next.value;
+    for (let task = await tasks.next(); task; task = await tasks.next()) {
       const why = stop.reason;
       const run = why !== undefined ? skipped(task, why) : await runOne(task, ctx);
       runs.push(run);
-      deps.onProgress?.({ kind: "run", done: runs.length, total, cached: run.cached, error: run.error });
+      tasks.done(task, run);
+      deps.onProgress?.({
+        kind: "run",
+        done: runs.length,
+        total: tasks.total,
+        cached: run.cached,
+        error: run.error,
+      });
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.concurrency, total)) }, worker));
+    // Under auto the first round sets the pool's size; later rounds only add to the queue.
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.concurrency, tasks.total)) }, worker));
   } finally {
     deps.signal?.removeEventListener("abort", stopped);
   }
   return { runs, ...(stop.reason !== undefined ? { aborted: stop.reason } : {}) };
-}
-
-function* taskStream(plan: RunPlan): Generator<Task> {
-  for (const set of plan.sets) {
-    for (const c of set.cases) {
-      for (let sample = 0; sample < plan.repeats; sample++) {
-        for (const side of plan.sides) yield { set, c, sample, side };
-      }
-    }
-  }
 }
 
 function identity(task: Task): Pick<Run, "caseId" | "set" | "side" | "sample"> {

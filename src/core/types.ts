@@ -166,6 +166,10 @@ export interface SliceDiff {
   mde?: number | null;
   /** Graded by a judge that did not reach `judge.min_kappa` on the human labels: it cannot fail the check. */
   judge_untrusted?: boolean;
+  /** `repeats: auto`: runs beyond the first of each case and side, both sides together. */
+  extra_runs?: number;
+  /** `repeats: auto`: cases that ran more than once (their sides differed). */
+  rerun_cases?: number;
 }
 
 /** `skipped` only when the workflow opted into skipping a run that had no API key (fork PRs). */
@@ -206,7 +210,10 @@ export interface Report {
   pr_head_sha?: string | null;
   config: {
     path: string;
-    repeats: number;
+    /** Runs per case and side, or `auto`: once, and again while the sides differ. */
+    repeats: number | "auto";
+    /** With `repeats: auto`: the most runs a case gets on a side. */
+    max_repeats?: number;
     alpha: number;
     mode: "statistical" | "strict";
     floor: number | null;

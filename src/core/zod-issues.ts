@@ -200,10 +200,11 @@ function basic(issue: Issue, path: Key[], ctx: Context): { message: string; fix?
       if (issue.format === "url") return { message: `must be an http or https URL${gotValue}` };
       return { message: `must be a valid ${issue.format}${gotValue}` };
     case "invalid_union": {
-      const expected = issue.errors
-        .flat()
-        .filter((e) => e.code === "invalid_type" && e.path.length === 0)
-        .map((e) => typeName((e as { expected: string }).expected, ctx.dialect));
+      const expected = issue.errors.flat().flatMap((e) => {
+        if (e.path.length > 0) return [];
+        if (e.code === "invalid_type") return [typeName((e as { expected: string }).expected, ctx.dialect)];
+        return e.code === "invalid_value" ? e.values.map((v) => `\`${String(v)}\``) : [];
+      });
       return { message: `expected ${[...new Set(expected)].join(" or ") || "another value"}, got ${got}` };
     }
     case "not_multiple_of":
@@ -239,9 +240,7 @@ function describeOne(issue: Issue, prefix: Key[], ctx: Context, out: Problem[]):
   if (issue.code === "invalid_union") {
     // When only one branch got past the type check (a mapping where "string or mapping" was
     // allowed), its issues are the useful ones.
-    const deeper = issue.errors.filter(
-      (errs) => !errs.some((e) => e.code === "invalid_type" && e.path.length === 0),
-    );
+    const deeper = issue.errors.filter((errs) => !errs.some(kindMismatch));
     if (deeper.length === 1) {
       for (const inner of deeper[0] as Issue[]) describeOne(inner, path, ctx, out);
       return;
@@ -260,6 +259,14 @@ function describeOne(issue: Issue, prefix: Key[], ctx: Context, out: Problem[]):
   // A refinement's own fix is the most specific; otherwise the caller's hint beats the generic one.
   const fix = issue.code === "custom" ? (found.fix ?? hinted?.fix) : (hinted?.fix ?? found.fix);
   out.push({ path, field, message: hinted?.message ?? found.message, fix });
+}
+
+/**
+ * A union branch that failed on the value's kind: a wrong type, or a literal it is not
+ * (`repeats: three` against `auto`); "expected a number or `auto`" says it better than either.
+ */
+function kindMismatch(e: Issue): boolean {
+  return e.path.length === 0 && (e.code === "invalid_type" || e.code === "invalid_value");
 }
 
 /** Every issue of a failed parse, as problems a person can act on. */

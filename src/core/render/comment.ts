@@ -4,6 +4,7 @@ import { COMMENT_DEFINITION, definitionSection } from "./definition.js";
 import { collectDetails, type DetailLevel } from "./details.js";
 import { judgesSection } from "./judges.js";
 import { layout } from "./layout.js";
+import { mostRuns, passKOf } from "./repeats.js";
 import {
   baselineNote,
   errorsBlock,
@@ -68,7 +69,7 @@ export function renderComment(report: Report, options: CommentOptions): string {
       baselineNote(report),
       overrideNote(report, options.overrideLabelUsed),
     ],
-    tables: sliceTables(report, { sideBySide: true, repeats: report.config.repeats }),
+    tables: sliceTables(report, { sideBySide: true, repeats: passKOf(report) }),
     afterTables: [
       legend(report),
       definitionSection(report, COMMENT_DEFINITION),
@@ -80,7 +81,7 @@ export function renderComment(report: Report, options: CommentOptions): string {
     // Without a baseline there is nothing to flip from: show what breaks a floor.
     details: collectDetails(report, (s) => s.status === "below_floor"),
     levels: COMMENT_LEVELS,
-    repeats: report.config.repeats,
+    repeats: mostRuns(report),
     moreCases: "see the job summary",
     bottom: [usageTable(report), footer(report, options.runUrl)],
     fullDetail: FULL_DETAIL,

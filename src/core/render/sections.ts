@@ -17,6 +17,7 @@ import {
   VERDICT_ICON,
   worstSlice,
 } from "./format.js";
+import { extraRunsNote, repeatsLabel } from "./repeats.js";
 import { hasMde } from "./tables.js";
 
 export const NO_BASELINE =
@@ -79,7 +80,7 @@ export function comparedLine(report: Report): string {
       : "";
   const c = report.config;
   const floor = c.floor == null ? "" : ` · floor ${percent(c.floor)}`;
-  return `${headPart}${base} · config ${inlineText(c.path, 80)} · repeats ${c.repeats} · α = ${c.alpha} · ${c.mode} mode${floor}`;
+  return `${headPart}${base} · config ${inlineText(c.path, 80)} · ${repeatsLabel(report)} · α = ${c.alpha} · ${c.mode} mode${floor}`;
 }
 
 /** Only http(s) links without characters that could end the Markdown link early. */
@@ -109,7 +110,9 @@ export function legend(report: Report): string {
         : `p (adj.): one-sided paired test in the direction of the change, Holm-adjusted over ${plural(report.slices.length, "slice")}; a drop regresses when it is under α = ${report.config.alpha}.`,
     );
   }
-  return parts.length > 0 ? `<sub>${parts.join(" ")}</sub>` : "";
+  parts.push(extraRunsNote(report, 8, "markdown"));
+  const shown = parts.filter((p) => p !== "");
+  return shown.length > 0 ? `<sub>${shown.join(" ")}</sub>` : "";
 }
 
 export function errorsBlock(report: Report, maxCauses: number): string {

@@ -4,6 +4,7 @@ import { definitionSection, SUMMARY_DEFINITION } from "./definition.js";
 import { collectDetails, type DetailLevel } from "./details.js";
 import { judgesSection } from "./judges.js";
 import { layout } from "./layout.js";
+import { mostRuns, passKOf } from "./repeats.js";
 import {
   baselineNote,
   comparedLine,
@@ -50,7 +51,7 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
       overfittingBlock(report),
       baselineNote(report),
     ],
-    tables: sliceTables(report, { sideBySide: false, repeats: report.config.repeats }),
+    tables: sliceTables(report, { sideBySide: false, repeats: passKOf(report) }),
     afterTables: [
       legend(report),
       definitionSection(report, SUMMARY_DEFINITION),
@@ -61,7 +62,7 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
     detailsHeading: report.base === null ? "### Failing cases" : "### Cases that flipped",
     details: collectDetails(report, () => true),
     levels: SUMMARY_LEVELS,
-    repeats: report.config.repeats,
+    repeats: mostRuns(report),
     moreCases: "see the JSON report",
     bottom: [usageBySide(report)],
     fullDetail: FULL_DETAIL,

@@ -11,6 +11,7 @@ import {
   STATUS_WORD,
   worstFirst,
 } from "./format.js";
+import { extraRunsNote } from "./repeats.js";
 import { headOnly, NO_BASELINE } from "./sections.js";
 import { hasMde, mdeCell } from "./tables.js";
 
@@ -136,6 +137,8 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   if (slices.length === 0) out.push("(no slices)");
   if (slices.some((s) => s.undersampled)) out.push("* fewer cases than gate.min_slice_n");
   if (mde) out.push("mde: the smallest drop each slice's test detects with 80% power (none: too few cases)");
+  const extra = extraRunsNote(report, 5, "plain");
+  if (extra) out.push(extra);
   const overfitting = report.signals?.overfitting;
   if (overfitting) out.push(paint(ANSI.dropped, `overfitting? ${plainText(overfitting.note, 400)}`));
   const robust = robustness(report.cases);
