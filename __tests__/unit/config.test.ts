@@ -42,6 +42,8 @@ describe("parseConfig", () => {
         min_slice_n: 12,
         max_error_rate: 0,
         definition: "base",
+        review_drop: 0.01,
+        drift: "report",
       },
       requests: { timeout_ms: 60000, attempts: 10 },
       embedding_model: "text-embedding-3-small",
@@ -75,6 +77,8 @@ describe("parseConfig", () => {
       min_slice_n: 12,
       max_error_rate: 0,
       definition: "base",
+      review_drop: 0.01,
+      drift: "report",
     });
   });
 
@@ -107,6 +111,10 @@ describe("parseConfig", () => {
     });
     expect(config.graders).toEqual([{ type: "regex", pattern: "refund", weight: 2, threshold: 0.5 }]);
     expect(config.gate.mode).toBe("strict");
+    expect(parseConfig(`${MINIMAL}gate: { drift: fail, review_drop: 0.05 }\n`, FILE).gate).toMatchObject({
+      drift: "fail",
+      review_drop: 0.05,
+    });
     expect(config.requests).toEqual({ timeout_ms: 5000, attempts: 1 });
   });
 
@@ -155,6 +163,13 @@ describe("parseConfig", () => {
     ["gate:\n  mode: strikt\n", 7, "gate.mode", 'got "strikt"; did you mean `strict`?'],
     ["gate:\n  min_slice_n: 0\n", 7, "gate.min_slice_n", "must be at least 1, got 0"],
     ["gate:\n  max_error_rate: -0.1\n", 7, "gate.max_error_rate", "must be at least 0, got -0.1"],
+    [
+      "gate:\n  review_drop: 5\n",
+      7,
+      "gate.review_drop",
+      "must be at most 1, got 5. Use a number between 0 and 1",
+    ],
+    ["gate:\n  drift: fial\n", 7, "gate.drift", 'got "fial"; did you mean `fail`?'],
     ["repeats: 2.5\n", 6, "repeats", "expected a whole number, got 2.5"],
     ["repeats: 101\n", 6, "repeats", "must be at most 100, got 101. Use a whole number from 1 to 100"],
     ["concurrency: 0\n", 6, "concurrency", "must be at least 1, got 0"],
