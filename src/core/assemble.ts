@@ -1,5 +1,7 @@
 import { compareSlices, type GateOptions } from "./compare.js";
 import { changeSummary, definitionChanged } from "./definition.js";
+import { compareDimensions, DEFAULT_REVIEW_DROP, droppedDimensions } from "./dimensions.js";
+import { changedBehaviour, compareDrift } from "./drift.js";
 import type { JudgeTrust } from "./judges.js";
 import { overfittingSignal } from "./lifecycle/overfitting.js";
 import type { CaseResult, DefinitionChanges, Report, Run, Side, Visibility } from "./types.js";
@@ -37,7 +39,8 @@ export function toRunStat(run: Run): RunStat {
 export interface Collected {
   configPath: string;
   sets: { name: string; visibility: Visibility }[];
-  gate: GateOptions & { max_error_rate: number };
+  /** `review_drop` and `drift` are optional so partials written before them still merge. */
+  gate: GateOptions & { max_error_rate: number; review_drop?: number; drift?: "report" | "fail" };
   prices: { base: Prices | null; head: Prices | null };
   notes: string[];
   base: { ref: string; sha: string } | null;
@@ -62,6 +65,13 @@ export function buildReport(c: Collected): Report {
   const slices = compareSlices(c.sets, gating, c.gate).map((s) =>
     untrusted.has(`${s.set}\u0000${s.slice}`) ? { ...s, judge_untrusted: true } : s,
   );
+  const dimensions = compareDimensions(c.sets, gating, {
+    ...c.gate,
+    review_drop: c.gate.review_drop ?? DEFAULT_REVIEW_DROP,
+  });
+  const drift = c.base
+    ? compareDrift(c.sets, gating, { alpha: c.gate.alpha, drift: c.gate.drift ?? "report" })
+    : null;
   const gatingStats = c.stats.filter((r) => !r.added);
   const errored = gatingStats.filter((r) => r.error !== undefined);
   const errorRate = gatingStats.length > 0 ? errored.length / gatingStats.length : 0;
@@ -75,6 +85,8 @@ export function buildReport(c: Collected): Report {
     ...(c.definition?.source === "base" && definitionChanged(c.definition)
       ? { definitionChanged: changeSummary(c.definition) }
       : {}),
+    dimensionsDropped: droppedDimensions(dimensions),
+    ...(drift?.mode === "fail" ? { behaviourChanged: changedBehaviour(drift) } : {}),
   });
   const hidden = new Set(c.sets.filter((s) => s.visibility === "aggregate").map((s) => s.name));
   const side = (s: Side) => c.stats.filter((r) => r.side === s);
@@ -109,6 +121,8 @@ export function buildReport(c: Collected): Report {
     ...(c.base ? { signals: { overfitting: overfittingSignal(slices, c.gate.alpha) } } : {}),
     ...(c.definition ? { definition: c.definition } : {}),
     ...(added.length > 0 ? { new_slices: compareSlices(c.sets, added, c.gate) } : {}),
+    ...(dimensions.rows.length > 0 ? { dimensions } : {}),
+    ...(drift && drift.rows.length > 0 ? { drift } : {}),
   };
 }
 
