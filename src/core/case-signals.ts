@@ -39,6 +39,7 @@ export function dimensionTally(
       scores[i] = (scores[i] as number) + g.score;
     });
   }
+  if (graded === 0) return {};
   // Four decimals: exact enough for any table, and the report stays compact. Scores are 0..1 by
   // every grader's contract; the clamp keeps a stray one from making the report unreadable.
   const mean = (sum: number) =>
