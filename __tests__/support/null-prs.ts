@@ -91,3 +91,8 @@ export function rate(prs: number, shape: PrShape, hit: (cases: CaseResult[]) => 
   for (let i = 0; i < prs; i++) if (hit(simulatePr(seed * 100_003 + i, shape))) hits++;
   return hits / prs;
 }
+
+/** With EVAL_GATE_PRINT_RATES set, a measured rate is printed: how the README's figures are rerun. */
+export function printRate(what: string, x: number): void {
+  if (process.env.EVAL_GATE_PRINT_RATES) console.info(`${what}: ${(x * 100).toFixed(1)}%`);
+}

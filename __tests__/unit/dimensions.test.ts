@@ -5,7 +5,7 @@ import { compareDimensions, type DimensionGate } from "../../src/core/dimensions
 import { holm, mcnemarOneSided } from "../../src/core/stats.js";
 import type { CaseResult } from "../../src/core/types.js";
 import { decideVerdict } from "../../src/core/verdict.js";
-import { rate } from "../support/null-prs.js";
+import { printRate as print, rate } from "../support/null-prs.js";
 
 const gate: DimensionGate = { mode: "statistical", alpha: 0.05, min_slice_n: 12, review_drop: 0.01 };
 const sets = [
@@ -197,9 +197,6 @@ describe("review rate on PRs that change nothing (5 slices × 60 cases × 3 grad
   const shape = { slices: 5, cases: 60, dimensions: 3, repeats: 1 };
   const rows = (cases: CaseResult[], g = gate) =>
     compareDimensions([sets[0] as (typeof sets)[0]], cases, g).rows;
-  const print = (what: string, x: number) => {
-    if (process.env.EVAL_GATE_PRINT_RATES) console.info(`${what}: ${(x * 100).toFixed(1)}%`);
-  };
 
   it("stays under alpha with the rule, where 'any 1-point drop' and an unadjusted test would not", () => {
     const rule = rate(PRS, shape, (c) => rows(c).some((r) => r.status === "dropped"));

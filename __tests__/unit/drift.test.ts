@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { buildReport, type Collected } from "../../src/core/assemble.js";
 import { bigEnough, compareDrift, describeChange } from "../../src/core/drift.js";
 import type { Behaviour, CaseResult } from "../../src/core/types.js";
-import { rate } from "../support/null-prs.js";
+import { printRate as print, rate } from "../support/null-prs.js";
 
 const sets = [{ name: "anchor", visibility: "full" as const }];
 const gate = { alpha: 0.05, drift: "report" as const };
@@ -135,9 +135,6 @@ describe("the report and the verdict", () => {
 describe("'behaviour changed' on PRs that change nothing (5 slices × 60 cases, per-request noise)", () => {
   const shape = { slices: 5, cases: 60, dimensions: 1, repeats: 1 };
   const changed = (cases: CaseResult[]) => compareDrift(sets, cases, gate).rows.some((r) => r.changed);
-  const print = (what: string, x: number) => {
-    if (process.env.EVAL_GATE_PRINT_RATES) console.info(`${what}: ${(x * 100).toFixed(1)}%`);
-  };
 
   it("is rare on null PRs, certain for outputs three times as long", () => {
     const nullRate = rate(1000, shape, changed);

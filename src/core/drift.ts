@@ -56,6 +56,7 @@ export function compareDrift(
   return {
     mode: gate.drift,
     ...DRIFT_RULE,
+    min_absolute: { ...DRIFT_RULE.min_absolute },
     rows: rows.map(({ direction, ...r }, i) => {
       const p_adjusted = adjusted[i] ?? null;
       const significant = p_adjusted !== null && p_adjusted < gate.alpha;
