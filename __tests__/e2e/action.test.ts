@@ -143,8 +143,8 @@ describe("repeats and the concurrency bound", () => {
       const run = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env: env() });
       expect(run.outputs.verdict).toBe("pass");
       const refundCase = run.report?.cases.find((c: { id: string }) => c.id === "a-refund-1");
-      expect(refundCase.base).toEqual({ runs: 3, passes: 2, errors: 0 });
-      expect(refundCase.head).toEqual({ runs: 3, passes: 2, errors: 0 });
+      expect(refundCase.base).toMatchObject({ runs: 3, passes: 2, errors: 0 });
+      expect(refundCase.head).toMatchObject({ runs: 3, passes: 2, errors: 0 });
       const refund = run.report?.slices.find(
         (x: { set: string; slice: string }) => x.set === "anchor" && x.slice === "refund",
       );

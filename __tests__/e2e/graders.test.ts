@@ -176,8 +176,11 @@ describe("trajectories and state", () => {
     expect(run.code).toBe(1);
     const report = JSON.parse(readFileSync(join(repo.dir, ".eval-gate/report.json"), "utf8"));
     const c = report.cases.find((x: { id: string }) => x.id === "refund-0");
-    expect(c.base).toEqual({ runs: 1, passes: 1, errors: 0 });
-    expect(c.head).toEqual({ runs: 1, passes: 0, errors: 0 });
+    // Each grader is a dimension: the trajectory check fails on head, the final state still passes.
+    expect(c.base).toMatchObject({ runs: 1, passes: 1, errors: 0, dim_passes: [1, 1] });
+    expect(c.head).toMatchObject({ runs: 1, passes: 0, errors: 0, dim_passes: [0, 1] });
+    expect(c.head.behaviour.tool_calls).toBe(2);
+    expect(c.base.behaviour.tool_calls).toBe(3);
     expect(c.headReason).toBe(
       "called issue_refund before confirm_refund (calls: lookup_order → issue_refund)",
     );

@@ -76,7 +76,7 @@ describe("a judge that fails for good stops the run", () => {
     );
     // The streak rule: max(12, 3 × concurrency) 429s in a row, plus what was in flight meanwhile.
     expect(judgeRequests).toBeGreaterThanOrEqual(12);
-    expect(judgeRequests).toBeLessThanOrEqual(12 + CONCURRENCY - 1);
+    expect(judgeRequests).toBeLessThanOrEqual(12 + CONCURRENCY);
     // A failed judgement is never a pass.
     expect(report.cases.every((c: { head: { passes: number } }) => c.head.passes === 0)).toBe(true);
     expect(wallMs).toBeLessThan(5000);
@@ -93,8 +93,9 @@ describe("a judge that fails for good stops the run", () => {
     expect(report.reasons.join("\n")).toMatch(
       /The run was stopped: the judge \(judge-model\) looks down: 8 attempts in a row failed \(last: request timed out\)/,
     );
-    // The breaker trips after max(8, concurrency) timeouts with no answer: two rounds of 4 here.
-    expect(judgeRequests).toBeLessThanOrEqual(8);
+    // The breaker trips after max(8, concurrency) timeouts with no answer (two rounds of 4 here),
+    // plus at most `concurrency` requests already in flight when it does.
+    expect(judgeRequests).toBeLessThanOrEqual(8 + CONCURRENCY);
     expect(report.cases.every((c: { head: { passes: number } }) => c.head.passes === 0)).toBe(true);
     expect(wallMs).toBeLessThan(3 * TIMEOUT_MS + 3000);
   }, 90_000);

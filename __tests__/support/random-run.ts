@@ -7,7 +7,7 @@
 import type { Collected, RunStat } from "../../src/core/assemble.js";
 import { calibrationStats } from "../../src/core/calibration.js";
 import type { JudgeTrust } from "../../src/core/judges.js";
-import type { CaseResult, CaseSideResult, DefinitionChanges, Side } from "../../src/core/types.js";
+import type { Behaviour, CaseResult, CaseSideResult, DefinitionChanges, Side } from "../../src/core/types.js";
 import type { Rng } from "./prng.js";
 
 const PIECES = [
@@ -101,8 +101,13 @@ export function randomCollected(t: RandomText, shape: RunShape): Collected {
   const setNames = ["anchor", "rotation", t.sized(200)];
   const cases: CaseResult[] = [];
   const stats: RunStat[] = [];
+  // Graders as dimensions: a few shared ones (so slices have rows), now and then a hostile name.
+  const dimensionPool = ['contains: "{{expected}}"', "judge: The answer is polite… #a1b2c3", t.sized(300)];
   for (let i = 0; i < shape.cases; i++) {
     const set = t.pick(setNames);
+    const dimensions = t.chance(0.7)
+      ? [...new Set(Array.from({ length: 1 + t.int(2) }, () => t.pick(dimensionPool)))]
+      : [];
     const side = (s: Side): CaseSideResult => {
       let errors = 0;
       let passes = 0;
@@ -118,7 +123,19 @@ export function randomCollected(t: RandomText, shape: RunShape): Collected {
           refusal: t.chance(0.05),
         });
       }
-      return { runs: repeats - errors, passes, errors };
+      const runs = repeats - errors;
+      return {
+        runs,
+        passes,
+        errors,
+        ...(dimensions.length > 0
+          ? {
+              dim_passes: dimensions.map(() => passes + t.int(runs - passes)),
+              dim_scores: dimensions.map(() => (runs > 0 ? t.rng() : 0)),
+            }
+          : {}),
+        ...(runs > 0 ? { behaviour: randomBehaviour(t, runs) } : {}),
+      };
     };
     cases.push({
       id: t.chance(0.9) ? `case-${i}` : `${t.sized(300)}-${i}`,
@@ -136,6 +153,7 @@ export function randomCollected(t: RandomText, shape: RunShape): Collected {
       input: t.sized(100_000),
       ...(t.chance(0.1) ? { original: t.sized(300), perturbation: t.sized(100) } : {}),
       ...(shape.withBase && t.chance(0.1) ? { new: true } : {}),
+      ...(dimensions.length > 0 ? { dimensions } : {}),
     });
   }
   return {
@@ -148,6 +166,8 @@ export function randomCollected(t: RandomText, shape: RunShape): Collected {
       min_slice_n: t.int(20),
       repeats,
       max_error_rate: t.pick([0, 0.1, 1]),
+      review_drop: t.pick([0, 0.01, 0.2]),
+      drift: t.pick(["report", "fail"] as const),
     },
     prices: { base: null, head: t.chance(0.5) ? { prompt: 0.15, completion: 0.6 } : null },
     notes: Array.from({ length: t.chance(0.1) ? 150 : t.int(3) }, () => t.sized(2_000)),
@@ -161,6 +181,19 @@ export function randomCollected(t: RandomText, shape: RunShape): Collected {
       : {}),
     ...(t.chance(0.2) ? { untrustedSlices: cases.slice(0, 3).map((c) => `${c.set}\u0000${c.slice}`) } : {}),
     ...(shape.withBase && t.chance(0.5) ? { definition: randomDefinition(t) } : {}),
+  };
+}
+
+/** What a case's outputs did: lengths from none to huge, refusals, tool calls, some runs cached. */
+function randomBehaviour(t: RandomText, outputs: number): Behaviour {
+  const timed = t.int(outputs);
+  return {
+    outputs,
+    chars: outputs * t.pick([0, t.int(500), t.int(300_000)]),
+    refusals: t.chance(0.1) ? t.int(outputs) : 0,
+    tool_calls: t.chance(0.3) ? t.int(8 * outputs) : 0,
+    timed,
+    latency_ms: timed * t.int(5_000),
   };
 }
 

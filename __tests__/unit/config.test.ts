@@ -42,6 +42,8 @@ describe("parseConfig", () => {
         min_slice_n: 12,
         max_error_rate: 0,
         definition: "base",
+        review_drop: 0.01,
+        drift: "report",
       },
       requests: { timeout_ms: 60000, attempts: 10 },
       embedding_model: "text-embedding-3-small",
@@ -84,6 +86,8 @@ describe("parseConfig", () => {
       min_slice_n: 12,
       max_error_rate: 0,
       definition: "base",
+      review_drop: 0.01,
+      drift: "report",
     });
   });
 
@@ -116,6 +120,10 @@ describe("parseConfig", () => {
     });
     expect(config.graders).toEqual([{ type: "regex", pattern: "refund", weight: 2, threshold: 0.5 }]);
     expect(config.gate.mode).toBe("strict");
+    expect(parseConfig(`${MINIMAL}gate: { drift: fail, review_drop: 0.05 }\n`, FILE).gate).toMatchObject({
+      drift: "fail",
+      review_drop: 0.05,
+    });
     expect(config.requests).toEqual({ timeout_ms: 5000, attempts: 1 });
   });
 
@@ -168,6 +176,13 @@ describe("parseConfig", () => {
     ["repeats: often\n", 6, "repeats", 'expected a number or `auto`, got "often". Use a whole number'],
     ["repeats: auto\nmax_repeats: 1\n", 7, "max_repeats", "must be at least 2, got 1"],
     ["repeats: 3\nmax_repeats: 8\n", 7, "max_repeats", "only applies with `repeats: auto`"],
+    [
+      "gate:\n  review_drop: 5\n",
+      7,
+      "gate.review_drop",
+      "must be at most 1, got 5. Use a number between 0 and 1",
+    ],
+    ["gate:\n  drift: fial\n", 7, "gate.drift", 'got "fial"; did you mean `fail`?'],
     ["repeats: 101\n", 6, "repeats", "must be at most 100, got 101. Use a whole number from 1 to 100"],
     ["concurrency: 0\n", 6, "concurrency", "must be at least 1, got 0"],
     ["requests:\n  timeout_ms: 10\n", 7, "requests.timeout_ms", "must be at least 1000, got 10"],

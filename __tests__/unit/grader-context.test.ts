@@ -195,8 +195,11 @@ describe("the run's request discipline", () => {
     const started = Date.now();
     const results = await Promise.allSettled(judgeRequests(20).map((r) => ctx.complete(r)));
     expect(results.every((r) => r.status === "rejected")).toBe(true);
-    // max(8, concurrency) timeouts with no answer: two rounds of four.
-    expect(server.requests()).toHaveLength(8);
+    // max(8, concurrency) timeouts with no answer trip it: two rounds of four when the timers fire
+    // together; under load a freed slot can carry one more request out before the eighth timeout
+    // is read, so the bound is the trip count plus the requests in flight (at most concurrency).
+    expect(server.requests().length).toBeGreaterThanOrEqual(8);
+    expect(server.requests().length).toBeLessThanOrEqual(8 + 4);
     expect(stop.reason).toBe(
       "the judge (gpt-4o) looks down: 8 attempts in a row failed (last: request timed out)",
     );

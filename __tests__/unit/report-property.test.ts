@@ -6,7 +6,7 @@ import { buildReport, type Collected } from "../../src/core/assemble.js";
 import { UserError } from "../../src/core/errors.js";
 import { errorReport } from "../../src/core/report.js";
 import { type FittedReport, fitReport, reportJson } from "../../src/core/report-fit.js";
-import { REPORT_BYTES } from "../../src/core/report-limits.js";
+import { COUNT_LIMITS, REPORT_BYTES } from "../../src/core/report-limits.js";
 import { parseReport } from "../../src/core/report-schema.js";
 import type { Report } from "../../src/core/types.js";
 import { seededRng } from "../support/prng.js";
@@ -39,6 +39,7 @@ function strings(value: unknown, out: string[] = []): string[] {
 describe("every report the writer makes, the reader accepts", () => {
   it(`holds for ${SAMPLES} seeded random runs`, () => {
     let cut = 0;
+    let signals = 0;
     for (let seed = 1; seed <= SAMPLES; seed++) {
       const t = new RandomText(seededRng(seed), { lone: seed % 2 === 0 });
       const collected = randomCollected(t, {
@@ -52,7 +53,10 @@ describe("every report the writer makes, the reader accepts", () => {
       // Cuts never split a surrogate pair: text that was well formed stays so.
       if (!t.options.lone) expect(strings(fitted).filter((s) => !wellFormed(s))).toEqual([]);
       if (json.includes("… [cut: ")) cut++;
+      if (fitted.dimensions && fitted.drift) signals++;
     }
+    // Dimension and drift sections were part of many of them.
+    expect(signals).toBeGreaterThan(SAMPLES / 4);
     // The samples did reach the limits (else this test would prove little).
     expect(cut).toBeGreaterThan(SAMPLES / 2);
   }, 120_000);
@@ -90,6 +94,12 @@ describe("every report the writer makes, the reader accepts", () => {
     const { fitted, json } = write(report, t);
     expectAccepted(json, "10,000 slices");
     expect(fitted.slices).toHaveLength(report.slices.length);
+    // More behaviour rows than the reader takes: the writer keeps the changed ones first, and says so.
+    expect(report.drift?.rows.length).toBeGreaterThan(COUNT_LIMITS.driftRows);
+    expect(fitted.drift?.rows).toHaveLength(COUNT_LIMITS.driftRows);
+    expect(fitted.reasons.some((r) => r.startsWith(`The report lists ${COUNT_LIMITS.driftRows} of`))).toBe(
+      true,
+    );
     expect(fitted.cases[0]?.headOutput).toMatch(/^(é😀a)+.*… \[cut: \d+ more characters\]$/su);
   });
 });

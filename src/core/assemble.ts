@@ -1,6 +1,8 @@
 import { withExtraRuns } from "./adaptive.js";
 import { compareSlices, type GateOptions } from "./compare.js";
 import { changeSummary, definitionChanged } from "./definition.js";
+import { compareDimensions, DEFAULT_REVIEW_DROP, droppedDimensions } from "./dimensions.js";
+import { changedBehaviour, compareDrift } from "./drift.js";
 import type { JudgeTrust } from "./judges.js";
 import { overfittingSignal } from "./lifecycle/overfitting.js";
 import type { CaseResult, DefinitionChanges, Report, Run, Side, SliceDiff, Visibility } from "./types.js";
@@ -38,7 +40,8 @@ export function toRunStat(run: Run): RunStat {
 export interface Collected {
   configPath: string;
   sets: { name: string; visibility: Visibility }[];
-  gate: GateOptions & { max_error_rate: number };
+  /** `review_drop` and `drift` are optional so partials written before them still merge. */
+  gate: GateOptions & { max_error_rate: number; review_drop?: number; drift?: "report" | "fail" };
   /** Set under `repeats: auto`: the most runs a case could get on a side. */
   maxRepeats?: number;
   prices: { base: Prices | null; head: Prices | null };
@@ -69,6 +72,13 @@ export function buildReport(c: Collected): Report {
   const spent = <S extends SliceDiff>(slices: S[], cases: CaseResult[]) =>
     c.maxRepeats !== undefined ? withExtraRuns(slices, c.sets, cases) : slices;
   const slices = spent(compared, gating);
+  const dimensions = compareDimensions(c.sets, gating, {
+    ...c.gate,
+    review_drop: c.gate.review_drop ?? DEFAULT_REVIEW_DROP,
+  });
+  const drift = c.base
+    ? compareDrift(c.sets, gating, { alpha: c.gate.alpha, drift: c.gate.drift ?? "report" })
+    : null;
   const gatingStats = c.stats.filter((r) => !r.added);
   const errored = gatingStats.filter((r) => r.error !== undefined);
   const errorRate = gatingStats.length > 0 ? errored.length / gatingStats.length : 0;
@@ -82,6 +92,8 @@ export function buildReport(c: Collected): Report {
     ...(c.definition?.source === "base" && definitionChanged(c.definition)
       ? { definitionChanged: changeSummary(c.definition) }
       : {}),
+    dimensionsDropped: droppedDimensions(dimensions),
+    ...(drift?.mode === "fail" ? { behaviourChanged: changedBehaviour(drift) } : {}),
   });
   const hidden = new Set(c.sets.filter((s) => s.visibility === "aggregate").map((s) => s.name));
   const side = (s: Side) => c.stats.filter((r) => r.side === s);
@@ -118,6 +130,8 @@ export function buildReport(c: Collected): Report {
     ...(c.base ? { signals: { overfitting: overfittingSignal(slices, c.gate.alpha) } } : {}),
     ...(c.definition ? { definition: c.definition } : {}),
     ...(added.length > 0 ? { new_slices: spent(compareSlices(c.sets, added, c.gate), added) } : {}),
+    ...(dimensions.rows.length > 0 ? { dimensions } : {}),
+    ...(drift && drift.rows.length > 0 ? { drift } : {}),
   };
 }
 

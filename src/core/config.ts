@@ -114,6 +114,10 @@ const configShape = z.strictObject({
       max_error_rate: z.number().min(0).max(1).default(0),
       /** Whose definition judges a PR: the base commit's (default) or the PR's own. */
       definition: z.enum(["base", "head"]).default("base"),
+      /** The drop of a dimension's pass rate that, with evidence, asks for review (seed 002's "1%"). */
+      review_drop: z.number().min(0).max(1).default(0.01),
+      /** `report`: behaviour drift is shown; `fail`: a changed behaviour fails the check. */
+      drift: z.enum(["report", "fail"]).default("report"),
     })
     .prefault({}),
   requests: z
@@ -184,6 +188,10 @@ const FIXES: Record<string, string> = {
   "gate.min_slice_n": "Use a whole number of at least 1, e.g. 12.",
   "gate.definition":
     "Use `base` (the default: a PR is judged by the base branch's sets, graders and settings) or `head` (by its own).",
+  "gate.review_drop":
+    "Use a number between 0 and 1, e.g. `review_drop: 0.01` (a 1-point drop of a dimension's pass rate, with evidence, asks for review).",
+  "gate.drift":
+    "Use `report` (the default: behaviour drift is shown, informative) or `fail` (a changed behaviour fails the check).",
   "gate.max_error_rate": "Use a number between 0 and 1, e.g. 0.02 to allow 2% of runs to end in error.",
   requests: "Use a mapping, e.g. `requests: { timeout_ms: 60000 }`.",
   "requests.timeout_ms": "Use a whole number of milliseconds from 1000 to 600000, e.g. 60000.",

@@ -164,6 +164,7 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
         runSets,
         outcome.runs,
         sides.map((x) => x.side),
+        { defaultGraders: config.graders },
       ),
       stats: outcome.runs.map((r) => {
         const stat = toRunStat(r);

@@ -1,11 +1,22 @@
+import { behaviourOf, dimensionsOf, dimensionTally } from "./case-signals.js";
 import type { SetCase } from "./sets.js";
-import type { Case, CaseResult, CaseSideResult, EvalSet, Run, Side } from "./types.js";
+import type { Case, CaseResult, CaseSideResult, EvalSet, GraderSpec, Run, Side } from "./types.js";
+
+export interface ReduceOptions {
+  /** The config's graders, for cases that name none: they name those cases' dimensions. */
+  defaultGraders?: GraderSpec[];
+}
 
 /**
  * Reduces repeated runs per case and side before any slice statistic (runs that errored are kept
  * apart: they are neither passes nor fails). `runs` counts graded runs; `errors` the others.
  */
-export function reduceCases(sets: EvalSet[], runs: Run[], sides: Side[]): CaseResult[] {
+export function reduceCases(
+  sets: EvalSet[],
+  runs: Run[],
+  sides: Side[],
+  options: ReduceOptions = {},
+): CaseResult[] {
   const bySideCase = new Map<string, Run[]>();
   for (const run of runs) {
     const key = `${run.side}\u0000${run.set}\u0000${run.caseId}`;
@@ -22,14 +33,16 @@ export function reduceCases(sets: EvalSet[], runs: Run[], sides: Side[]): CaseRe
       const base = sides.includes("base") ? sideRuns("base") : null;
       const firstHead = head.find((r) => r.error === undefined);
       const firstBase = base?.find((r) => r.error === undefined);
+      const dimensions = dimensionsOf(set, c, options.defaultGraders ?? []);
+      const side = (list: Run[]) => tally(list, dimensions.length);
       results.push({
         id: c.id,
         set: set.name,
         slice: c.slice,
         line: c.line,
         file: set.path,
-        base: base ? tally(base) : null,
-        head: tally(head),
+        base: base ? side(base) : null,
+        head: side(head),
         ...(firstBase?.output !== undefined ? { baseOutput: shown(firstBase) } : {}),
         ...(firstHead?.output !== undefined ? { headOutput: shown(firstHead) } : {}),
         ...(firstBase ? { baseReason: failingReason(firstBase) } : {}),
@@ -38,20 +51,28 @@ export function reduceCases(sets: EvalSet[], runs: Run[], sides: Side[]): CaseRe
         input: c.input ?? [...(c.messages ?? [])].reverse().find((m) => m.role === "user")?.content ?? "",
         ...variantOf(c),
         ...(set.added ? { new: true } : {}),
+        ...(dimensions.length > 0 ? { dimensions } : {}),
       });
     }
   }
   return results;
 }
 
-function tally(runs: Run[]): CaseSideResult {
+function tally(runs: Run[], dimensions: number): CaseSideResult {
   let passes = 0;
   let errors = 0;
   for (const r of runs) {
     if (r.error !== undefined) errors++;
     else if (r.pass) passes++;
   }
-  return { runs: runs.length - errors, passes, errors };
+  const behaviour = behaviourOf(runs);
+  return {
+    runs: runs.length - errors,
+    passes,
+    errors,
+    ...dimensionTally(runs, dimensions),
+    ...(behaviour ? { behaviour } : {}),
+  };
 }
 
 /** The reason of the first grader that failed, or of the last one when all passed. */

@@ -1,5 +1,6 @@
 import { fitBytes } from "./report-budget.js";
 import { fitCase } from "./report-fit-case.js";
+import { fitCaseDimensions, fitDimensions, fitDrift } from "./report-fit-signals.js";
 import { COUNT_LIMITS, clip, TEXT_LIMITS as T } from "./report-limits.js";
 import type { DefinitionChanges, JudgeReport, Report, SliceDiff } from "./types.js";
 
@@ -15,7 +16,7 @@ export type FittedReport = Report & { readonly [fitted]: true };
 export function fitReport(report: Report): FittedReport {
   const notes: string[] = [];
   const slices = report.slices.map(fitSlice);
-  const cases = report.cases.map((c) => fitCase(c, T));
+  const cases = report.cases.map((c) => fitCase(fitCaseDimensions(c), T));
   const judges = report.judges?.map(fitJudge);
   const clipped: Report = {
     ...report,
@@ -42,6 +43,8 @@ export function fitReport(report: Report): FittedReport {
           ),
         }
       : {}),
+    ...(report.dimensions ? { dimensions: fitDimensions(report.dimensions, notes) } : {}),
+    ...(report.drift ? { drift: fitDrift(report.drift, notes) } : {}),
     ...(report.signals?.overfitting
       ? {
           signals: {

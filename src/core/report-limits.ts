@@ -32,6 +32,8 @@ export const TEXT_LIMITS = {
   model: 200,
   /** A setting of the gate definition a PR changed: its key, or a value as JSON. */
   setting: 500,
+  /** A dimension's name (`dimensionKey`: about 70 characters by construction). */
+  dimension: 300,
 } as const;
 
 export const COUNT_LIMITS = {
@@ -44,6 +46,12 @@ export const COUNT_LIMITS = {
   slices: 100_000,
   /** Settings and grader files a PR changed in the gate definition, each. */
   settings: 10_000,
+  /** Graders of one case (its dimensions). */
+  caseDimensions: 100,
+  // Rows of `dimensions` (~450 bytes each) and `drift` (~300 bytes): together under 11 MB, so the
+  // slices and cases keep most of the file; the writer keeps the rows that matter most first.
+  dimensionRows: 10_000,
+  driftRows: 20_000,
 } as const;
 
 /** The report file's size in bytes, as post-report reads it (its `stat` size). */

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { UserError } from "./errors.js";
 import { expectedSize, COUNT_LIMITS as N, TEXT_LIMITS as T } from "./report-limits.js";
+import { dimensions, drift } from "./report-schema-signals.js";
 import type { Report } from "./types.js";
 
 // A report handed over as an artifact is hostile input: every field is checked and bounded before
@@ -10,7 +11,23 @@ const text = (max: number) => z.string().max(max);
 const score = z.number().min(0).max(1);
 const signed = z.number().min(-1).max(1);
 const p = z.number().min(0).max(1).nullable();
-const sideResult = z.strictObject({ runs: z.int().min(0), passes: z.int().min(0), errors: z.int().min(0) });
+const count = z.int().min(0);
+const behaviour = z.strictObject({
+  outputs: count,
+  chars: count,
+  refusals: count,
+  tool_calls: count,
+  timed: count,
+  latency_ms: count,
+});
+const sideResult = z.strictObject({
+  runs: count,
+  passes: count,
+  errors: count,
+  dim_passes: z.array(count).max(N.caseDimensions).optional(),
+  dim_scores: z.array(score).max(N.caseDimensions).optional(),
+  behaviour: behaviour.optional(),
+});
 const usage = z.strictObject({
   requests: z.int().min(0),
   cached: z.int().min(0),
@@ -94,6 +111,7 @@ const caseResult = z.strictObject({
   original: text(T.id).optional(),
   perturbation: text(T.perturbation).optional(),
   new: z.literal(true).optional(),
+  dimensions: z.array(text(T.dimension)).max(N.caseDimensions).optional(),
 });
 
 const ids = z.array(text(T.id)).max(N.cases);
@@ -160,6 +178,8 @@ const reportSchema = z.strictObject({
     .optional(),
   definition: definition.optional(),
   new_slices: z.array(slice).max(N.slices).optional(),
+  dimensions: dimensions.optional(),
+  drift: drift.optional(),
 });
 
 /** Parses a report made elsewhere (an artifact of another job), refusing anything off-shape. */

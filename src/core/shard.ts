@@ -55,7 +55,16 @@ export function toPartial(collected: Collected, shard: Shard): Partial {
       ...collected,
       cases: collected.cases.map((c) =>
         hidden.has(c.set)
-          ? { id: `#${c.line}`, set: c.set, slice: c.slice, line: c.line, base: c.base, head: c.head }
+          ? {
+              id: `#${c.line}`,
+              set: c.set,
+              slice: c.slice,
+              line: c.line,
+              base: c.base,
+              head: c.head,
+              // Named by type and place for a holdout's own graders (caseDimensions), so safe to keep.
+              ...(c.dimensions ? { dimensions: c.dimensions } : {}),
+            }
           : c,
       ),
       stats: collected.stats.map((s) =>

@@ -109,6 +109,28 @@ export interface CaseSideResult {
   runs: number;
   passes: number;
   errors: number;
+  /** Per dimension (`CaseResult.dimensions`, same order): graded runs that passed that grader. */
+  dim_passes?: number[];
+  /** Per dimension: the grader's mean score over the graded runs. */
+  dim_scores?: number[];
+  /** What the runs that produced an output did besides their grades (drift measures). */
+  behaviour?: Behaviour;
+}
+
+/**
+ * Sums over a case's runs on one side that produced an output (graded or not), so a per-case
+ * mean is `sum / outputs`; latency only over the runs that were not served from the cache.
+ */
+export interface Behaviour {
+  outputs: number;
+  /** Characters of the outputs, summed. */
+  chars: number;
+  refusals: number;
+  tool_calls: number;
+  /** Runs that were asked fresh (not cached): the only ones with a latency. */
+  timed: number;
+  /** Their latencies, summed and rounded to whole milliseconds. */
+  latency_ms: number;
 }
 
 export interface CaseResult {
@@ -133,6 +155,8 @@ export interface CaseResult {
   perturbation?: string;
   /** A case the PR adds to the eval set: run on both sides, outside the gating family. */
   new?: boolean;
+  /** Its graders as dimensions (`dimensionKey`), in grader order; the sides' `dim_*` follow it. */
+  dimensions?: string[];
 }
 
 export type SliceStatus = "regressed" | "below_floor" | "dropped" | "improved" | "unchanged";
@@ -231,6 +255,80 @@ export interface Report {
   definition?: DefinitionChanges;
   /** The slices of the cases the PR adds, compared in a family of their own; they never gate. */
   new_slices?: SliceDiff[];
+  /** Per slice and grader: pass rates, the paired test, and the review rule (seed 002). */
+  dimensions?: DimensionReport;
+  /** Per slice: how outputs changed besides their grades (seed 001's monitoring signals). */
+  drift?: DriftReport;
+}
+
+// --- Dimensions and behaviour drift (src/core/dimensions.ts, src/core/drift.ts) ---
+
+/** `dropped`: the review rule held; `lower`: a drop without enough evidence or size for it. */
+export type DimensionStatus = "dropped" | "lower" | "improved" | "unchanged";
+
+/** One grader of one slice, compared on the cases both sides graded. */
+export interface DimensionDiff {
+  set: string;
+  slice: string;
+  dimension: string;
+  n: number;
+  base_score: number | null;
+  head_score: number;
+  delta: number | null;
+  /**
+   * One-sided p for "head worse", Holm-adjusted over every slice and dimension of the run; null
+   * without a baseline or when no case moved (then outside the family).
+   */
+  p_value: number | null;
+  p_adjusted: number | null;
+  /** The mirror test, Holm-adjusted over the same family. */
+  p_improved: number | null;
+  p_improved_adjusted: number | null;
+  status: DimensionStatus;
+  undersampled: boolean;
+}
+
+export interface DimensionReport {
+  /** The drop in a dimension's pass rate (0..1) that, with evidence, asks for review. */
+  review_drop: number;
+  /** Slices graded by two or more graders (with one, the dimension is the slice itself). */
+  rows: DimensionDiff[];
+}
+
+export type DriftMeasure = "output_chars" | "refusal_rate" | "latency_ms" | "tool_calls";
+
+/** One behaviour measure of one slice: means of per-case means, and an exact paired test. */
+export interface DriftDiff {
+  set: string;
+  slice: string;
+  measure: DriftMeasure;
+  /** Cases measured on both sides (for latency: asked fresh on both). */
+  n: number;
+  base: number;
+  head: number;
+  /** Relative (head / base - 1) for every measure but refusals, in points for those; null from 0. */
+  change: number | null;
+  /**
+   * Two-sided exact sign test on the per-case differences; adjusted: Holm over every slice and
+   * measure of the run (latency a family apart), scaled to compare to alpha (drift.ts). Null when
+   * no case moved: nothing to test, and outside the family.
+   */
+  p_value: number | null;
+  p_adjusted: number | null;
+  /** Significant after the correction, and at least the minimum size, in the same direction. */
+  changed: boolean;
+}
+
+export interface DriftReport {
+  /** `fail`: a changed behaviour fails the check (`gate.drift: fail`); `report`: informative. */
+  mode: "report" | "fail";
+  /** The smallest relative change that counts (length, latency, tool calls). */
+  min_relative: number;
+  /** The smallest change of the refusal rate that counts, in points (0..1). */
+  min_points: number;
+  /** Beside the relative change, the smallest absolute one: changes of a few characters or ms are noise. */
+  min_absolute: { output_chars: number; latency_ms: number; tool_calls: number };
+  rows: DriftDiff[];
 }
 
 // --- The eval set's life cycle (src/core/lifecycle): optional report fields ---

@@ -9,6 +9,10 @@ export interface VerdictInput {
   hasBase: boolean;
   /** What the PR changes in the base's gate definition, when it changes anything: worth a review. */
   definitionChanged?: string;
+  /** Dimensions (`set/slice · grader`) whose drop asks for review (dimensions.ts). */
+  dimensionsDropped?: string[];
+  /** Behaviour changes that fail the check: given only under `gate.drift: fail` (drift.ts). */
+  behaviourChanged?: string[];
 }
 
 /** error > fail > review > pass, with one line per reason for people. */
@@ -34,12 +38,16 @@ export function decideVerdict(input: VerdictInput): { verdict: Verdict; reasons:
   );
   if (regressed.length > 0) reasons.push(`Regressed: ${regressed.map(name).join(", ")}`);
   if (below.length > 0) reasons.push(`Below the floor: ${below.map(name).join(", ")}`);
+  const behaviour = input.behaviourChanged ?? [];
+  if (behaviour.length > 0) reasons.push(`Behaviour changed (gate.drift: fail): ${behaviour.join(", ")}`);
   // The base's definition judged the PR; what it changes there takes effect on merge, unjudged.
   const changed = input.definitionChanged
     ? `This PR changes the eval set (${input.definitionChanged}); the base branch's definition judged it, so review the changes`
     : null;
   if (reasons.length > 0) return { verdict: "fail", reasons: changed ? [...reasons, changed] : reasons };
   if (dropped.length > 0) reasons.push(`Dropped within noise: ${dropped.map(name).join(", ")}`);
+  const dimensions = input.dimensionsDropped ?? [];
+  if (dimensions.length > 0) reasons.push(`Dimension dropped: ${dimensions.join(", ")}`);
   if (changed) reasons.push(changed);
   if (reasons.length > 0) return { verdict: "review", reasons };
   const improved = input.slices.filter((s) => s.status === "improved");

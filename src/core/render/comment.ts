@@ -1,7 +1,9 @@
 import type { Report } from "../types.js";
+import { behaviourSection, COMMENT_BEHAVIOUR } from "./behaviour.js";
 import { charLength } from "./budget.js";
 import { COMMENT_DEFINITION, definitionSection } from "./definition.js";
 import { collectDetails, type DetailLevel } from "./details.js";
+import { COMMENT_DIMENSIONS, dimensionsSection } from "./dimensions.js";
 import { judgesSection } from "./judges.js";
 import { layout } from "./layout.js";
 import { mostRuns, passKOf } from "./repeats.js";
@@ -72,6 +74,8 @@ export function renderComment(report: Report, options: CommentOptions): string {
     tables: sliceTables(report, { sideBySide: true, repeats: passKOf(report) }),
     afterTables: [
       legend(report),
+      behaviourSection(report, COMMENT_BEHAVIOUR),
+      dimensionsSection(report, COMMENT_DIMENSIONS),
       definitionSection(report, COMMENT_DEFINITION),
       judgesSection(report),
       robustnessLine(report),

@@ -1,7 +1,9 @@
 import type { Report } from "../types.js";
+import { behaviourSection, SUMMARY_BEHAVIOUR } from "./behaviour.js";
 import { utf8Length } from "./budget.js";
 import { definitionSection, SUMMARY_DEFINITION } from "./definition.js";
 import { collectDetails, type DetailLevel } from "./details.js";
+import { dimensionsSection, SUMMARY_DIMENSIONS } from "./dimensions.js";
 import { judgesSection } from "./judges.js";
 import { layout } from "./layout.js";
 import { mostRuns, passKOf } from "./repeats.js";
@@ -54,6 +56,8 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
     tables: sliceTables(report, { sideBySide: false, repeats: passKOf(report) }),
     afterTables: [
       legend(report),
+      behaviourSection(report, SUMMARY_BEHAVIOUR),
+      dimensionsSection(report, SUMMARY_DIMENSIONS),
       definitionSection(report, SUMMARY_DEFINITION),
       judgesSection(report),
       robustnessLine(report),

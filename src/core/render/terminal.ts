@@ -1,5 +1,7 @@
 import { robustness } from "../lifecycle/perturb.js";
 import type { Report, SliceDiff, SliceStatus } from "../types.js";
+import { behaviourLine } from "./behaviour.js";
+import { dimensionsLine } from "./dimensions.js";
 import { plainText } from "./escape.js";
 import {
   informativeP,
@@ -150,6 +152,10 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
         .join(", ")})`,
     );
   }
+  const dims = dimensionsLine(report);
+  if (dims) out.push(paint(ANSI.dropped, dims));
+  const behaviour = behaviourLine(report);
+  if (behaviour) out.push(paint(report.drift?.mode === "fail" ? ANSI.regressed : ANSI.dropped, behaviour));
   if (headOnly(report)) out.push(NO_BASELINE);
   if (report.errors.runs > 0) {
     const causes = report.errors.causes.slice(0, 3).map((c) => plainText(c, 100));
