@@ -90,8 +90,8 @@ describe("runAll with repeats: auto", () => {
     expect(log).toHaveLength(2 * (1 + 1 + 2 + 5 + 1));
     expect(maxInFlight()).toBeLessThanOrEqual(3);
     const reduced = reduceCases(plan(provider).sets, runs, ["base", "head"]);
-    expect(reduced.find((c) => c.id === "stuck")?.head).toEqual({ runs: 5, passes: 4, errors: 0 });
-    expect(reduced.find((c) => c.id === "errored")?.base).toEqual({ runs: 0, passes: 0, errors: 1 });
+    expect(reduced.find((c) => c.id === "stuck")?.head).toMatchObject({ runs: 5, passes: 4, errors: 0 });
+    expect(reduced.find((c) => c.id === "errored")?.base).toMatchObject({ runs: 0, passes: 0, errors: 1 });
   });
 
   it("starts a case's next round as soon as its own round is in, before the first round ends", async () => {
