@@ -1,4 +1,4 @@
-import { compareSlices, type GateOptions } from "./compare.js";
+import { compareSlices, DEFAULT_REVIEW_DROP, type GateOptions } from "./compare.js";
 import { changeSummary, definitionChanged } from "./definition.js";
 import type { JudgeTrust } from "./judges.js";
 import { overfittingSignal } from "./lifecycle/overfitting.js";
@@ -90,6 +90,7 @@ export function buildReport(c: Collected): Report {
       alpha: c.gate.alpha,
       mode: c.gate.mode,
       floor: c.gate.floor,
+      review_drop: c.gate.review_drop ?? DEFAULT_REVIEW_DROP,
     },
     slices,
     cases: c.cases.filter((x) => !hidden.has(x.set)),

@@ -107,6 +107,8 @@ export const configSchema = z.strictObject({
       mode: z.enum(["statistical", "strict"]).default("statistical"),
       alpha: z.number().gt(0).lt(1).default(0.05),
       floor: z.number().min(0).max(1).nullable().default(null),
+      /** The smallest drop with evidence that asks for a review (seed 001: "a 1% drop requires review"). */
+      review_drop: z.number().min(0).max(1).default(0.01),
       min_slice_n: z.int().min(1).default(12),
       max_error_rate: z.number().min(0).max(1).default(0),
       /** Whose definition judges a PR: the base commit's (default) or the PR's own. */
@@ -162,6 +164,8 @@ const FIXES: Record<string, string> = {
   "gate.mode": "Use `statistical` or `strict`.",
   "gate.alpha": "Use a number between 0 and 1, e.g. 0.05.",
   "gate.floor": "Use a number between 0 and 1, e.g. 0.8, or leave `floor` out.",
+  "gate.review_drop":
+    "Use a number between 0 and 1, e.g. 0.01: a drop with evidence of at least 1 point asks for a review.",
   "gate.min_slice_n": "Use a whole number of at least 1, e.g. 12.",
   "gate.definition":
     "Use `base` (the default: a PR is judged by the base branch's sets, graders and settings) or `head` (by its own).",

@@ -37,12 +37,20 @@ const slice = z.strictObject({
   p_adjusted: p,
   p_improved: p,
   p_improved_adjusted: p,
-  status: z.enum(["regressed", "below_floor", "dropped", "improved", "unchanged"]),
+  status: z.enum(["regressed", "below_floor", "dropped", "below_floor_unproven", "improved", "unchanged"]),
   pass_k_base: score.nullable(),
   pass_k_head: score.nullable(),
   undersampled: z.boolean(),
   aggregate: z.boolean(),
+  ci_level: score.optional(),
   mde: score.nullable().optional(),
+  // p(1 - p) is at most 1/4.
+  noise: z.number().min(0).max(0.25).optional(),
+  design_effect: z.number().min(1).max(N.cases).optional(),
+  clusters: z.int().min(0).optional(),
+  testable: z.boolean().optional(),
+  p_floor: p.optional(),
+  p_floor_adjusted: p.optional(),
   judge_untrusted: z.boolean().optional(),
 });
 
@@ -91,6 +99,7 @@ const caseResult = z.strictObject({
   input: text(T.input).optional(),
   original: text(T.id).optional(),
   perturbation: text(T.perturbation).optional(),
+  cluster: text(T.id).optional(),
   new: z.literal(true).optional(),
 });
 
@@ -137,6 +146,7 @@ const reportSchema = z.strictObject({
     alpha: z.number().gt(0).lt(1),
     mode: z.enum(["statistical", "strict"]),
     floor: score.nullable(),
+    review_drop: score.optional(),
   }),
   slices: z.array(slice).max(N.slices),
   cases: z.array(caseResult).max(N.cases),
