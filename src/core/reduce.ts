@@ -37,6 +37,7 @@ export function reduceCases(sets: EvalSet[], runs: Run[], sides: Side[]): CaseRe
         ...(c.expected !== undefined ? { expected: c.expected } : {}),
         input: c.input ?? [...(c.messages ?? [])].reverse().find((m) => m.role === "user")?.content ?? "",
         ...variantOf(c),
+        ...(c.cluster !== undefined ? { cluster: c.cluster } : {}),
         ...(set.added ? { new: true } : {}),
       });
     }
