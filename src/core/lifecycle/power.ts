@@ -18,7 +18,8 @@
 // - Otherwise (repeats, clusters): the sign-flip test rejects when T <= -z·sqrt(V0), V0 = Σ D_c² its
 //   permutation variance, z the normal quantile of the level. With E[T] = -nδ,
 //   Var(T) = deff/r · Σ [p_i(1 - p_i) + q_i(1 - q_i)] and E[V0] = Var(T) + f²(p̄ - s)·Σ n_c², the
-//   power is Φ((nδ - z·sqrt(E[V0])) / sd(T + z·sqrt(V0))), the last by the delta method.
+//   power is Φ((nδ - z·sqrt(E[V0])) / sd(T + z·sqrt(V0))), the last by the delta method with
+//   clusters, sd(T) without.
 //   __tests__/unit/power-honest.test.ts checks both paths against simulated power.
 // - `strict` fails any net drop, whatever the noise: the power is P(T < 0).
 
@@ -65,10 +66,15 @@ export function slicePower(drop: number, design: PowerDesign, noise: NoiseModel)
   const z = upperQuantile(design.level);
   // The test rejects when X = T + z·sqrt(V0) <= 0. V0 is itself random and grows as T falls, which
   // narrows X: with few units (clusters) that matters. Delta method over units treated as normal:
-  // Cov(T, V0) = Σ 2 μ_c σ_c², Var(V0) = Σ (2σ_c⁴ + 4 μ_c² σ_c²).
-  const covTV = (-2 * mean * varT) / units;
-  const varV0 = (2 * varT * varT) / units + (4 * meanSquares * varT) / units;
-  const varX = varT + (z * z * varV0) / (4 * v0) + (z * covTV) / Math.sqrt(v0);
+  // Cov(T, V0) = Σ 2 μ_c σ_c², Var(V0) = Σ (2σ_c⁴ + 4 μ_c² σ_c²). A cluster's sum is near enough
+  // normal for that; one case's difference, mostly 0, is not (its D² varies far more than a normal's
+  // would, and the terms came out optimistic in simulation), so without clusters they are left out.
+  let varX = varT;
+  if (units < n) {
+    const covTV = (-2 * mean * varT) / units;
+    const varV0 = (2 * varT * varT) / units + (4 * meanSquares * varT) / units;
+    varX += (z * z * varV0) / (4 * v0) + (z * covTV) / Math.sqrt(v0);
+  }
   const margin = mean - z * Math.sqrt(v0);
   return varX > 0 ? normalCdf(margin / Math.sqrt(varX)) : margin > 0 ? 1 : 0;
 }
