@@ -17,8 +17,8 @@ let openai: OpenAIServer;
 let github: GitHubServer;
 
 beforeAll(async () => {
-  // The base prompt knows the answer, the head prompt does not: every slice drops, so the verdict's
-  // reason names all 10,000 of them.
+  // The base prompt knows the answer, the head prompt does not: every one-case slice falls under the
+  // floor, without evidence (one case proves nothing), so the verdict's reason names all 10,000 of them.
   openai = await startOpenAIServer({
     respond: (req) => {
       const system = messageText(req.messages.find((m) => m.role === "system")?.content ?? "");
@@ -51,6 +51,7 @@ function setFiles(prompt: string): Record<string, string> {
       "sets: { anchor: anchor.jsonl }",
       "concurrency: 64",
       'graders: [{ type: contains, value: "{{expected}}" }]',
+      "gate: { floor: 0.5 }",
       "requests: { timeout_ms: 5000, attempts: 2 }",
     ].join("\n"),
     "prompt.md": prompt,
@@ -75,7 +76,7 @@ it("writes a 300 KB output and 10,000 slices so that post-report accepts and pos
   expect(report.verdict).toBe("review");
   expect(report.slices).toHaveLength(CASES);
   expect(report.reasons[0]).toMatch(
-    /^Dropped within noise: anchor\/slice-1, .*… \[cut: \d+ more characters\]$/,
+    /^Under the floor, within noise of it: anchor\/slice-1, .*… \[cut: \d+ more characters\]$/,
   );
   expect(report.reasons[0]).toHaveLength(TEXT_LIMITS.reason);
   const huge = report.cases.find((c: { id: string }) => c.id === "case-0");

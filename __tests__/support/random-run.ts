@@ -152,6 +152,8 @@ export function randomCollected(t: RandomText, shape: RunShape): Collected {
         : {}),
       input: t.sized(100_000),
       ...(t.chance(0.1) ? { original: t.sized(300), perturbation: t.sized(100) } : {}),
+      // A few clusters of several cases, and now and then a name past the limit.
+      ...(t.chance(0.2) ? { cluster: t.chance(0.9) ? `cluster-${t.int(4)}` : t.sized(400) } : {}),
       ...(shape.withBase && t.chance(0.1) ? { new: true } : {}),
       ...(dimensions.length > 0 ? { dimensions } : {}),
     });

@@ -39,10 +39,10 @@ describe("parseConfig", () => {
         mode: "statistical",
         alpha: 0.05,
         floor: null,
+        review_drop: 0.01,
         min_slice_n: 12,
         max_error_rate: 0,
         definition: "base",
-        review_drop: 0.01,
         drift: "report",
       },
       requests: { timeout_ms: 60000, attempts: 10 },
@@ -83,10 +83,10 @@ describe("parseConfig", () => {
       mode: "statistical",
       alpha: 0.05,
       floor: 0.8,
+      review_drop: 0.01,
       min_slice_n: 12,
       max_error_rate: 0,
       definition: "base",
-      review_drop: 0.01,
       drift: "report",
     });
   });

@@ -100,6 +100,13 @@ describe("perturbCases", () => {
     );
   });
 
+  it("keeps the original's cluster on its variants, through the written file", () => {
+    const clustered = cases().map((c) => ({ ...c, cluster: `conv-${c.id}` }));
+    const { cases: out } = perturbCases(clustered, { transforms: ["typos"], seed: 1, perCase: 1 });
+    const read = parseSet(out.map(caseLine).join("\n"), "robust.jsonl", "robust", "full").cases;
+    expect(read.find((c) => c.id === "addr-1~typos-1")?.cluster).toBe("conv-addr-1");
+  });
+
   it("keeps the meaning: words unchanged for casing, whitespace and punctuation; codes, numbers and emails untouched by typos", () => {
     for (let seed = 1; seed <= 25; seed++) {
       const { cases: out } = perturbCases(cases(), { transforms: TRANSFORMS, seed, perCase: 2 });

@@ -102,7 +102,7 @@ describe("minimum detectable drop", () => {
 
   it("adds a terminal column, and leaves every renderer as it was without MDEs", () => {
     const terminal = renderTerminal(withMde());
-    expect(terminal).toMatch(/set\s+slice\s+n\s+base\s+head\s+Δ\s+CI\s+p_adj\s+status\s+mde\n/);
+    expect(terminal).toMatch(/set\s+slice\s+n\s+base\s+head\s+Δ\s+90% CI\s+p_adj\s+status\s+mde\n/);
     expect(terminal).toMatch(/anchor\s+refund\s+20\s+90%\s+45%.*regressed\s+39\.4 pts\n/);
     expect(renderTerminal(brokenAnchorReport())).not.toMatch(/\bmde\b/);
     expect(renderSummary(brokenAnchorReport())).not.toContain("MDE");

@@ -11,7 +11,7 @@ describe("renderTerminal", () => {
     const out = renderTerminal(brokenAnchorReport());
     expect(out).toMatchSnapshot();
     const lines = out.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^set\s+slice\s+n\s+base\s+head\s+Δ\s+CI\s+p_adj\s+status$/);
+    expect(lines[0]).toMatch(/^set\s+slice\s+n\s+base\s+head\s+Δ\s+90% CI\s+p_adj\s+status$/);
     expect(lines[1]).toMatch(
       /^anchor\s+refund\s+20\s+90%\s+45%\s+-45 pts\s+\[-63, -25\]\s+<0\.001\s+regressed$/,
     );

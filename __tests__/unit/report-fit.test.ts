@@ -34,6 +34,37 @@ describe("fitReport", () => {
     expect(fitReport(fitted)).toEqual(fitted);
   });
 
+  it("passes the statistics' fields through, and the reader checks them", () => {
+    const report = brokenAnchorReport();
+    const stats = {
+      ci_level: 0.9,
+      noise: 0.05,
+      design_effect: 2.5,
+      clusters: 8,
+      testable: false,
+      p_floor: 0.2,
+      p_floor_adjusted: 0.6,
+      status: "below_floor_unproven" as const,
+    };
+    const slices = report.slices.map((s, i) => (i === 0 ? { ...s, ...stats } : s));
+    const cases = report.cases.map((c, i) => (i === 0 ? { ...c, cluster: "ticket-7" } : c));
+    const withStats = { ...report, slices, cases, config: { ...report.config, review_drop: 0.02 } };
+    expect(roundTrip(withStats).fitted).toEqual(withStats);
+    const json = (over: Record<string, unknown>) =>
+      reportJson(fitReport({ ...withStats, slices: [{ ...(slices[0] as (typeof slices)[0]), ...over }] }));
+    const refused = (over: Record<string, unknown>) => {
+      try {
+        parseReport(json(over), "r.json");
+      } catch (e) {
+        return (e as UserError).field;
+      }
+      return "accepted";
+    };
+    expect(refused({ noise: 0.3 })).toBe("slices.0.noise");
+    expect(refused({ design_effect: 0.5 })).toBe("slices.0.design_effect");
+    expect(refused({ status: "dropped_maybe" })).toBe("slices.0.status");
+  });
+
   it("measures the file to the byte", () => {
     const { fitted, bytes } = roundTrip(brokenAnchorReport());
     const parts =

@@ -75,6 +75,19 @@ describe("parseSet", () => {
     expect(c?.input).toBeUndefined();
   });
 
+  it("reads a case's cluster on the fast path and the full one, and names a bad one", () => {
+    const messages = [{ role: "user", content: "hi" }];
+    const text = [
+      ok("a", { cluster: "ticket-7" }),
+      line({ id: "b", slice: "refund", messages, cluster: "ticket-7" }),
+    ].join("\n");
+    const set = parseSet(text, FILE, "anchor", "full");
+    expect(set.cases.map((c) => c.cluster)).toEqual(["ticket-7", "ticket-7"]);
+    const bad = only(ok("c", { cluster: 7 }));
+    expect(bad.field).toBe("cluster");
+    expect(bad.format()).toContain('"cluster": "ticket-123"');
+  });
+
   it("reports bad JSON at its line with the parser's reason", () => {
     const err = only([ok("a"), ok("b"), '{"id": "c", slice: "x"}'].join("\n"));
     expect(err.line).toBe(3);
@@ -185,6 +198,7 @@ describe("the plain-case fast path", () => {
     vars: [{ name: "Ada" }, {}, [], "x", null],
     metadata: [{ source: "t-1" }, [], 1],
     tool_results: [{ lookup: { ok: 1 } }, "x"],
+    cluster: ["ticket-7", "", 5],
     messages: [[{ role: "user", content: "hi" }]],
     extra: [1],
   };

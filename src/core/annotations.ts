@@ -22,16 +22,17 @@ export interface AnnotationOptions {
 
 export const DEFAULT_MAX_PER_LEVEL = 9;
 
-/** A failing slice's cases are errors; a drop within noise only warns. */
+/** A failing slice's cases are errors; a slice that asks for review only warns. */
 const LEVEL: Partial<Record<SliceStatus, "error" | "warning">> = {
   regressed: "error",
   below_floor: "error",
   dropped: "warning",
+  below_floor_unproven: "warning",
 };
 
 /**
  * One annotation per case that got worse (a lower score on head than on base) in a slice whose
- * status is regressed, below_floor or dropped, on the case's line of its set file. Cases of an
+ * status is regressed, below_floor, dropped or below_floor_unproven, on the case's line of its set file. Cases of an
  * aggregate-only set are absent from `report.cases`, so they are never annotated. Past the cap, one
  * notice says how many more there are.
  */

@@ -1,7 +1,7 @@
 import { withExtraRuns } from "./adaptive.js";
-import { compareSlices, type GateOptions } from "./compare.js";
+import { compareSlices, DEFAULT_REVIEW_DROP, type GateOptions } from "./compare.js";
 import { changeSummary, definitionChanged } from "./definition.js";
-import { compareDimensions, DEFAULT_REVIEW_DROP, droppedDimensions } from "./dimensions.js";
+import { compareDimensions, droppedDimensions } from "./dimensions.js";
 import { changedBehaviour, compareDrift } from "./drift.js";
 import type { JudgeTrust } from "./judges.js";
 import { overfittingSignal } from "./lifecycle/overfitting.js";
@@ -111,6 +111,7 @@ export function buildReport(c: Collected): Report {
       alpha: c.gate.alpha,
       mode: c.gate.mode,
       floor: c.gate.floor,
+      review_drop: c.gate.review_drop ?? DEFAULT_REVIEW_DROP,
     },
     slices,
     cases: c.cases.filter((x) => !hidden.has(x.set)),

@@ -1,13 +1,6 @@
-import { withMde } from "./lifecycle/power.js";
-import { caseScore } from "./reduce.js";
-import {
-  holm,
-  mcnemarOneSided,
-  pairedBootstrapCI,
-  passHatK,
-  seedFromString,
-  signFlipOneSided,
-} from "./stats.js";
+import { fitNoise, minimumDetectableDrop } from "./lifecycle/power.js";
+import { type MeasuredSlice, sliceStats } from "./slice-stats.js";
+import { type FamilyTest, taroneHolm } from "./stats.js";
 import type { CaseResult, EvalSet, SliceDiff, SliceStatus } from "./types.js";
 
 export interface GateOptions {
@@ -16,14 +9,24 @@ export interface GateOptions {
   floor: number | null;
   min_slice_n: number;
   repeats: number;
+  /** The smallest drop worth a review (`gate.review_drop`, default 0.01). */
+  review_drop?: number;
+  /** Tarone's rule on the Holm family (default on); off only to measure what it recovers. */
+  tarone?: boolean;
 }
 
 /** The name of the one slice an aggregate-only set (a holdout) is reported as. */
 export const AGGREGATE_SLICE = "all";
 
+export const DEFAULT_REVIEW_DROP = 0.01;
+
 const EPS = 1e-12;
 
-/** Per-slice paired comparison of every set, with Holm over every slice of the run. */
+/**
+ * Per-slice paired comparison of every set. The tests that can fail the run form one Holm family:
+ * every slice's regression test and, with `gate.floor`, every slice's floor test, less those that
+ * could not reach significance (Tarone). Improvements are a family of their own.
+ */
 export function compareSlices(
   sets: Pick<EvalSet, "name" | "visibility">[],
   cases: CaseResult[],
@@ -37,108 +40,83 @@ export function compareSlices(
     if (list) list.push(c);
     else groups.set(key, [c]);
   }
-  const diffs = [...groups.entries()].map(([key, group]) => {
+  const measured = [...groups.entries()].map(([key, group]) => {
     const [set, slice] = JSON.parse(key) as [string, string];
     return sliceStats(set, slice, group, gate, aggregate.has(set));
   });
-  const adjusted = holm(diffs.map((d) => d.p_value));
-  const adjustedUp = holm(diffs.map((d) => d.p_improved));
-  const compared = diffs.map((d, i) => {
-    const withP = { ...d, p_adjusted: adjusted[i] ?? null, p_improved_adjusted: adjustedUp[i] ?? null };
-    return { ...withP, status: statusOf(withP, gate) };
-  });
-  return withMde(compared, gate);
-}
-
-function sliceStats(
-  set: string,
-  slice: string,
-  group: CaseResult[],
-  gate: GateOptions,
-  agg: boolean,
-): SliceDiff {
-  const hasBase = group.some((c) => c.base !== null);
-  const paired = group.filter(
-    (c) => caseScore(c.head) !== null && (!hasBase || (c.base && caseScore(c.base) !== null)),
+  const tarone = gate.tarone ?? true;
+  const regression = (m: MeasuredSlice): FamilyTest => ({ p: m.diff.p_value, pMin: m.pMin ?? 1 });
+  const floorTest = (m: MeasuredSlice): FamilyTest => ({ p: m.diff.p_floor ?? null, pMin: m.floorMin ?? 1 });
+  const fail = taroneHolm([...measured.map(regression), ...measured.map(floorTest)], gate.alpha, tarone);
+  const up = taroneHolm(
+    measured.map((m) => ({ p: m.diff.p_improved, pMin: m.pMin ?? 1 })),
+    gate.alpha,
+    tarone,
   );
-  const headScores = paired.map((c) => caseScore(c.head) as number);
-  const head_score = mean(headScores);
-  const common = {
-    set,
-    slice,
-    n: paired.length,
-    head_score,
-    pass_k_head: passK(
-      paired.map((c) => c.head),
-      gate.repeats,
-    ),
-    undersampled: paired.length < gate.min_slice_n,
-    aggregate: agg,
-    status: "unchanged" as SliceStatus,
-    p_adjusted: null,
-    p_improved_adjusted: null,
-  };
-  if (!hasBase || paired.length === 0) {
-    return {
-      ...common,
-      base_score: hasBase ? 0 : null,
-      delta: null,
-      ci_low: null,
-      ci_high: null,
-      p_value: null,
-      p_improved: null,
-      pass_k_base: null,
+  // Without any test (no baseline, no floor) the MDE is for the runs to come: every slice tested.
+  const level = gate.alpha / Math.max(1, fail.size > 0 ? fail.size : measured.length);
+  const k = measured.length;
+  return measured.map((m, i) => {
+    const d: SliceDiff = {
+      ...m.diff,
+      p_adjusted: fail.adjusted[i] ?? null,
+      p_improved_adjusted: up.adjusted[i] ?? null,
+      ...(m.diff.p_floor !== undefined ? { p_floor_adjusted: fail.adjusted[k + i] ?? null } : {}),
+      ...(m.diff.p_value !== null ? { testable: fail.included[i] as boolean } : {}),
     };
-  }
-  const baseScores = paired.map((c) => caseScore(c.base as CaseResult["head"]) as number);
-  const d = headScores.map((h, i) => h - (baseScores[i] as number));
-  const singleRuns = paired.every((c) => c.head.runs === 1 && c.base?.runs === 1);
-  const worse = d.filter((x) => x < 0).length;
-  const better = d.filter((x) => x > 0).length;
-  const ci = pairedBootstrapCI(d, { seed: seedFromString(`${set}/${slice}`) });
-  return {
-    ...common,
-    base_score: mean(baseScores),
-    delta: mean(d),
-    ci_low: ci?.low ?? null,
-    ci_high: ci?.high ?? null,
-    p_value: singleRuns ? mcnemarOneSided(worse, better) : signFlipOneSided(d),
-    p_improved: singleRuns ? mcnemarOneSided(better, worse) : signFlipOneSided(d.map((x) => -x)),
-    pass_k_base: passK(
-      paired.map((c) => c.base as CaseResult["head"]),
-      gate.repeats,
-    ),
-  };
+    return { ...d, status: statusOf(d, gate), ...mdeOf(m, d, gate, level) };
+  });
 }
 
-function statusOf(d: SliceDiff, gate: GateOptions): SliceStatus {
-  const belowFloor = gate.floor !== null && d.n > 0 && d.head_score < gate.floor - EPS;
-  if (d.base_score === null || d.delta === null) return belowFloor ? "below_floor" : "unchanged";
+/**
+ * - `regressed`: a drop whose p-value, Holm-adjusted over the family, is under alpha (strict: any drop).
+ * - `below_floor`: the head score is under the floor, the floor test says so after the same
+ *   adjustment (strict: the score alone), and the PR is to blame: the base was at or above the floor,
+ *   or the drop has evidence (unadjusted p < alpha).
+ * - `below_floor_unproven`: the same without the floor test's evidence: a review, not a failure.
+ * - `dropped`: evidence of a drop that does not survive the correction (unadjusted one-sided
+ *   p < alpha, which is the interval's upper end below 0) of at least `review_drop`.
+ * - `improved`: the mirror test, Holm-adjusted in its own family; else `unchanged`.
+ */
+export function statusOf(d: SliceDiff, gate: GateOptions): SliceStatus {
+  const strict = gate.mode === "strict";
+  const floor = gate.floor;
+  const under = floor !== null && d.n > 0 && d.head_score < floor - EPS;
+  const proven = strict || (d.p_floor_adjusted != null && d.p_floor_adjusted < gate.alpha);
+  const floorStatus: SliceStatus = proven ? "below_floor" : "below_floor_unproven";
+  if (d.base_score === null || d.delta === null) return under ? floorStatus : "unchanged";
   const drop = d.delta < -EPS;
-  if (drop && (gate.mode === "strict" || (d.p_adjusted !== null && d.p_adjusted < gate.alpha)))
-    return "regressed";
-  // Only a PR that made the slice cross the floor, or sink further under it, is blamed for it.
-  if (belowFloor && (d.base_score >= (gate.floor as number) - EPS || drop)) return "below_floor";
-  if (drop) return "dropped";
+  if (drop && (strict || (d.p_adjusted !== null && d.p_adjusted < gate.alpha))) return "regressed";
+  const evidence = drop && d.p_value !== null && d.p_value < gate.alpha;
+  if (under && (d.base_score >= (floor as number) - EPS || evidence)) return floorStatus;
+  if (!strict && evidence && -d.delta >= (gate.review_drop ?? DEFAULT_REVIEW_DROP) - EPS) return "dropped";
   const rise = d.delta > EPS;
-  if (
-    rise &&
-    (gate.mode === "strict" || (d.p_improved_adjusted !== null && d.p_improved_adjusted < gate.alpha))
-  ) {
+  if (rise && (strict || (d.p_improved_adjusted !== null && d.p_improved_adjusted < gate.alpha))) {
     return "improved";
   }
   return "unchanged";
 }
 
-function passK(sides: CaseResult["head"][], k: number): number | null {
-  if (k <= 1) return null;
-  const values = sides.map((s) => passHatK(s.runs, s.passes, k)).filter((v): v is number => v !== null);
-  return values.length > 0 ? mean(values) : null;
-}
-
-function mean(xs: number[]): number {
-  if (xs.length === 0) return 0;
-  let sum = 0;
-  for (const x of xs) sum += x;
-  return sum / xs.length;
+/** The slice's MDE at its design (cases, clusters, repeats, mode, the family's level) and fitted noise. */
+function mdeOf(
+  m: MeasuredSlice,
+  d: SliceDiff,
+  gate: GateOptions,
+  level: number,
+): Pick<SliceDiff, "mde" | "noise" | "design_effect"> {
+  const clusters = d.clusters ?? d.n;
+  // Without a baseline nothing shows how clusters move together: assume they move as one.
+  const designEffect = d.design_effect ?? (clusters > 0 ? d.n / clusters : 1);
+  const noise = fitNoise({
+    base: d.base_score ?? d.head_score,
+    caseVariance: m.caseVariance,
+    discordance: m.discordance,
+    designEffect,
+  });
+  const design = { cases: d.n, clusters, repeats: gate.repeats, level, mode: gate.mode };
+  return {
+    mde: minimumDetectableDrop(design, noise),
+    noise: noise.noise,
+    design_effect: noise.designEffect,
+  };
 }

@@ -110,12 +110,15 @@ const configShape = z.strictObject({
       mode: z.enum(["statistical", "strict"]).default("statistical"),
       alpha: z.number().gt(0).lt(1).default(0.05),
       floor: z.number().min(0).max(1).nullable().default(null),
+      /**
+       * The smallest drop, of a slice's or a dimension's pass rate, that asks for a review when it
+       * comes with evidence (seed 002: "a 1% drop on any dimension requires human review").
+       */
+      review_drop: z.number().min(0).max(1).default(0.01),
       min_slice_n: z.int().min(1).default(12),
       max_error_rate: z.number().min(0).max(1).default(0),
       /** Whose definition judges a PR: the base commit's (default) or the PR's own. */
       definition: z.enum(["base", "head"]).default("base"),
-      /** The drop of a dimension's pass rate that, with evidence, asks for review (seed 002's "1%"). */
-      review_drop: z.number().min(0).max(1).default(0.01),
       /** `report`: behaviour drift is shown; `fail`: a changed behaviour fails the check. */
       drift: z.enum(["report", "fail"]).default("report"),
     })
@@ -185,11 +188,11 @@ const FIXES: Record<string, string> = {
   "gate.mode": "Use `statistical` or `strict`.",
   "gate.alpha": "Use a number between 0 and 1, e.g. 0.05.",
   "gate.floor": "Use a number between 0 and 1, e.g. 0.8, or leave `floor` out.",
+  "gate.review_drop":
+    "Use a number between 0 and 1, e.g. 0.01: a drop with evidence of at least 1 point, of a slice or a dimension, asks for a review.",
   "gate.min_slice_n": "Use a whole number of at least 1, e.g. 12.",
   "gate.definition":
     "Use `base` (the default: a PR is judged by the base branch's sets, graders and settings) or `head` (by its own).",
-  "gate.review_drop":
-    "Use a number between 0 and 1, e.g. `review_drop: 0.01` (a 1-point drop of a dimension's pass rate, with evidence, asks for review).",
   "gate.drift":
     "Use `report` (the default: behaviour drift is shown, informative) or `fail` (a changed behaviour fails the check).",
   "gate.max_error_rate": "Use a number between 0 and 1, e.g. 0.02 to allow 2% of runs to end in error.",

@@ -28,7 +28,9 @@ export interface DimensionGate {
   review_drop: number;
 }
 
-export const DEFAULT_REVIEW_DROP = 0.01;
+import { DEFAULT_REVIEW_DROP } from "./compare.js";
+
+export { DEFAULT_REVIEW_DROP };
 
 const EPS = 1e-12;
 

@@ -50,6 +50,7 @@ export function reduceCases(
         ...(c.expected !== undefined ? { expected: c.expected } : {}),
         input: c.input ?? [...(c.messages ?? [])].reverse().find((m) => m.role === "user")?.content ?? "",
         ...variantOf(c),
+        ...(c.cluster !== undefined ? { cluster: c.cluster } : {}),
         ...(set.added ? { new: true } : {}),
         ...(dimensions.length > 0 ? { dimensions } : {}),
       });

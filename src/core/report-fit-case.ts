@@ -23,6 +23,7 @@ export function fitCase(c: CaseResult, limits: CaseTextLimits): CaseResult {
   if (out.file !== undefined) out.file = clip(out.file, T.path);
   if (out.original !== undefined) out.original = clip(out.original, T.id);
   if (out.perturbation !== undefined) out.perturbation = clip(out.perturbation, T.perturbation);
+  if (out.cluster !== undefined) out.cluster = clip(out.cluster, T.id);
   cutText(out, "baseOutput", limits.output);
   cutText(out, "headOutput", limits.output);
   cutText(out, "baseReason", limits.reason);

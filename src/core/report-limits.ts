@@ -9,7 +9,7 @@ export const TEXT_LIMITS = {
   reason: 2_000,
   /** A line of `errors.causes`. */
   cause: 1_000,
-  /** A case id, and a perturbed case's `original`. */
+  /** A case id, a perturbed case's `original`, and a case's `cluster`. */
   id: 300,
   /** A set or slice name. */
   name: 200,

@@ -50,6 +50,7 @@ export const caseSchema = z.strictObject({
   graders: z.array(graderSpecSchema).optional(),
   tool_results: z.record(z.string(), z.unknown()).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
+  cluster: z.string().min(1).optional(),
 });
 
 /** A case as loaded: the shared Case plus the keys kept for later features. */
@@ -74,6 +75,8 @@ const FIXES: Record<string, string> = {
   tool_results:
     'Use an object keyed by tool name, e.g. "tool_results": {"lookup_order": {"status": "shipped"}}.',
   metadata: 'Use an object, e.g. "metadata": {"source": "ticket-123"}.',
+  cluster:
+    'Name the group of cases that share an origin (one conversation, one ticket rewritten), e.g. "cluster": "ticket-123".',
 };
 
 const caseHint: Hint = ({ pattern }) => {
@@ -108,7 +111,16 @@ function checkInputOrMessages(
   return undefined;
 }
 
-const PLAIN_KEYS = new Set(["id", "slice", "input", "expected", "vars", "metadata", "tool_results"]);
+const PLAIN_KEYS = new Set([
+  "id",
+  "slice",
+  "input",
+  "expected",
+  "vars",
+  "metadata",
+  "tool_results",
+  "cluster",
+]);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return isPlainObject(v) && !Object.hasOwn(v, "__proto__");
@@ -122,16 +134,18 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function plainCase(raw: Record<string, unknown>): z.output<typeof caseSchema> | undefined {
   // Any other key, an own `__proto__` included, is caseSchema's to judge.
   for (const key in raw) if (!PLAIN_KEYS.has(key)) return undefined;
-  const { id, slice, input, expected, vars, metadata, tool_results } = raw;
+  const { id, slice, input, expected, vars, metadata, tool_results, cluster } = raw;
   if (typeof id !== "string" || id === "" || typeof slice !== "string" || slice === "") return undefined;
   if (typeof input !== "string") return undefined;
   if (vars !== undefined && !isRecord(vars)) return undefined;
   if (metadata !== undefined && !isRecord(metadata)) return undefined;
   if (tool_results !== undefined && !isRecord(tool_results)) return undefined;
+  if (cluster !== undefined && (typeof cluster !== "string" || cluster === "")) return undefined;
   const data: z.output<typeof caseSchema> = { id, slice, input, vars: vars ?? {} };
   if (Object.hasOwn(raw, "expected")) data.expected = expected;
   if (metadata !== undefined) data.metadata = metadata;
   if (tool_results !== undefined) data.tool_results = tool_results;
+  if (cluster !== undefined) data.cluster = cluster;
   return data;
 }
 
@@ -145,6 +159,7 @@ function toCase(data: z.output<typeof caseSchema>, line: number): SetCase {
   if (data.graders !== undefined) c.graders = data.graders;
   if (data.tool_results !== undefined) c.tool_results = data.tool_results;
   if (data.metadata !== undefined) c.metadata = data.metadata;
+  if (data.cluster !== undefined) c.cluster = data.cluster;
   return c;
 }
 

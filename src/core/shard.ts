@@ -1,5 +1,6 @@
 import type { Collected } from "./assemble.js";
 import { UserError } from "./errors.js";
+import { clusterKey } from "./slice-stats.js";
 import { seedFromString } from "./stats.js";
 import type { EvalSet } from "./types.js";
 
@@ -45,6 +46,8 @@ export interface Partial {
 /**
  * A shard's result for the merge step. Cases of an aggregate-only set (a holdout) keep their
  * outcome but lose their id and text: the artifact shows no more of them than the report does.
+ * They keep a hash of their cluster (cluster, original, or id), since a cluster's cases may run in
+ * different shards and the merged run must test it as one unit, as an unsharded run does.
  */
 export function toPartial(collected: Collected, shard: Shard): Partial {
   const hidden = new Set(collected.sets.filter((s) => s.visibility === "aggregate").map((s) => s.name));
@@ -64,6 +67,7 @@ export function toPartial(collected: Collected, shard: Shard): Partial {
               head: c.head,
               // Named by type and place for a holdout's own graders (caseDimensions), so safe to keep.
               ...(c.dimensions ? { dimensions: c.dimensions } : {}),
+              cluster: `#${seedFromString(`cluster\u0000${c.set}\u0000${clusterKey(c)}`).toString(16)}`,
             }
           : c,
       ),

@@ -36,6 +36,8 @@ export interface Case {
   graders?: GraderSpec[];
   /** Canned answers of the case's tools, by tool name: the runner replies with them. */
   tool_results?: Record<string, unknown>;
+  /** Cases with the same cluster (turns of one conversation, rewrites of one ticket) are tested as one unit. */
+  cluster?: string;
   /** 1-based line of the set file the case came from, for messages and annotations. */
   line: number;
 }
@@ -153,13 +155,26 @@ export interface CaseResult {
   original?: string;
   /** A perturbed variant: how it was derived (`typos`, `casing`, `angry`...). */
   perturbation?: string;
+  /** The case's `cluster`: with a variant's `original`, what makes cases one unit of the paired test. */
+  cluster?: string;
   /** A case the PR adds to the eval set: run on both sides, outside the gating family. */
   new?: boolean;
   /** Its graders as dimensions (`dimensionKey`), in grader order; the sides' `dim_*` follow it. */
   dimensions?: string[];
 }
 
-export type SliceStatus = "regressed" | "below_floor" | "dropped" | "improved" | "unchanged";
+/**
+ * `regressed` and `below_floor` fail; `dropped` and `below_floor_unproven` ask for review (a drop
+ * with evidence that does not survive the correction; a head score under the floor without evidence
+ * that the slice's real score is).
+ */
+export type SliceStatus =
+  | "regressed"
+  | "below_floor"
+  | "dropped"
+  | "below_floor_unproven"
+  | "improved"
+  | "unchanged";
 
 /** Per-slice comparison of the two sides on the cases both ran. */
 export interface SliceDiff {
@@ -170,8 +185,14 @@ export interface SliceDiff {
   base_score: number | null;
   head_score: number;
   delta: number | null;
+  /**
+   * The change's interval: each end a one-sided exact bound at 1 - alpha (the gate's test inverted),
+   * so `ci_high < 0` exactly when `p_value < alpha`, and `ci_low > 0` exactly when `p_improved < alpha`.
+   */
   ci_low: number | null;
   ci_high: number | null;
+  /** The interval's two-sided coverage, 1 - 2·alpha (0.9 at alpha 0.05). */
+  ci_level?: number;
   /** One-sided p-value for "head is worse"; Holm-adjusted below. */
   p_value: number | null;
   p_adjusted: number | null;
@@ -184,10 +205,26 @@ export interface SliceDiff {
   undersampled: boolean;
   aggregate: boolean;
   /**
-   * Minimum detectable drop (0..1): the smallest drop the slice's exact test sees with 80% power
-   * at alpha / (number of slices); null when no drop is detectable with this many cases.
+   * Minimum detectable drop (0..1): the smallest drop the slice's exact test sees with 80% power at
+   * alpha / (the Holm family's size), at the run's repeats and clusters, under the noise the run
+   * showed (`noise`, `design_effect`); null when no drop up to the base score is detectable.
    */
   mde?: number | null;
+  /** Mean per-case variance of a run's outcome, p(1 - p) averaged over cases, fitted to this run. */
+  noise?: number;
+  /** How much correlated cases in clusters widen the test's spread (1: independent cases). */
+  design_effect?: number;
+  /** The paired test's units: clusters of cases that share an origin (`n` when there are none). */
+  clusters?: number;
+  /**
+   * False when the slice's test could not reach significance at the level it would be tested at
+   * (too few cases changed; Tarone's rule): it is left out of the Holm family and cannot regress.
+   */
+  testable?: boolean;
+  /** With `gate.floor`: one-sided exact p-value that the head's real score is under the floor. */
+  p_floor?: number | null;
+  /** That p-value Holm-adjusted in the same family as `p_value`. */
+  p_floor_adjusted?: number | null;
   /** Graded by a judge that did not reach `judge.min_kappa` on the human labels: it cannot fail the check. */
   judge_untrusted?: boolean;
   /** `repeats: auto`: runs beyond the first of each case and side, both sides together. */
@@ -241,6 +278,8 @@ export interface Report {
     alpha: number;
     mode: "statistical" | "strict";
     floor: number | null;
+    /** The smallest drop worth a review (`gate.review_drop`). */
+    review_drop?: number;
   };
   slices: SliceDiff[];
   cases: CaseResult[];

@@ -31,11 +31,12 @@ export function decideVerdict(input: VerdictInput): { verdict: Verdict; reasons:
   const trusted = input.slices.filter((s) => !s.judge_untrusted);
   const regressed = trusted.filter((s) => s.status === "regressed");
   const below = trusted.filter((s) => s.status === "below_floor");
-  const dropped = input.slices.filter(
-    (s) =>
-      s.status === "dropped" ||
-      (s.judge_untrusted && (s.status === "regressed" || s.status === "below_floor")),
+  const dropped = input.slices.filter((s) => s.status === "dropped");
+  const unjudged = input.slices.filter(
+    (s) => s.judge_untrusted && (s.status === "regressed" || s.status === "below_floor"),
   );
+  // A head score under the floor that noise alone could explain asks for a look, not a failure.
+  const nearFloor = input.slices.filter((s) => s.status === "below_floor_unproven");
   if (regressed.length > 0) reasons.push(`Regressed: ${regressed.map(name).join(", ")}`);
   if (below.length > 0) reasons.push(`Below the floor: ${below.map(name).join(", ")}`);
   const behaviour = input.behaviourChanged ?? [];
@@ -45,7 +46,19 @@ export function decideVerdict(input: VerdictInput): { verdict: Verdict; reasons:
     ? `This PR changes the eval set (${input.definitionChanged}); the base branch's definition judged it, so review the changes`
     : null;
   if (reasons.length > 0) return { verdict: "fail", reasons: changed ? [...reasons, changed] : reasons };
-  if (dropped.length > 0) reasons.push(`Dropped within noise: ${dropped.map(name).join(", ")}`);
+  if (dropped.length > 0) {
+    reasons.push(
+      `Dropped (significant before Holm's correction, not after): ${dropped.map(name).join(", ")}`,
+    );
+  }
+  if (unjudged.length > 0) {
+    reasons.push(
+      `Failing, but graded by a judge under judge.min_kappa, so only a review: ${unjudged.map(name).join(", ")}`,
+    );
+  }
+  if (nearFloor.length > 0) {
+    reasons.push(`Under the floor, within noise of it: ${nearFloor.map(name).join(", ")}`);
+  }
   const dimensions = input.dimensionsDropped ?? [];
   if (dimensions.length > 0) reasons.push(`Dimension dropped: ${dimensions.join(", ")}`);
   if (changed) reasons.push(changed);

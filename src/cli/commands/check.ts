@@ -7,8 +7,13 @@ import { resolvePath, resolveTarget } from "../../core/target.js";
 import type { Command } from "../command.js";
 import { loadProject, numberOption, readTextFile, relativePath } from "../lifecycle-io.js";
 
-/** Base pass rates per slice from a report: only the fields needed, each checked. */
-function baseRates(text: string, file: string): Map<string, number> {
+interface Measured {
+  rates: Map<string, number>;
+  noise: Map<string, { noise: number; design_effect: number }>;
+}
+
+/** Base pass rates, and the noise the run fitted, per slice from a report: only the fields needed, each checked. */
+function measured(text: string, file: string): Measured {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -26,19 +31,25 @@ function baseRates(text: string, file: string): Map<string, number> {
     });
   }
   const rates = new Map<string, number>();
+  const noise = new Map<string, { noise: number; design_effect: number }>();
   for (const s of slices as Record<string, unknown>[]) {
-    const rate = typeof s?.base_score === "number" ? s.base_score : s?.head_score;
+    if (typeof s?.set !== "string" || typeof s.slice !== "string") continue;
+    const key = sliceKey(s.set, s.slice);
+    const rate = typeof s.base_score === "number" ? s.base_score : s.head_score;
+    if (typeof rate === "number" && rate >= 0 && rate <= 1) rates.set(key, rate);
+    const fitted = s.noise;
+    const effect = typeof s.design_effect === "number" ? s.design_effect : 1;
     if (
-      typeof s?.set === "string" &&
-      typeof s.slice === "string" &&
-      typeof rate === "number" &&
-      rate >= 0 &&
-      rate <= 1
+      typeof fitted === "number" &&
+      fitted >= 0 &&
+      fitted <= 0.25 &&
+      effect >= 1 &&
+      Number.isFinite(effect)
     ) {
-      rates.set(sliceKey(s.set, s.slice), rate);
+      noise.set(key, { noise: fitted, design_effect: effect });
     }
   }
-  return rates;
+  return { rates, noise };
 }
 
 export const checkCommand: Command = {
@@ -47,7 +58,8 @@ export const checkCommand: Command = {
   usage: "[--config eval-gate.yml] [--report FILE] [--prompt FILE]... [--power 0.8] [--json FILE]",
   help: [
     "  --config FILE     the config file (default: eval-gate.yml)",
-    "  --report FILE     a JSON report of an earlier run: its base pass rates replace the assumed 90%",
+    "  --report FILE     a JSON report of an earlier run: its base pass rates and measured noise replace",
+    "                    the assumed 90% and the assumed noise",
     "  --prompt FILE     another file the model sees (few-shot examples, a RAG corpus...) to scan for",
     "                    eval text; target.system and target.tools always are (repeatable)",
     "  --power X         the power the minimum detectable drop is computed for (default: 0.8)",
@@ -80,18 +92,25 @@ export const checkCommand: Command = {
         text: await readTextFile(ctx.cwd, p, "prompt file", "--prompt"),
       });
     }
-    const rates =
+    const fromReport =
       typeof values.report === "string"
-        ? baseRates(
+        ? measured(
             await readTextFile(ctx.cwd, values.report, "report", "--report"),
             relativePath(ctx.cwd, values.report),
           )
         : undefined;
+    const rates = fromReport?.rates;
+    // The same MDE as a run's report: the config's mode, repeats and floor (its tests join the family).
     const result = checkEvalSets(project.sets, prompts, {
       alpha: config.gate.alpha,
       minSliceN: config.gate.min_slice_n,
       power,
-      ...(rates ? { baseRates: rates } : {}),
+      mode: config.gate.mode,
+      // Under `repeats: auto` the single-run MDE: reruns only add power (bench:stats), so it is the
+      // conservative figure, not the design's own.
+      repeats: config.repeats === "auto" ? 1 : config.repeats,
+      floor: config.gate.floor,
+      ...(fromReport ? { baseRates: fromReport.rates, noise: fromReport.noise } : {}),
     });
     if (typeof values.json === "string") {
       await writeAtomic(

@@ -10,9 +10,10 @@
 
 import { AGGREGATE_SLICE } from "../compare.js";
 import type { SetCase } from "../sets.js";
+import { clusterKey } from "../slice-stats.js";
 import type { EvalSet } from "../types.js";
 import { isVariant } from "./perturb.js";
-import { mdeAlpha, minimumDetectableDrop } from "./power.js";
+import { fitNoise, mdeAlpha, minimumDetectableDrop } from "./power.js";
 import {
   caseText,
   lineAt,
@@ -215,6 +216,11 @@ export interface SliceCheck {
   /** The base pass rate the MDE assumes, and where it came from. */
   base_rate: number;
   base_rate_source: "report" | "assumed";
+  /** Units of the paired test: clusters of cases that share an origin (`n` without any). */
+  clusters: number;
+  /** The per-request noise the MDE assumes (mean p(1 - p) over cases), and where it came from. */
+  noise: number;
+  noise_source: "report" | "assumed";
   /** Minimum detectable drop, 0..1; null when no drop up to the base rate is detectable. */
   mde: number | null;
 }
@@ -226,6 +232,12 @@ export interface CheckOptions {
   power?: number;
   /** Base pass rates by `set\u0000slice` (from a report); others are assumed. */
   baseRates?: ReadonlyMap<string, number>;
+  /** The noise a report's run fitted, by `set\u0000slice`; others assume every case a coin with the base rate. */
+  noise?: ReadonlyMap<string, { noise: number; design_effect: number }>;
+  /** The config's test design; defaults: statistical, single runs, no floor. */
+  mode?: "statistical" | "strict";
+  repeats?: number;
+  floor?: number | null;
   /** Default 0.9. */
   assumedBaseRate?: number;
   leaks?: LeakOptions;
@@ -233,7 +245,7 @@ export interface CheckOptions {
 }
 
 export interface CheckResult {
-  /** Slices in the run: the Holm family. */
+  /** Tests in the run's Holm family: one per slice, two with a floor (its floor test too). */
   family: number;
   alpha: number;
   alpha_per_slice: number;
@@ -254,29 +266,55 @@ export function checkEvalSets(
 ): CheckResult {
   const power = options.power ?? 0.8;
   const assumed = options.assumedBaseRate ?? 0.9;
-  const groups: { set: string; slice: string; n: number; aggregate: boolean }[] = [];
+  const groups: { set: string; slice: string; n: number; clusters: number; aggregate: boolean }[] = [];
   for (const set of sets) {
     const aggregate = set.visibility === "aggregate";
-    const counts = new Map<string, number>();
+    const bySlice = new Map<string, { n: number; keys: Set<string> }>();
     for (const c of set.cases) {
       const slice = aggregate ? AGGREGATE_SLICE : c.slice;
-      counts.set(slice, (counts.get(slice) ?? 0) + 1);
+      const original = isVariant(c as SetCase) ? ((c as SetCase).metadata?.original as string) : undefined;
+      const key = clusterKey({ id: c.id, cluster: c.cluster, original });
+      const entry = bySlice.get(slice) ?? { n: 0, keys: new Set<string>() };
+      entry.n++;
+      entry.keys.add(key);
+      bySlice.set(slice, entry);
     }
-    for (const [slice, n] of [...counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-      groups.push({ set: set.name, slice, n, aggregate });
+    for (const [slice, e] of [...bySlice.entries()].sort((a, b) =>
+      a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
+    )) {
+      groups.push({ set: set.name, slice, n: e.n, clusters: e.keys.size, aggregate });
     }
   }
-  const family = groups.length;
+  const floorTests = options.floor != null && options.floor > 0 ? groups.length : 0;
+  const family = groups.length + floorTests;
   const level = mdeAlpha(options.alpha, family);
   const slices = groups.map((g): SliceCheck => {
-    const known = options.baseRates?.get(sliceKey(g.set, g.slice));
+    const key = sliceKey(g.set, g.slice);
+    const known = options.baseRates?.get(key);
     const base = known ?? assumed;
+    const measured = options.noise?.get(key);
+    // Without a measured run: every case a coin with the base rate (the most noise there can be),
+    // and the cases of a cluster moving as one (the most they can).
+    const noise = fitNoise({
+      base,
+      caseVariance: measured?.noise ?? null,
+      designEffect: measured?.design_effect ?? g.n / Math.max(1, g.clusters),
+    });
+    const design = {
+      cases: g.n,
+      clusters: g.clusters,
+      repeats: options.repeats ?? 1,
+      level,
+      mode: options.mode ?? "statistical",
+    };
     return {
       ...g,
       undersampled: g.n < options.minSliceN,
       base_rate: base,
       base_rate_source: known === undefined ? "assumed" : "report",
-      mde: minimumDetectableDrop(g.n, level, power, base),
+      noise: noise.noise,
+      noise_source: measured === undefined ? "assumed" : "report",
+      mde: minimumDetectableDrop(design, noise, power),
     };
   });
   const needs_label = sets

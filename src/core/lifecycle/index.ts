@@ -26,13 +26,12 @@ export {
   type TransformName,
 } from "./perturb.js";
 export {
-  binomialAtLeast,
-  mcnemarMinDiscordant,
-  mcnemarPower,
+  fitNoise,
   mdeAlpha,
   minimumDetectableDrop,
-  minimumDetectableDropAt,
-  withMde,
+  type NoiseModel,
+  type PowerDesign,
+  slicePower,
 } from "./power.js";
 export { type Predicate, parsePredicate, testPredicate } from "./predicate.js";
 export { type RotateOptions, type RotateResult, rotateSet } from "./rotation.js";

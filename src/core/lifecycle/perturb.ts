@@ -392,6 +392,7 @@ export function caseLine(c: SetCase): string {
   if (Object.keys(c.vars ?? {}).length > 0) o.vars = c.vars;
   if (c.graders !== undefined) o.graders = c.graders;
   if (c.tool_results !== undefined) o.tool_results = c.tool_results;
+  if (c.cluster !== undefined) o.cluster = c.cluster;
   if (c.metadata !== undefined) o.metadata = c.metadata;
   return JSON.stringify(o);
 }

@@ -205,12 +205,12 @@ export function renderCheckReport(
   ctx: { config: string; cases: number; sets: number; minSliceN: number; fromReport: boolean },
 ): string {
   const out: string[] = [
-    `eval-gate check: ${plainText(ctx.config, 200)} is valid: ${plural(ctx.sets, "set")}, ${plural(r.family, "slice")}, ${plural(ctx.cases, "case")}.`,
+    `eval-gate check: ${plainText(ctx.config, 200)} is valid: ${plural(ctx.sets, "set")}, ${plural(r.slices.length, "slice")}, ${plural(ctx.cases, "case")}.`,
     "",
-    `Power: α = ${r.alpha} / ${plural(r.family, "slice")} = ${r.alpha_per_slice.toPrecision(2)} per slice (Holm's first step, the worst case), ${percent(r.power)} power.`,
+    `Power: α = ${r.alpha} / ${plural(r.family, "test")} = ${r.alpha_per_slice.toPrecision(2)} per test (Holm's first step, the worst case), ${percent(r.power)} power.`,
     ctx.fromReport
-      ? "Base pass rates from the report (90% assumed where a slice is missing from it)."
-      : "Base pass rate 90% assumed (pass --report to use the measured ones).",
+      ? "Base pass rates and per-request noise from the report (where a slice is missing from it: 90%, and every case a coin with that rate)."
+      : "Base pass rate 90% and every case a coin with that rate assumed, the most noise there can be (pass --report to use what a run measured).",
     "",
   ];
   const rows = r.slices.map((s) => [
@@ -228,7 +228,7 @@ export function renderCheckReport(
   if (ctx.fromReport && r.slices.some((s) => s.base_rate_source === "assumed")) notes.push("* assumed");
   if (notes.length > 0) out.push(notes.join("; "));
   out.push(
-    "A drop is seen when the exact McNemar test rejects with the stated power, assuming every changed case got worse (the most favourable case; mixed changes need larger drops).",
+    "A drop is seen when the gate's exact test rejects with the stated power at the config's repeats and mode; the drop takes the same share of every case's pass rate, and cases that share a cluster count as one unit.",
     "",
   );
 

@@ -83,7 +83,7 @@ export function renderComment(report: Report, options: CommentOptions): string {
     ],
     detailsHeading: hasBaseline ? "### Flipped cases" : "### Failing cases",
     // Without a baseline there is nothing to flip from: show what breaks a floor.
-    details: collectDetails(report, (s) => s.status === "below_floor"),
+    details: collectDetails(report, (s) => s.status === "below_floor" || s.status === "below_floor_unproven"),
     levels: COMMENT_LEVELS,
     repeats: mostRuns(report),
     moreCases: "see the job summary",

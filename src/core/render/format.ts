@@ -13,6 +13,7 @@ export const STATUS_ICON: Record<SliceStatus, string> = {
   regressed: "🔴",
   below_floor: "⛔",
   dropped: "🟡",
+  below_floor_unproven: "🟠",
   improved: "🟢",
   unchanged: "⚪",
 };
@@ -21,6 +22,7 @@ export const STATUS_WORD: Record<SliceStatus, string> = {
   regressed: "regressed",
   below_floor: "below floor",
   dropped: "dropped",
+  below_floor_unproven: "below floor?",
   improved: "improved",
   unchanged: "unchanged",
 };
@@ -30,8 +32,9 @@ export const STATUS_RANK: Record<SliceStatus, number> = {
   regressed: 0,
   below_floor: 1,
   dropped: 2,
-  improved: 3,
-  unchanged: 4,
+  below_floor_unproven: 3,
+  improved: 4,
+  unchanged: 5,
 };
 
 export function statusLabel(status: SliceStatus): string {

@@ -2,7 +2,9 @@ import type { Report, SliceStatus } from "../types.js";
 import { plainText } from "./escape.js";
 import { percent, STATUS_WORD, worstFirst, worstSlice } from "./format.js";
 
-const COUNTED: SliceStatus[] = ["regressed", "below_floor", "dropped", "improved"];
+const COUNTED: SliceStatus[] = ["regressed", "below_floor", "dropped", "below_floor_unproven", "improved"];
+
+const WORSE: SliceStatus[] = ["regressed", "below_floor", "dropped", "below_floor_unproven"];
 
 /**
  * The run in one line, for the end of a log and the check's failure message:
@@ -18,7 +20,7 @@ export function resultLine(report: Report): string {
   }
   const slices = worstFirst(report.slices);
   const first = slices[0] as (typeof slices)[number];
-  const worse = first.status === "regressed" || first.status === "below_floor" || first.status === "dropped";
+  const worse = WORSE.includes(first.status);
   // Nothing got worse: name the lowest score instead, as the `worst-slice` output does.
   const worst = worse ? first : (worstSlice(slices) ?? first);
   const name = plainText(`${worst.set}/${worst.slice}`, 120);

@@ -17,8 +17,7 @@ import {
   VERDICT_ICON,
   worstSlice,
 } from "./format.js";
-import { extraRunsNote, repeatsLabel } from "./repeats.js";
-import { hasMde } from "./tables.js";
+import { repeatsLabel } from "./repeats.js";
 
 export const NO_BASELINE =
   "No baseline: only the head side ran, so only floors and errors can fail this check.";
@@ -93,27 +92,7 @@ export function footer(report: Report, runUrl: string | undefined): string {
   return `<sub>${comparedLine(report)}${url ? ` · [workflow run](${url})` : ""}</sub>`;
 }
 
-export function legend(report: Report): string {
-  const parts: string[] = [];
-  if (report.slices.some((s) => s.undersampled)) {
-    parts.push("† fewer cases than `gate.min_slice_n`: only large changes can be told from noise.");
-  }
-  if (hasMde(report)) {
-    parts.push(
-      `MDE: the smallest drop the slice's exact test detects with 80% power at α / ${plural(report.slices.length, "slice")} (Holm's worst case), if every case that changed got worse; none: too few cases to detect any drop.`,
-    );
-  }
-  if (report.base !== null) {
-    parts.push(
-      report.config.mode === "strict"
-        ? "Strict mode: any drop in a slice's score fails it."
-        : `p (adj.): one-sided paired test in the direction of the change, Holm-adjusted over ${plural(report.slices.length, "slice")}; a drop regresses when it is under α = ${report.config.alpha}.`,
-    );
-  }
-  parts.push(extraRunsNote(report, 8, "markdown"));
-  const shown = parts.filter((p) => p !== "");
-  return shown.length > 0 ? `<sub>${shown.join(" ")}</sub>` : "";
-}
+export { legend } from "./legend.js";
 
 export function errorsBlock(report: Report, maxCauses: number): string {
   const e = report.errors;

@@ -6,6 +6,7 @@ import {
   bySeverity,
   deltaWithInterval,
   informativeP,
+  percent,
   points,
   pValue,
   scoreChange,
@@ -30,10 +31,19 @@ export interface TableStyle {
 
 const DASH = "—";
 
-function groupHeader(set: string | null, repeats: number, mde = false): string[] {
+function groupHeader(set: string | null, repeats: number, mde: boolean, ci: string): string[] {
   const n = set === null ? "n" : `${inlineText(set, 40)} n`;
   const passK = repeats > 1 ? [`pass^${repeats}`] : [];
-  return [n, ...(mde ? ["MDE"] : []), "base → head", ...passK, "Δ [95% CI]", "p (adj.)", "status"];
+  return [n, ...(mde ? ["MDE"] : []), "base → head", ...passK, `Δ [${ci} CI]`, "p (adj.)", "status"];
+}
+
+/**
+ * The coverage of the report's intervals, `90%` at alpha 0.05: two one-sided 95% bounds. Reports
+ * from before the exact intervals carry no `ci_level`; theirs were 95% bootstrap intervals.
+ */
+export function ciLevel(report: Report): string {
+  const level = report.slices.find((s) => s.ci_level !== undefined)?.ci_level;
+  return percent(level ?? 0.95);
 }
 
 function groupAlign(repeats: number, mde = false): string[] {
@@ -98,6 +108,7 @@ export function aggregateSets(report: Report): Set<string> {
 export function sliceTables(report: Report, style: TableStyle): SliceTable[] {
   const { repeats } = style;
   const mde = hasMde(report);
+  const ci = ciLevel(report);
   const tables: SliceTable[] = [];
   const aggregate = aggregateSets(report);
   const paired = style.sideBySide
@@ -112,7 +123,7 @@ export function sliceTables(report: Report, style: TableStyle): SliceTable[] {
       report.slices.find((s) => s.set === set && s.slice === slice);
     tables.push({
       title: paired.map((set) => inlineText(set, 40)).join(" · "),
-      header: ["slice", ...paired.flatMap((set) => groupHeader(set, repeats, mde))],
+      header: ["slice", ...paired.flatMap((set) => groupHeader(set, repeats, mde, ci))],
       align: ["l", ...paired.flatMap(() => groupAlign(repeats, mde))],
       rows: names
         .map((name) => {
@@ -130,7 +141,7 @@ export function sliceTables(report: Report, style: TableStyle): SliceTable[] {
   for (const set of rest.filter((s) => !aggregate.has(s))) {
     tables.push({
       title: inlineText(set, 40),
-      header: ["slice", ...groupHeader(null, repeats, mde)],
+      header: ["slice", ...groupHeader(null, repeats, mde, ci)],
       align: ["l", ...groupAlign(repeats, mde)],
       rows: report.slices
         .filter((s) => s.set === set)
@@ -144,7 +155,7 @@ export function sliceTables(report: Report, style: TableStyle): SliceTable[] {
     const perSet = (set: string) => aggregated.filter((s) => s.set === set).length;
     tables.push({
       title: "Aggregate sets (scores only, no case detail)",
-      header: ["set", ...groupHeader(null, repeats, mde)],
+      header: ["set", ...groupHeader(null, repeats, mde, ci)],
       align: ["l", ...groupAlign(repeats, mde)],
       rows: aggregated
         .map((s) => ({

@@ -15,7 +15,7 @@ import {
 } from "./format.js";
 import { extraRunsNote } from "./repeats.js";
 import { headOnly, NO_BASELINE } from "./sections.js";
-import { hasMde, mdeCell } from "./tables.js";
+import { ciLevel, hasMde, mdeCell } from "./tables.js";
 
 export interface TerminalOptions {
   /** ANSI colours; the CLI turns them on for a TTY that has not asked for NO_COLOR. */
@@ -28,6 +28,7 @@ const ANSI: Partial<Record<SliceStatus | "bold", string>> = {
   regressed: "\u001b[31m",
   below_floor: "\u001b[31m",
   dropped: "\u001b[33m",
+  below_floor_unproven: "\u001b[33m",
   improved: "\u001b[32m",
   bold: "\u001b[1m",
 };
@@ -122,7 +123,8 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   const paint = (code: string | undefined, s: string) => (color && code ? `${code}${s}${RESET}` : s);
   const slices = worstFirst(report.slices);
   const mde = hasMde(report);
-  const header = mde ? HEADER_MDE : HEADER;
+  // The interval's coverage belongs in its header: 90% at alpha 0.05, not the 95% people assume.
+  const header = (mde ? HEADER_MDE : HEADER).map((h) => (h === "CI" ? `${ciLevel(report)} CI` : h));
   const right = mde ? RIGHT_MDE : RIGHT;
   const rows = [header, ...slices.map((s) => cells(s, mde))];
   const w = widths(rows, options.width ?? 120);
@@ -138,7 +140,20 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   });
   if (slices.length === 0) out.push("(no slices)");
   if (slices.some((s) => s.undersampled)) out.push("* fewer cases than gate.min_slice_n");
-  if (mde) out.push("mde: the smallest drop each slice's test detects with 80% power (none: too few cases)");
+  if (mde) {
+    out.push(
+      "mde: the smallest drop each slice's test detects with 80% power at this run's design and noise (none: no drop is)",
+    );
+  }
+  if (
+    report.base !== null &&
+    report.config.mode === "statistical" &&
+    slices.some((s) => s.ci_level !== undefined)
+  ) {
+    out.push(
+      `CI: the slice's exact test inverted (each end one-sided at 1 - α = ${percent(1 - report.config.alpha)}); p_adj: Holm over the tests that can fail the run; dropped: p < α before the adjustment`,
+    );
+  }
   const extra = extraRunsNote(report, 5, "plain");
   if (extra) out.push(extra);
   const overfitting = report.signals?.overfitting;

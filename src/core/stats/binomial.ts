@@ -46,18 +46,26 @@ function deviance(x: number, mean: number): number {
   return x * Math.log1p((x - mean) / mean) + mean - x;
 }
 
-/** ln P(X = k) for X ~ Binomial(n, 1/2), integer 0 <= k <= n. */
-function logHalfBinomialPmf(k: number, n: number): number {
-  if (k === 0 || k === n) return -n * Math.LN2;
-  const mean = n / 2;
+/**
+ * ln P(X = k) for X ~ Binomial(n, p), integer 0 <= k <= n, 0 < p < 1. Loader's split keeps the
+ * relative accuracy of the mass itself, which the tails below start from.
+ */
+export function logBinomialPmf(k: number, n: number, p: number): number {
+  const q = 1 - p;
+  if (k === 0) return n * Math.log1p(-p);
+  if (k === n) return n * Math.log(p);
   return (
     stirlingError(n) -
     stirlingError(k) -
     stirlingError(n - k) -
-    deviance(k, mean) -
-    deviance(n - k, mean) +
+    deviance(k, n * p) -
+    deviance(n - k, n * q) +
     0.5 * Math.log(n / (2 * Math.PI * k * (n - k)))
   );
+}
+
+function logHalfBinomialPmf(k: number, n: number): number {
+  return logBinomialPmf(k, n, 0.5);
 }
 
 /** P(X >= k) for X ~ Binomial(n, 1/2); k may be any real (it is rounded up). */

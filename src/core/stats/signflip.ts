@@ -22,7 +22,7 @@ export interface SignFlipResult {
 
 // Scores are in [0, 1], so differences below this are float residue (0.1 + 0.2 - 0.3), not signal;
 // the same tolerance makes sums that are equal on paper count as ties.
-const TOLERANCE = 1e-9;
+export const TOLERANCE = 1e-9;
 const MAX_DENOMINATOR = 1000;
 const MAX_LATTICE_RANGE = 2_000_000;
 // The range bound alone still allows ~10^12 steps (a million cases on a wide lattice); past this the
@@ -76,9 +76,14 @@ export function signFlipOneSided(diffs: number[], options?: SignFlipOptions): nu
 
 /** The differences as integers on the coarsest grid 1/L that holds them all, if one is small enough. */
 function toLattice(diffs: readonly number[]): number[] | null {
+  return latticeOf(diffs)?.values ?? null;
+}
+
+/** The coarsest grid 1/scale that holds every value (within float residue), with the values on it. */
+export function latticeOf(values: readonly number[]): { scale: number; values: number[] } | null {
   for (let scale = 1; scale <= MAX_DENOMINATOR; scale++) {
-    if (diffs.every((d) => Math.abs(d * scale - Math.round(d * scale)) <= TOLERANCE)) {
-      return diffs.map((d) => Math.round(d * scale));
+    if (values.every((d) => Math.abs(d * scale - Math.round(d * scale)) <= TOLERANCE)) {
+      return { scale, values: values.map((d) => Math.round(d * scale)) };
     }
   }
   return null;
