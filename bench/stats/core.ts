@@ -6,6 +6,7 @@
 //   simulatePr(design, random)    -> Outcome        both at once
 //   rng(seed)                     -> Rng            the seeded generator the gate itself uses
 //   caseProbabilities(noise, n, random) -> number[] the per-case pass rates of the noise model
+//   requestsOf(cases)             -> number         the runs a PR's cases cost, both sides
 //
 // The noise model (Design.noise), stated precisely:
 // - A slice's cases (or its clusters: the variants of one original share one) draw a propensity
@@ -19,6 +20,7 @@
 //   near-identical prompts do, while each keeps its own pass rate.
 // - A null PR: head = base. A drop d on the first slice: every case of it keeps (1 - d/base) of its
 //   pass rate on head (the model the MDE assumes), so the slice's expected score falls by d.
+import { DEFAULT_MAX_REPEATS, rerunSelected } from "../../src/core/adaptive.js";
 import { compareSlices, type GateOptions } from "../../src/core/compare.js";
 import { createRng } from "../../src/core/stats.js";
 import type { CaseResult, CaseSideResult, SliceDiff, Verdict } from "../../src/core/types.js";
@@ -39,7 +41,10 @@ export interface Design {
   slices: number;
   /** Cases per slice. */
   cases: number;
-  repeats: number;
+  /** Runs per case and side; `auto`: the runner's adaptive rule (rerunSelected) up to `maxRepeats`. */
+  repeats: number | "auto";
+  /** Under `auto`, the most runs a case gets on a side (default: the runner's, 5). */
+  maxRepeats?: number;
   noise: Noise;
   /** Cases per cluster (variants of one original) and how much their runs share; none: independent. */
   clusters?: { size: number; shared: number };
@@ -69,7 +74,8 @@ export function judge(design: Design, cases: CaseResult[]): Outcome {
     alpha: 0.05,
     floor: null,
     min_slice_n: 12,
-    repeats: design.repeats,
+    // Under auto the gate computes pass^k and the MDE as for single runs, as the runner tells it.
+    repeats: design.repeats === "auto" ? 1 : design.repeats,
     ...design.gate,
   };
   const slices = compareSlices([{ name: "anchor", visibility: "full" }], cases, gate);
@@ -88,8 +94,13 @@ export function simulateCases(design: Design, random: Rng): CaseResult[] {
     for (let g = 0; g < groups; g++) {
       const members = Math.min(size, design.cases - g * size);
       const p = propensity[g] as number;
-      const base = runCluster(p, members, design.repeats, shared, random);
-      const head = runCluster(p * keep, members, design.repeats, shared, random);
+      const [base, head] =
+        design.repeats === "auto"
+          ? adaptiveCluster(p, p * keep, members, design.maxRepeats ?? DEFAULT_MAX_REPEATS, shared, random)
+          : [
+              runCluster(p, members, design.repeats, shared, random),
+              runCluster(p * keep, members, design.repeats, shared, random),
+            ];
       for (let m = 0; m < members; m++) {
         const id = `s${s}-g${g}-v${m}`;
         out.push({
@@ -136,6 +147,45 @@ function runCluster(
     }
   }
   return passes.map((x) => ({ runs: repeats, passes: x, errors: 0 }));
+}
+
+/**
+ * `repeats: auto` for one cluster: every member runs once a side, then again on both sides while
+ * the runner's own rule (rerunSelected) says so. A run index draws one shared uniform a side, as
+ * runCluster does, so variants still pass or fail together.
+ */
+function adaptiveCluster(
+  pBase: number,
+  pHead: number,
+  members: number,
+  max: number,
+  shared: number,
+  random: Rng,
+): [CaseSideResult[], CaseSideResult[]] {
+  const common = (n: number) => Array.from({ length: n }, () => random());
+  const commonBase = common(max);
+  const commonHead = common(max);
+  const base: CaseSideResult[] = [];
+  const head: CaseSideResult[] = [];
+  for (let m = 0; m < members; m++) {
+    const b = { runs: 0, passes: 0, errors: 0 };
+    const h = { runs: 0, passes: 0, errors: 0 };
+    do {
+      const r = b.runs;
+      if ((random() < shared ? (commonBase[r] as number) : random()) < pBase) b.passes++;
+      if ((random() < shared ? (commonHead[r] as number) : random()) < pHead) h.passes++;
+      b.runs++;
+      h.runs++;
+    } while (rerunSelected(b, h, b.runs, max));
+    base.push(b);
+    head.push(h);
+  }
+  return [base, head];
+}
+
+/** The requests one PR's cases cost: every run of every case, both sides. */
+export function requestsOf(cases: readonly CaseResult[]): number {
+  return cases.reduce((n, c) => n + (c.base?.runs ?? 0) + c.head.runs, 0);
 }
 
 function beta(a: number, b: number, random: Rng): number {
