@@ -130,7 +130,6 @@ const ROWS: [string, string][] = [
 const started = Date.now();
 const cells = COLUMNS.map((c, i) => column(c.noise, c.repeats, i));
 const header = COLUMNS.map((c) => `${c.repeats === 1 ? "single runs" : `repeats ${c.repeats}`}, ${c.noise}`);
-// biome-ignore lint/suspicious/noConsole: the benchmark's output
 const lines = [
   `| ${["", ...header].join(" | ")} |`,
   `| ${["---", ...header.map(() => "---:")].join(" | ")} |`,
