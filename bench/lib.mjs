@@ -119,6 +119,9 @@ export async function runAction(work, dir, serverUrl, event) {
     OPENAI_API_KEY: "sk-bench",
     INPUT_COMMENT: "false",
     "INPUT_GITHUB-TOKEN": "unused",
+    // One response cache per repository, outside its checkout, kept between runs: what the
+    // Actions cache gives a repository's runs on GitHub (each run's RUNNER_TEMP is new).
+    "INPUT_CACHE-DIR": `${dir}-response-cache`,
   };
   const run = await measure(process.execPath, [join(root, "dist/index.js")], { cwd: dir, env });
   let report;
