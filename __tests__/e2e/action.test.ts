@@ -1,38 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { cleanupAll, makePullRequestRepo, pullRequestEvent, shallowClone } from "../support/git-repo.js";
-import { type GitHubServer, startGitHubServer } from "../support/github-server.js";
-import { type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
+import { describe, expect, it } from "vitest";
+import { shallowClone } from "../support/git-repo.js";
 import { runAction } from "./harness.js";
-import { ALL_SKILLS, baseFiles, NO_ADDRESS, REWORDED } from "./scenario.js";
+import { ALL_SKILLS, baseFiles, NO_ADDRESS, REWORDED, supportModel } from "./scenario.js";
+import { prWorld } from "./world.js";
 
-let openai: OpenAIServer;
-let github: GitHubServer;
-let prNumber = 100;
-
-beforeAll(async () => {
-  const { supportModel } = await import("./scenario.js");
-  openai = await startOpenAIServer({ respond: supportModel });
-  github = await startGitHubServer();
-});
-afterAll(async () => {
-  await openai.close();
-  await github.close();
-  cleanupAll();
-});
-beforeEach(() => {
-  prNumber++;
-  github.clearRequests();
-});
-
-async function pr(head: Record<string, string | null>, base = baseFiles()) {
-  const { repo, baseSha, headSha } = await makePullRequestRepo({ base, head });
-  const event = pullRequestEvent({ baseSha, headSha, number: prNumber, owner: "acme", repo: "widgets" });
-  return { repo, baseSha, headSha, event };
-}
-
-function env() {
-  return { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: "sk-test-key-123", GITHUB_API_URL: github.url };
-}
+const world = prWorld({ respond: supportModel, firstPr: 100, beforeEach: (w) => w.github.clearRequests() });
+const pr = (head: Record<string, string | null>, base = baseFiles()) => world.pr(head, base);
+const env = () => world.env("sk-test-key-123");
 
 describe("the action on pull_request", () => {
   it("fails a PR that breaks one slice, names it, and writes one comment that a rerun updates", async () => {
@@ -49,7 +23,7 @@ describe("the action on pull_request", () => {
       "anchor/address_change",
       "rotation/address_change",
     ]);
-    const comments = github.comments("acme", "widgets", prNumber);
+    const comments = world.github.comments("acme", "widgets", world.prNumber);
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body).toContain("<!-- eval-gate:default -->");
     expect(comments[0]?.body).toContain("address_change");
@@ -69,23 +43,23 @@ describe("the action on pull_request", () => {
       runnerTemp: first.runnerTemp,
     });
     expect(second.outputs.verdict).toBe("fail");
-    const after = github.comments("acme", "widgets", prNumber);
+    const after = world.github.comments("acme", "widgets", world.prNumber);
     expect(after).toHaveLength(1);
     expect(after[0]?.id).toBe(comments[0]?.id);
-    expect(github.requests().some((r) => r.method === "PATCH")).toBe(true);
+    expect(world.github.requests().some((r) => r.method === "PATCH")).toBe(true);
     // The second run asked the model nothing new: every response came from the on-disk cache.
     expect(second.report?.usage.requests).toBe(0);
   });
 
   it("leaves a human's comment that carries the marker alone", async () => {
     const { repo, event } = await pr({ "prompts/support.md": NO_ADDRESS });
-    const human = github.addComment("acme", "widgets", prNumber, {
+    const human = world.github.addComment("acme", "widgets", world.prNumber, {
       body: "quoting the bot: <!-- eval-gate:default --> please look",
       login: "octocat",
     });
     const run = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env: env() });
     expect(run.outputs.verdict).toBe("fail");
-    const comments = github.comments("acme", "widgets", prNumber);
+    const comments = world.github.comments("acme", "widgets", world.prNumber);
     expect(comments).toHaveLength(2);
     expect(comments.find((c) => c.id === human.id)?.body).toBe(human.body);
     expect(comments.find((c) => c.id !== human.id)?.user.login).toBe("github-actions[bot]");
@@ -97,7 +71,7 @@ describe("the action on pull_request", () => {
     expect(run.code).toBe(0);
     expect(run.outputs.verdict).toBe("pass");
     expect(run.report?.slices.every((s: { status: string }) => s.status === "unchanged")).toBe(true);
-    expect(github.comments("acme", "widgets", prNumber)[0]?.body).toMatch(/pass/i);
+    expect(world.github.comments("acme", "widgets", world.prNumber)[0]?.body).toMatch(/pass/i);
   });
 
   it("runs head only and says so on the PR that adds the gate", async () => {
@@ -107,7 +81,7 @@ describe("the action on pull_request", () => {
     expect(run.code).toBe(0);
     expect(run.outputs.verdict).toBe("pass");
     expect(run.report?.base).toBeNull();
-    expect(github.comments("acme", "widgets", prNumber)[0]?.body).toMatch(/no baseline/i);
+    expect(world.github.comments("acme", "widgets", world.prNumber)[0]?.body).toMatch(/no baseline/i);
   });
 
   it("fetches the base commit a shallow checkout lacks", async () => {
@@ -124,13 +98,13 @@ describe("the action on pull_request", () => {
 describe("repeats and the concurrency bound", () => {
   it("runs each case k times, reports per-case counts and pass^k, and keeps at most `concurrency` in flight", async () => {
     const { supportModel } = await import("./scenario.js");
-    openai.reset();
+    world.openai.reset();
     // Refund answers fail on every third sample of the same request; the rest always pass.
-    openai.setRespond((req) => {
+    world.openai.setRespond((req) => {
       const text = supportModel(req);
       return req.sampleIndexHint % 3 === 2 && text.includes("refund") ? "Sorry." : text;
     });
-    openai.setFaults({ latencyMs: 20 });
+    world.openai.setFaults({ latencyMs: 20 });
     try {
       const files = {
         ...baseFiles(),
@@ -152,15 +126,15 @@ describe("repeats and the concurrency bound", () => {
       expect(refund.head_score).toBeCloseTo(2 / 3);
       const tracking = run.report?.slices.find((x: { slice: string }) => x.slice === "order_status");
       expect(tracking.pass_k_head).toBe(1);
-      const stats = openai.stats();
+      const stats = world.openai.stats();
       // 75 cases, but rotation's 30 inputs repeat anchor's: identical requests are asked once.
       expect(stats.total).toBe(45 * 3 * 2);
       expect(run.report?.usage.cached).toBe(30 * 3 * 2);
       expect(stats.maxInFlight).toBeLessThanOrEqual(3);
       expect(stats.maxInFlight).toBe(3);
     } finally {
-      openai.setFaults({});
-      openai.setRespond(supportModel);
+      world.openai.setFaults({});
+      world.openai.setRespond(supportModel);
     }
   });
 });
@@ -168,7 +142,7 @@ describe("repeats and the concurrency bound", () => {
 describe("faults around the run", () => {
   it("keeps the verdict, outputs and summary when the comment cannot be written", async () => {
     const { repo, event } = await pr({ "prompts/support.md": NO_ADDRESS });
-    github.setFaults({ failWritesTimes: 100, failWritesStatus: 502 });
+    world.github.setFaults({ failWritesTimes: 100, failWritesStatus: 502 });
     try {
       const run = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env: env() });
       expect(run.code).toBe(1);
@@ -178,7 +152,7 @@ describe("faults around the run", () => {
       expect(run.summary).toContain("address_change");
       expect(run.report?.verdict).toBe("fail");
     } finally {
-      github.setFaults({});
+      world.github.setFaults({});
     }
   });
 
@@ -188,7 +162,7 @@ describe("faults around the run", () => {
       pull_request: { head: { repo: { full_name: string; fork: boolean } } };
     };
     forkEvent.pull_request.head.repo = { full_name: "stranger/widgets", fork: true };
-    const noKey = { OPENAI_BASE_URL: openai.url, GITHUB_API_URL: github.url };
+    const noKey = { OPENAI_BASE_URL: world.openai.url, GITHUB_API_URL: world.github.url };
     const strict = await runAction({
       workspace: repo.dir,
       eventName: "pull_request",
@@ -228,7 +202,7 @@ describe("the action on push", () => {
     expect(run.outputs.verdict).toBe("pass");
     expect(run.report?.base).toBeNull();
     expect(run.summary).toContain("refund");
-    expect(github.requests()).toHaveLength(0);
+    expect(world.github.requests()).toHaveLength(0);
     expect(run.outputs["comment-url"]).toBe("");
   });
 });

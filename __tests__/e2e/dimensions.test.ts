@@ -1,17 +1,11 @@
 // Issue 13 items 5 and 8 end to end, through the bundled action: a PR that keeps the pass rate
 // but breaks one of a slice's two graders gets review naming that grader; a PR that makes every
 // answer three times longer shows "Behaviour changed", and fails the check under gate.drift: fail.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Report } from "../../src/core/types.js";
-import { cleanupAll, makePullRequestRepo, pullRequestEvent } from "../support/git-repo.js";
-import { type GitHubServer, startGitHubServer } from "../support/github-server.js";
-import {
-  messageText,
-  type OpenAIServer,
-  type RespondRequest,
-  startOpenAIServer,
-} from "../support/openai-server.js";
+import { messageText, type RespondRequest } from "../support/openai-server.js";
 import { runAction } from "./harness.js";
+import { prWorld } from "./world.js";
 
 /**
  * A shop bot steered by its system prompt: `format: json` answers `{"reply": ...}` (`json-odd`:
@@ -61,35 +55,20 @@ function config(drift: "report" | "fail"): string {
   ].join("\n");
 }
 
-let openai: OpenAIServer;
-let github: GitHubServer;
-let prNumber = 300;
-beforeAll(async () => {
-  openai = await startOpenAIServer({ respond: shopBot });
-  github = await startGitHubServer();
-});
-afterAll(async () => {
-  await openai.close();
-  await github.close();
-  cleanupAll();
-});
-beforeEach(() => {
-  prNumber++;
-});
+const world = prWorld({ respond: shopBot, firstPr: 300 });
 
 async function runPr(options: { drift: "report" | "fail"; base: string; head: string }) {
-  const { repo, baseSha, headSha } = await makePullRequestRepo({
-    base: {
+  const { repo, event } = await world.pr(
+    { "prompts/bot.md": options.head },
+    {
       "eval-gate.yml": config(options.drift),
       "prompts/bot.md": options.base,
       "evals/anchor.jsonl": cases(),
     },
-    head: { "prompts/bot.md": options.head },
-  });
-  const event = pullRequestEvent({ baseSha, headSha, number: prNumber, owner: "acme", repo: "widgets" });
-  const env = { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: "sk-test", GITHUB_API_URL: github.url };
+  );
+  const env = world.env("sk-test");
   const run = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env });
-  const comment = github.comments("acme", "widgets", prNumber)[0]?.body ?? "";
+  const comment = world.github.comments("acme", "widgets", world.prNumber)[0]?.body ?? "";
   return { run, comment, report: run.report as unknown as Report };
 }
 

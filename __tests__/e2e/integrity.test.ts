@@ -6,49 +6,17 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { cleanupAll, makePullRequestRepo, pullRequestEvent } from "../support/git-repo.js";
-import { type GitHubServer, startGitHubServer } from "../support/github-server.js";
-import { type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
+import { describe, expect, it } from "vitest";
+import { makePullRequestRepo, pullRequestEvent } from "../support/git-repo.js";
 import { type ActionRun, runAction } from "./harness.js";
-import { baseFiles, configYaml, NO_ADDRESS } from "./scenario.js";
+import { baseFiles, configYaml, NO_ADDRESS, supportModel } from "./scenario.js";
+import { prWorld } from "./world.js";
 
 const KEY = "sk-test-key-123";
 const TOKEN = "ghs_test";
-let openai: OpenAIServer;
-let github: GitHubServer;
-let prNumber = 900;
-
-beforeAll(async () => {
-  const { supportModel } = await import("./scenario.js");
-  openai = await startOpenAIServer({ respond: supportModel });
-  github = await startGitHubServer();
-});
-afterAll(async () => {
-  await openai.close();
-  await github.close();
-  cleanupAll();
-});
-beforeEach(() => {
-  prNumber++;
-  openai.reset();
-});
-
-async function pr(head: Record<string, string | null>, base = baseFiles()) {
-  const made = await makePullRequestRepo({ base, head });
-  const event = pullRequestEvent({
-    baseSha: made.baseSha,
-    headSha: made.headSha,
-    number: prNumber,
-    owner: "acme",
-    repo: "widgets",
-  });
-  return { ...made, event };
-}
-
-function env(extra: Record<string, string> = {}) {
-  return { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: KEY, GITHUB_API_URL: github.url, ...extra };
-}
+const world = prWorld({ respond: supportModel, firstPr: 900, beforeEach: (w) => w.openai.reset() });
+const pr = (head: Record<string, string | null>, base = baseFiles()) => world.pr(head, base);
+const env = (extra: Record<string, string> = {}) => world.env(KEY, extra);
 
 /** Everything a run wrote that a person or another job can read. */
 function written(run: ActionRun): string {
@@ -96,7 +64,7 @@ describe("a PR that commits its own answers", () => {
       ".eval-gate/cache/responses-forged.jsonl": forged,
       "eval-gate-cache/responses-forged.jsonl": forged,
     });
-    openai.reset();
+    world.openai.reset();
     const byDefault = await runAction({
       workspace: attack.repo.dir,
       eventName: "pull_request",
@@ -108,7 +76,7 @@ describe("a PR that commits its own answers", () => {
     expect(byDefault.report?.usage.requests).toBe(runs);
     expect(byDefault.report?.usage.cached).toBe(ownHits);
 
-    openai.reset();
+    world.openai.reset();
     const inside = await runAction({
       workspace: attack.repo.dir,
       eventName: "pull_request",
@@ -118,7 +86,7 @@ describe("a PR that commits its own answers", () => {
     });
     expect(inside.outputs.verdict).toBe("fail");
     expect(inside.report?.usage.requests).toBe(runs);
-    expect(openai.requests()).toHaveLength(runs);
+    expect(world.openai.requests()).toHaveLength(runs);
     expect(inside.stdout).toMatch(/::warning::The response cache \.eval-gate\/cache is inside the checkout/);
     await annotate(
       `committed forged cache: ${byDefault.report?.usage.requests} requests (default dir), ${inside.report?.usage.requests} (cache-dir in the checkout); an honest run makes ${runs}; verdict ${inside.outputs.verdict}`,
@@ -157,7 +125,7 @@ describe("a PR that picks the secret or skips itself", () => {
       const attack = await pr({
         "eval-gate.yml": configYaml().replace("  model:", `  api_key_env: ${name}\n  model:`),
       });
-      openai.reset();
+      world.openai.reset();
       const run = await runAction({
         workspace: attack.repo.dir,
         eventName: "pull_request",
@@ -168,7 +136,7 @@ describe("a PR that picks the secret or skips itself", () => {
       expect(run.outputs.verdict, name).toBe("error");
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/eval-gate\.yml:\d+: target\.api_key_env: /);
-      expect(openai.requests()).toHaveLength(0);
+      expect(world.openai.requests()).toHaveLength(0);
       expect(written(run).replace(/::add-mask::.*/g, "")).not.toContain(TOKEN);
     }
   });
@@ -186,7 +154,7 @@ describe("a PR that picks the secret or skips itself", () => {
     });
     expect(run.outputs.verdict).toBe("error");
     expect(run.stdout).toMatch(/api_key_env DEPLOY_KEY is not an allowed key variable.*allowed-key-envs/);
-    expect(openai.requests()).toHaveLength(0);
+    expect(world.openai.requests()).toHaveLength(0);
     expect(written(run)).not.toContain("deploy-secret-value");
   });
 
@@ -220,7 +188,7 @@ describe("a PR that reads files outside the repository", () => {
     ];
     for (const [line, message] of cases) {
       const attack = await pr({ "eval-gate.yml": configYaml().replace("system: prompts/support.md", line) });
-      openai.reset();
+      world.openai.reset();
       const run = await runAction({
         workspace: attack.repo.dir,
         eventName: "pull_request",
@@ -230,7 +198,7 @@ describe("a PR that reads files outside the repository", () => {
       });
       expect(run.outputs.verdict, line).toBe("error");
       expect(run.stdout, line).toMatch(message);
-      expect(openai.requests()).toHaveLength(0);
+      expect(world.openai.requests()).toHaveLength(0);
       expect(written(run)).not.toContain("planted-secret-value");
     }
   });
@@ -243,7 +211,7 @@ describe("a PR that reads files outside the repository", () => {
       configYaml().replace("system: prompts/support.md", "system: prompts/leak.md"),
     );
     const headSha = attack.repo.commit({}, "a link");
-    const event = pullRequestEvent({ baseSha: attack.baseSha, headSha, number: prNumber });
+    const event = pullRequestEvent({ baseSha: attack.baseSha, headSha, number: world.prNumber });
     const run = await runAction({
       workspace: attack.repo.dir,
       eventName: "pull_request",
@@ -255,7 +223,7 @@ describe("a PR that reads files outside the repository", () => {
     expect(run.stdout).toMatch(
       /eval-gate\.yml:\d+: target\.system: prompts\/leak\.md is a symbolic link to a file outside the repository/,
     );
-    expect(openai.requests()).toHaveLength(0);
+    expect(world.openai.requests()).toHaveLength(0);
     expect(written(run)).not.toContain("planted-secret-value");
   });
 });
@@ -278,7 +246,7 @@ describe("a PR that rewrites its own rules", () => {
     inputs: Record<string, string> = {},
   ) {
     const p = await pr(head, base);
-    openai.reset();
+    world.openai.reset();
     const run = await runAction({
       workspace: p.repo.dir,
       eventName: "pull_request",
@@ -286,7 +254,7 @@ describe("a PR that rewrites its own rules", () => {
       env: env(),
       inputs,
     });
-    return { run, comment: github.comments("acme", "widgets", prNumber)[0]?.body ?? "" };
+    return { run, comment: world.github.comments("acme", "widgets", world.prNumber)[0]?.body ?? "" };
   }
 
   it("is judged on the base's cases when it deletes the slice it breaks", async ({ annotate }) => {
@@ -409,10 +377,15 @@ describe("a fork's PR on pull_request_target, with the repository's key at hand"
     const p = await makePullRequestRepo({ base, head });
     // pull_request_target checks out the base branch; the PR's commit is only in git's objects.
     p.repo.git("checkout", "-q", "main");
-    const event = pullRequestEvent({ baseSha: p.baseSha, headSha: p.headSha, number: prNumber, labels });
+    const event = pullRequestEvent({
+      baseSha: p.baseSha,
+      headSha: p.headSha,
+      number: world.prNumber,
+      labels,
+    });
     const pull = event.pull_request as { head: { repo: { full_name: string; fork: boolean } } };
     pull.head.repo = { full_name: "stranger/widgets", fork: true };
-    openai.reset();
+    world.openai.reset();
     const run = await runAction({
       workspace: p.repo.dir,
       eventName: "pull_request_target",
@@ -430,7 +403,7 @@ describe("a fork's PR on pull_request_target, with the repository's key at hand"
     expect(run.stdout).toMatch(
       /required-label: this pull request comes from a fork and has no `safe-to-eval` label yet/,
     );
-    expect(openai.requests()).toHaveLength(0);
+    expect(world.openai.requests()).toHaveLength(0);
   });
 
   it("once labelled, evaluates the PR's prompt from git objects by the base's definition, running none of its code", async () => {
@@ -441,7 +414,7 @@ describe("a fork's PR on pull_request_target, with the repository's key at hand"
     expect(regressed.map((s: { slice: string }) => s.slice)).toContain("address_change");
     expect(run.report?.definition.source).toBe("base");
     expect(`${run.stdout}\n${run.stderr}`).not.toContain("PWNED-MARKER");
-    expect(openai.requests().length).toBeGreaterThan(0);
+    expect(world.openai.requests().length).toBeGreaterThan(0);
   });
 });
 
@@ -478,6 +451,6 @@ describe("a PR that switches its side to recorded answers", () => {
     expect(run.stdout).toMatch(
       /eval-gate\.yml:\d+: target\.provider: `provider: replay` serves answers from a file/,
     );
-    expect(openai.requests()).toHaveLength(0);
+    expect(world.openai.requests()).toHaveLength(0);
   });
 });
