@@ -1,6 +1,7 @@
 // `npm run bench:stats`: what `repeats: auto` buys, by simulation through the gate's own code
 // (the runner's rerun rule `rerunSelected`, then compareSlices and decideVerdict), against single
-// runs and `repeats: 3`. The noise model is in adaptive-noise.ts. A PR has 5 slices of 60 cases,
+// runs, `repeats: 2` (what 2× the requests buy spread evenly) and `repeats: 3`; and auto with
+// `max_repeats: 8`. The noise model is in adaptive-noise.ts. A PR has 5 slices of 60 cases,
 // alpha 0.05 over all of them (Holm); a drop PR drops one slice. Printed per design: the share of
 // null PRs that fail (family-wise false-fail rate), the share of drop PRs whose dropped slice is
 // `regressed` (power), and requests per PR relative to single runs.
@@ -158,9 +159,16 @@ const header = [
   "−15 diffuse",
   "requests null",
   "requests −15",
+  "requests −15 diffuse",
 ];
 console.log(`| ${header.join(" | ")} |\n|${header.map(() => "---").join("|")}|`);
-const designs = [fixed(1), fixed(3), adaptive(`auto (max ${DEFAULT_MAX_REPEATS})`, rerunSelected)];
+const designs = [
+  fixed(1),
+  fixed(2),
+  fixed(3),
+  adaptive(`auto (max ${DEFAULT_MAX_REPEATS})`, rerunSelected),
+  adaptive("auto (max 8)", rerunSelected, 8),
+];
 designs.forEach((design, d) => {
   const at = (drop: number, change: Change, k: number) =>
     cell(prs, (random) => pr(design, drop, change, random), seed * 1000 + d * 100 + k);
@@ -170,7 +178,7 @@ designs.forEach((design, d) => {
   const f = fifteen as ReturnType<typeof cell>;
   console.log(
     `| ${design.name} | ${pct(none.fail)} ${se(none.fail)} | ${pct(five?.power ?? 0)} | ${pct(ten?.power ?? 0)} | ` +
-      `${pct(f.power)} ${se(f.power)} | ${pct(diffuse.power)} | ${none.cost.toFixed(2)}× | ${f.cost.toFixed(2)}× |`,
+      `${pct(f.power)} ${se(f.power)} | ${pct(diffuse.power)} | ${none.cost.toFixed(2)}× | ${f.cost.toFixed(2)}× | ${diffuse.cost.toFixed(2)}× |`,
   );
 });
 console.log("\nDesigns that break the test's guarantee, for contrast (null PRs):\n");
