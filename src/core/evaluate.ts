@@ -80,20 +80,29 @@ export interface Evaluation {
 export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Promise<Evaluation> {
   const { configPath, head } = options;
   const notes: string[] = [];
-  // The PR's own files are checked whole: what it would merge must be a working config.
-  const headProject = await loadProject(head.source, configPath, options.env);
-  const baseProject = options.base
-    ? await loadBaseProject(options.base, configPath, options.env, notes)
-    : null;
+  // The PR's own files are checked whole: what it would merge must be a working config. Both
+  // sides are read at once (the base from git objects); the head's errors come first.
+  const [headLoad, baseLoad] = await Promise.allSettled([
+    loadProject(head.source, configPath, options.env),
+    options.base ? loadBaseProject(options.base, configPath, options.env, notes) : null,
+  ]);
+  if (headLoad.status === "rejected") throw headLoad.reason;
+  if (baseLoad.status === "rejected") throw baseLoad.reason;
+  const headProject = headLoad.value;
+  const baseProject = baseLoad.value;
   const judge = judgingDefinition(headProject, baseProject, options);
   const { config } = judge.project;
-  const definition = baseProject
-    ? await describeChanges({
-        base: { ...baseProject, source: (options.base as { source: FileSource }).source },
-        head: { ...headProject, source: head.source },
-        configPath,
-        from: judge.from,
-      })
+  // What the PR changes in the definition is only shown in the report: it is read from git while
+  // the requests are in flight, not before the first one (it raises no user error).
+  const definitionChanges = baseProject
+    ? afterFirstRequests(() =>
+        describeChanges({
+          base: { ...baseProject, source: (options.base as { source: FileSource }).source },
+          head: { ...headProject, source: head.source },
+          configPath,
+          from: judge.from,
+        }),
+      )
     : undefined;
   // Cases the PR adds run on both sides, outside the gating family.
   const added = judge.from === "base" ? addedCases(judge.project.sets, headProject.sets) : [];
@@ -149,6 +158,7 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
         ...(deps.signal ? { signal: deps.signal } : {}),
       },
     );
+    const definition = await definitionChanges;
     const isAdded = new Set(added.flatMap((s) => s.cases.map((c) => `${s.name}\u0000${c.id}`)));
     const collected: Collected = {
       configPath,
@@ -179,6 +189,18 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
   } finally {
     await graders?.close();
   }
+}
+
+/**
+ * Starts `work` once the run's first requests are out (a timer turn after the current I/O), and
+ * keeps its failure from being unhandled until it is awaited.
+ */
+function afterFirstRequests<T>(work: () => Promise<T>): Promise<T> {
+  const started = new Promise<T>((resolve, reject) => {
+    setTimeout(() => work().then(resolve, reject), 0);
+  });
+  started.catch(() => {});
+  return started;
 }
 
 /**
