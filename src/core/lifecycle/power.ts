@@ -85,19 +85,41 @@ function exactSingleRunPower(n: number, drop: number, s: number, f: number, desi
   const better = (1 - f) * s;
   const discordant = Math.min(1, worse + better);
   const share = worse / (worse + better);
+  // M is Binomial(n, discordant): terms more than 12 sd from its mean weigh under 1e-30 together.
+  const spread = 12 * Math.sqrt(n * discordant * (1 - discordant)) + 1;
+  const from = Math.max(1, Math.floor(n * discordant - spread));
+  const to = Math.min(n, Math.ceil(n * discordant + spread));
+  const thresholds = design.mode === "strict" ? null : rejectionThresholds(n, design.level);
   let power = 0;
-  let k = 0;
-  for (let m = 1; m <= n; m++) {
+  for (let m = from; m <= to; m++) {
     const pm = discordant >= 1 ? (m === n ? 1 : 0) : Math.exp(logBinomialPmf(m, n, discordant));
-    if (design.mode === "strict") {
-      power += pm * binomialAtLeast(Math.floor(m / 2) + 1, m, share);
-      continue;
-    }
-    // The smallest count of worse pairs the exact test rejects with; it never decreases with m.
-    while (k <= m && binomialUpperTail(k, m) > design.level) k++;
+    if (pm === 0) continue;
+    // The smallest count of worse pairs the test rejects with (strict: a net drop).
+    const k = thresholds ? (thresholds[m] as number) : Math.floor(m / 2) + 1;
     if (k <= m) power += pm * binomialAtLeast(k, m, share);
   }
   return Math.min(1, power);
+}
+
+/**
+ * Per m = 0..n, the smallest count of worse pairs among m discordant ones that the exact one-sided
+ * test rejects at `level` (m + 1 when none does); it never decreases with m. Remembered per (n,
+ * level): an MDE search asks for the same ones at every step.
+ */
+const thresholdTables = new Map<string, Int32Array>();
+function rejectionThresholds(n: number, level: number): Int32Array {
+  const key = `${n}:${level}`;
+  let table = thresholdTables.get(key);
+  if (table) return table;
+  table = new Int32Array(n + 1);
+  let k = 0;
+  for (let m = 0; m <= n; m++) {
+    while (k <= m && binomialUpperTail(k, m) > level) k++;
+    table[m] = k;
+  }
+  if (thresholdTables.size > 256) thresholdTables.clear();
+  thresholdTables.set(key, table);
+  return table;
 }
 
 /** z with P(Z > z) = level; remembered, since an MDE search asks for the same level many times. */
