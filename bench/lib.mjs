@@ -142,11 +142,14 @@ export const prEvent = (baseSha) => ({
   },
 });
 
-/** A commit on a new branch `pr` that changes the system prompt, as a PR would. */
-export function commitPrPrompt(dir) {
-  git(dir, "checkout", "-q", "-b", "pr");
-  writeFileSync(join(dir, "prompts/system.md"), PR_PROMPT);
-  git(dir, "commit", "-qam", "pr");
+/**
+ * A commit on the branch `pr` that changes the system prompt, as a PR would; `revision` makes a
+ * further commit on it with a prompt no run has seen.
+ */
+export function commitPrPrompt(dir, revision) {
+  if (!revision) git(dir, "checkout", "-q", "-b", "pr");
+  writeFileSync(join(dir, "prompts/system.md"), revision ? `${PR_PROMPT}\n${revision}\n` : PR_PROMPT);
+  git(dir, "commit", "-qam", revision ? `pr: ${revision}` : "pr");
 }
 
 export function median(values) {
