@@ -152,7 +152,67 @@ describe("import openai-evals", () => {
       },
       { where: "samples.jsonl:6", reason: "no `input` (a string or a list of chat messages)" },
     ]);
-    expect(result.notes).toEqual(["1 sample(s) had no `category` field: they are in slice `default`"]);
+    expect(result.notes[0]).toBe("1 sample(s) had no `category` field: they are in slice `default`");
+    expect(result.notes[1]).toMatch(/^1 of 3 case\(s\) start with their own system message \(line 1\)/);
     expect(() => importOpenAIEvals('{"input": "a"}\n{oops\n', { file: "s.jsonl" })).toThrow(/not valid JSON/);
+  });
+});
+
+describe("import openai-evals: the prompt under test", () => {
+  const lines = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join("\n");
+  const ask = (system: string | null, q: string, ideal = "x") => ({
+    input: [...(system ? [{ role: "system", content: system }] : []), { role: "user", content: q }],
+    ideal,
+  });
+  const SAMPLES = lines([
+    ask("Answer with one word.", "Capital of France?", "Paris"),
+    ask("Answer with one word.", "Capital of Italy?", "Rome"),
+    { input: "Name a primary colour.", ideal: "red" },
+  ]);
+
+  it("says when samples carry their own system message, which target.system then never reaches", () => {
+    const result = importOpenAIEvals(SAMPLES, { file: "s.jsonl" });
+    expect(result.cases[0]?.messages?.[0]?.role).toBe("system");
+    const note = result.notes.join("\n");
+    expect(note).toContain("2 of 3 case(s) start with their own system message (lines 1, 2)");
+    expect(note).toContain("target.system");
+    expect(note).toContain("--system-from-target");
+  });
+
+  it("with systemFromTarget, leaves the samples' system message out and hands back the one they share", () => {
+    const result = importOpenAIEvals(SAMPLES, { file: "s.jsonl", systemFromTarget: true });
+    expect(result.cases.map((c) => c.messages ?? c.input)).toEqual([
+      [{ role: "user", content: "Capital of France?" }],
+      [{ role: "user", content: "Capital of Italy?" }],
+      "Name a primary colour.",
+    ]);
+    expect(result.system).toEqual({ text: "Answer with one word.", cases: 2 });
+    expect(result.changed.map((c) => c.where)).toEqual(["s.jsonl:1", "s.jsonl:2"]);
+    expect(result.changed[0]?.reason).toMatch(/system message left out/);
+    expect(result.notes.join("\n")).not.toContain("start with their own system message");
+  });
+
+  it("with systemFromTarget and different system messages, hands back none and says which differ", () => {
+    const text = lines([ask("Be brief.", "a?"), ask("Be long.", "b?"), ask("Be brief.", "c?")]);
+    const result = importOpenAIEvals(text, { file: "s.jsonl", systemFromTarget: true });
+    expect(result.system).toBeUndefined();
+    expect(result.changed).toHaveLength(3);
+    expect(result.notes.join("\n")).toContain("2 different system messages");
+    // A sample that is nothing but a system message has nothing left to send.
+    const only = importOpenAIEvals(lines([{ input: [{ role: "system", content: "x" }], ideal: "y" }]), {
+      file: "s.jsonl",
+      systemFromTarget: true,
+    });
+    expect(only.cases).toEqual([]);
+    expect(only.skipped[0]?.reason).toMatch(/no user message/);
+  });
+
+  it("counts a sample it writes with the default graders as changed, not skipped", () => {
+    const result = importOpenAIEvals(lines([{ input: "hi" }, { ideal: "no input" }]), { file: "s.jsonl" });
+    expect(result.cases).toHaveLength(1);
+    expect(result.skipped.map((s) => s.where)).toEqual(["s.jsonl:2"]);
+    expect(result.changed).toEqual([
+      { where: "s.jsonl:1", reason: "no usable `ideal`: the case uses the config's default graders" },
+    ]);
   });
 });

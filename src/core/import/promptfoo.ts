@@ -168,7 +168,7 @@ export function importPromptfoo(text: string, options: PromptfooOptions): Import
       `The prompt uses ${promptVars.map((v) => `{{${v}}}`).join(", ")}: each case's input is its input var, and the other vars are in \`vars\`. Move the prompt's instructions to the file \`target.system\` names, without the input var (other {{vars}} there are filled from each case).`,
     );
   }
-  return { cases, skipped, notes };
+  return { cases, skipped, dropped: [], changed: [], notes };
 }
 
 function isDict(v: unknown): v is Dict {
