@@ -262,7 +262,11 @@ describe("eval-gate import", () => {
       { cwd: dir },
     );
     expect(imp.code).toBe(0);
-    expect(imp.stderr).toMatch(/skipped: .*promptfooconfig\.yaml:34: test 2, assert 3: type `javascript`/);
+    expect(imp.stderr).toMatch(/dropped: .*promptfooconfig\.yaml:34: test 2, assert 3: type `javascript`/);
+    expect(imp.stderr).toMatch(
+      /dropped: .*promptfooconfig\.yaml:6: providers: not imported \(openai:gpt-4o-mini\)/,
+    );
+    expect(imp.stdout).toContain("; 1 test skipped, 4 items dropped (listed on stderr)");
     const lines = readFileSync(join(dir, "evals/pf.jsonl"), "utf8").trim().split("\n");
     expect(lines.map((l) => JSON.parse(l).slice)).toEqual(["refund", "orders", "order_status", "refund"]);
 

@@ -1,7 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, relative, resolve } from "node:path";
+import { dirname, relative, resolve, sep } from "node:path";
 import { writeAtomic } from "../../adapters/files.js";
+import { repositoryRoot } from "../../adapters/git.js";
+import { projectReader } from "../../adapters/project-reader.js";
 import { UserError } from "../../core/errors.js";
 import { type ImportResult, toJsonl } from "../../core/import/common.js";
 import { importOpenAIEvals } from "../../core/import/openai-evals.js";
@@ -89,13 +91,7 @@ export const importCommand: Command = {
             file: source,
             ...(sliceFrom ? { sliceFrom } : {}),
             ...(typeof values["input-var"] === "string" ? { inputVar: values["input-var"] } : {}),
-            readPrompt: (p) => {
-              try {
-                return readFileSync(resolve(dirname(sourcePath), p), "utf8");
-              } catch {
-                return null;
-              }
-            },
+            readFile: await promptfooReader(sourcePath),
           })
         : importOpenAIEvals(text, { file: source, ...(sliceFrom ? { sliceFrom } : {}), systemFromTarget });
 
@@ -133,6 +129,17 @@ export const importCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Reads the files a promptfoo config names, relative to its folder and inside its project: the git
+ * repository it is in, or its own folder outside git.
+ */
+async function promptfooReader(sourcePath: string) {
+  const real = realpathSync(sourcePath);
+  const folder = dirname(real);
+  const root = (await repositoryRoot(folder)) ?? folder;
+  return projectReader(root, relative(realpathSync(root), real).split(sep).join("/"));
+}
 
 /** Every item not imported as it was, with its line, then the notes: all on stderr. */
 function listItems(result: ImportResult, ctx: CommandContext): void {
