@@ -126,6 +126,44 @@ describe("eval-gate sample", () => {
     );
   });
 
+  it("reads `slice` by default, and refuses, writing nothing, when no trace has one, suggesting a field", async () => {
+    const dir = project();
+    const rows = (key: string) =>
+      Array.from({ length: 30 }, (_, i) => ({
+        id: `s-${i}`,
+        [key]: ["refund", "billing"][i % 2],
+        input: ask(200 + i),
+      }));
+    write(dir, { "traces/slice.jsonl": jsonl(rows("slice")), "traces/topic.jsonl": jsonl(rows("topic")) });
+    const sliced = await run(sampleCommand, ["traces/slice.jsonl", "--out", "a.jsonl", "--size", "10"], dir);
+    expect(sliced.code).toBe(0);
+    expect(sliced.out).toMatch(/^billing\s+15\s/m);
+    expect(sliced.out).not.toContain("unsliced");
+
+    await expect(
+      run(sampleCommand, ["traces/topic.jsonl", "--out", "b.jsonl", "--size", "10"], dir),
+    ).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /^no trace has a `slice` or `category` field: all 30 would be in slice `unsliced`/,
+      ),
+      fix: expect.stringMatching(/--slice-field topic \(2 values in 30 traces: billing, refund\)/),
+    });
+    expect(existsSync(join(dir, "b.jsonl"))).toBe(false);
+    // Drawing without slices, on purpose.
+    const one = await run(
+      sampleCommand,
+      ["traces/topic.jsonl", "--out", "b.jsonl", "--size", "10", "--default-slice", "all"],
+      dir,
+    );
+    expect(one.code).toBe(0);
+    expect(one.err).toMatch(
+      /^warning: no trace has a `slice` or `category` field: all 30 are in slice `all`/,
+    );
+    await expect(run(rotateCommand, ["traces/topic.jsonl", "--dry-run"], dir)).rejects.toThrow(
+      /no trace has a `slice` or `category` field/,
+    );
+  });
+
   it("refuses to overwrite a file without --force, and reports bad flags as user errors", async () => {
     const dir = project();
     await expect(
