@@ -201,6 +201,31 @@ describe("import promptfoo: file:// vars, transforms and providers", () => {
     expect(result.changed.map((s) => s.where)).toEqual(["p.yaml:21: test 5"]);
   });
 
+  it("reads a defaultTest from a file, and lists an `assert` that is not a list", () => {
+    const yaml = [
+      "defaultTest: file://ctx/default.yaml", // 1
+      "tests:", // 2
+      "  - vars: { question: Hi }", // 3
+      "    assert: { type: contains, value: hi }", // 4
+      "",
+    ].join("\n");
+    const files = {
+      "ctx/default.yaml": "vars: { shop: ACME }\nassert: [{ type: icontains, value: hello }]\n",
+    };
+    const out = importPromptfoo(yaml, {
+      file: "p.yaml",
+      readFile: (p) => (p in files ? { text: files[p as keyof typeof files] } : { missing: true }),
+    });
+    expect(out.cases[0]).toMatchObject({
+      input: "Hi",
+      vars: { shop: "ACME" },
+      graders: [{ type: "contains", value: "hello", ignore_case: true }],
+    });
+    expect(out.dropped.map((d) => `${d.where}: ${d.reason}`)).toEqual([
+      "p.yaml:4: test 1: `assert` is not a list of assertions",
+    ]);
+  });
+
   it("refuses a file outside the project, naming the file, the line and the var", () => {
     const outside = "tests:\n  - vars:\n      question: file://../../etc/passwd\n";
     expect(() => importPromptfoo(outside, { file: "p.yaml", readFile })).toThrow(

@@ -5,6 +5,8 @@
 import { LineCounter, parseDocument } from "yaml";
 import { UserError } from "../errors.js";
 import { jsonErrorOffset, jsonReason, lineColumn } from "../json-error.js";
+import type { Skipped } from "./common.js";
+import type { WhereOf } from "./promptfoo-extras.js";
 
 /** What reading a file gave: its text, nothing (it does not exist), or why it may not be read. */
 export type FileRead = { text: string } | { missing: true } | { outside: string };
@@ -161,4 +163,39 @@ export function loadAssertValue(
   const field = `${path[0] === "defaultTest" ? "defaultTest" : `tests[${path[1]}]`}.assert[${path.at(-1)}].value`;
   const loaded = loadValue(a.value, ctx.readFile, { file: ctx.file, line: ctx.lineAt(at), field });
   return "skip" in loaded ? { skip: `value: ${loaded.skip}` } : { value: { ...a, value: loaded.value } };
+}
+
+/** `defaultTest`, inline or from a `file://` YAML or JSON file; what cannot be read is listed. */
+export function loadDefaultTest(
+  value: unknown,
+  ctx: LoadContext,
+  dropped: Skipped[],
+  whereOf: WhereOf,
+): Dict {
+  if (value === undefined || isDict(value)) return value ?? {};
+  const loaded = loadValue(value, ctx.readFile, {
+    file: ctx.file,
+    line: ctx.lineAt(["defaultTest"]),
+    field: "defaultTest",
+  });
+  if ("value" in loaded && isDict(loaded.value)) return loaded.value;
+  dropped.push({
+    where: whereOf(["defaultTest"], "defaultTest"),
+    reason: `${"skip" in loaded ? loaded.skip : "not a mapping"}: its vars, assertions and options are not imported`,
+  });
+  return {};
+}
+
+/** A test's `assert` list; anything else is listed as dropped. */
+export function assertList(
+  value: unknown,
+  path: (string | number)[],
+  label: string,
+  dropped: Skipped[],
+  whereOf: WhereOf,
+): unknown[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value;
+  dropped.push({ where: whereOf(path, label), reason: "`assert` is not a list of assertions" });
+  return [];
 }

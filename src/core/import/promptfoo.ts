@@ -12,8 +12,10 @@ import {
 import { convertAssertion } from "./promptfoo-asserts.js";
 import { configExtras, testExtras, type WhereOf } from "./promptfoo-extras.js";
 import {
+  assertList,
   type LoadContext,
   loadAssertValue,
+  loadDefaultTest,
   loadVars,
   promptTexts,
   type ReadFile,
@@ -54,10 +56,14 @@ export function importPromptfoo(text: string, options: PromptfooOptions): Import
     });
   }
   const root = doc.toJS() as Dict | null;
-  const lineAt = (path: (string | number)[]) => {
-    const node = doc.getIn(path, true);
-    const start = isNode(node) ? node.range?.[0] : undefined;
-    return start === undefined ? undefined : lines.linePos(start).line;
+  // The line of a path, else of its nearest parent in the file (values loaded from another file).
+  const lineAt = (path: (string | number)[]): number | undefined => {
+    for (let n = path.length; n > 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true);
+      const start = isNode(node) ? node.range?.[0] : undefined;
+      if (start !== undefined) return lines.linePos(start).line;
+    }
+    return undefined;
   };
   const at = (path: (string | number)[]) => {
     const line = lineAt(path);
@@ -84,11 +90,17 @@ export function importPromptfoo(text: string, options: PromptfooOptions): Import
   const load: LoadContext = { file: options.file, readFile: options.readFile, lineAt };
   const prompts = promptTexts(root.prompts, load, notes);
   const promptVars = [...new Set(prompts.flatMap((p) => [...p.matchAll(VAR)].map((m) => m[1] as string)))];
-  const defaults = isDict(root.defaultTest) ? root.defaultTest : {};
+  const defaults = loadDefaultTest(root.defaultTest, load, dropped, whereOf);
   dropped.push(...testExtras(defaults, null, whereOf));
   // A default var that cannot be loaded skips the tests that use it, each with that var's line.
   const defaultVars = loadVars(defaults.vars, ["defaultTest", "vars"], load);
-  const defaultAsserts = Array.isArray(defaults.assert) ? defaults.assert : [];
+  const defaultAsserts = assertList(
+    defaults.assert,
+    ["defaultTest", "assert"],
+    "defaultTest",
+    dropped,
+    whereOf,
+  );
   const defaultMeta = isDict(defaults.metadata) ? defaults.metadata : {};
   const nextId = idMaker();
   const cases: ImportedCase[] = [];
@@ -143,7 +155,7 @@ export function importPromptfoo(text: string, options: PromptfooOptions): Import
         path: ["defaultTest", "assert", j],
         label: `defaultTest assert ${j + 1}`,
       })),
-      ...(Array.isArray(raw.assert) ? raw.assert : []).map((a: unknown, j: number) => ({
+      ...assertList(raw.assert, ["tests", i, "assert"], label, dropped, whereOf).map((a, j) => ({
         a,
         path: ["tests", i, "assert", j],
         label: `${label}, assert ${j + 1}`,
