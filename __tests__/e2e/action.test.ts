@@ -74,6 +74,47 @@ describe("the action on pull_request", () => {
     expect(world.github.comments("acme", "widgets", world.prNumber)[0]?.body).toMatch(/pass/i);
   });
 
+  it("warns, in the log and the comment, when cases carry their own system message that no prompt change reaches", async () => {
+    const base = baseFiles();
+    // The anchor's address cases were imported with production's prompt in them.
+    base["evals/anchor.jsonl"] = (base["evals/anchor.jsonl"] as string)
+      .trim()
+      .split("\n")
+      .map((line) => {
+        const c = JSON.parse(line);
+        if (c.slice !== "address_change") return line;
+        const { input, ...rest } = c;
+        return JSON.stringify({
+          ...rest,
+          messages: [
+            { role: "system", content: ALL_SKILLS },
+            { role: "user", content: input },
+          ],
+        });
+      })
+      .join("\n");
+    const { repo, event } = await pr({ "prompts/support.md": NO_ADDRESS }, base);
+    const run = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env: env() });
+    const status = (set: string) =>
+      run.report?.slices.find(
+        (s: { set: string; slice: string }) => s.set === set && s.slice === "address_change",
+      )?.status;
+    // The prompt lost the address skill: the rotation set sees it, the shadowed anchor cases cannot.
+    expect(status("rotation")).toBe("regressed");
+    expect(status("anchor")).toBe("unchanged");
+    expect(run.stdout).toMatch(
+      /::warning::anchor: 15 of 45 case\(s\) ignore target\.system \(prompts\/support\.md\): they start with their own system message.*\(first at evals\/anchor\.jsonl:16\)/,
+    );
+    // The comment escapes Markdown: compare without the backslashes.
+    const comment = (world.github.comments("acme", "widgets", world.prNumber)[0]?.body ?? "").replace(
+      /\\/g,
+      "",
+    );
+    expect(comment).toContain(
+      "anchor: 15 of 45 case(s) ignore target.system (prompts/support.md): they start with their own system message",
+    );
+  });
+
   it("runs head only and says so on the PR that adds the gate", async () => {
     const files = baseFiles();
     const { repo, event } = await pr(files, { "README.md": "# shop\n" });

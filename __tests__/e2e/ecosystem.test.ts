@@ -213,6 +213,40 @@ describe("eval-gate import", () => {
     expect(again.stderr).toContain("already exists");
   });
 
+  it("moves the samples' own system message into the target with --system-from-target, and the run warns until then", async () => {
+    const repo = await makeRepo({
+      "eval-gate.yml":
+        "version: 1\ntarget: { model: m, system: prompts/system.md }\nsets: { anchor: evals/anchor.jsonl }\n",
+      "prompts/system.md": "You are a quiz bot.\n",
+    });
+    const samples = join(FIXTURES, "samples.jsonl");
+    const kept = await runCli(["import", "openai-evals", samples, "--out", "evals/anchor.jsonl"], {
+      cwd: repo.dir,
+    });
+    expect(kept.code).toBe(0);
+    expect(kept.stderr).toMatch(/note: 1 of 3 case\(s\) start with their own system message \(line 1\)/);
+    const shadowed = await runCli(["run"], { cwd: repo.dir, env: env() });
+    expect(shadowed.code, shadowed.stderr).toBe(0);
+    expect(shadowed.stderr).toMatch(
+      /warning: anchor: 1 of 3 case\(s\) ignore target\.system \(prompts\/system\.md\)/,
+    );
+
+    const moved = await runCli(
+      ["import", "openai-evals", samples, "--out", "evals/anchor.jsonl", "--system-from-target", "--force"],
+      { cwd: repo.dir },
+    );
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stderr).toMatch(/changed: .*samples\.jsonl:1: system message left out/);
+    expect(moved.stdout).toContain(
+      "Wrote the system message the 1 sample(s) shared to evals/anchor.system.md",
+    );
+    expect(moved.stdout).toContain("target: { system: evals/anchor.system.md }");
+    expect(readFileSync(join(repo.dir, "evals/anchor.system.md"), "utf8")).toBe("Answer with one word.\n");
+    const clean = await runCli(["run"], { cwd: repo.dir, env: env() });
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stderr).not.toContain("ignore target.system");
+  });
+
   it("converts a promptfoo config and lists what it skipped, with lines", async () => {
     const dir = makeTempDir("import");
     const imp = await runCli(
@@ -228,7 +262,11 @@ describe("eval-gate import", () => {
       { cwd: dir },
     );
     expect(imp.code).toBe(0);
-    expect(imp.stderr).toMatch(/skipped: .*promptfooconfig\.yaml:34: test 2, assert 3: type `javascript`/);
+    expect(imp.stderr).toMatch(/dropped: .*promptfooconfig\.yaml:34: test 2, assert 3: type `javascript`/);
+    expect(imp.stderr).toMatch(
+      /dropped: .*promptfooconfig\.yaml:6: providers: not imported \(openai:gpt-4o-mini\)/,
+    );
+    expect(imp.stdout).toContain("; 1 test skipped, 4 items dropped (listed on stderr)");
     const lines = readFileSync(join(dir, "evals/pf.jsonl"), "utf8").trim().split("\n");
     expect(lines.map((l) => JSON.parse(l).slice)).toEqual(["refund", "orders", "order_status", "refund"]);
 

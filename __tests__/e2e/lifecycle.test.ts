@@ -1,5 +1,5 @@
 // The eval set's life through the bundled CLI: traces -> sample -> label -> check -> rotate.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanupAll, makeTempDir } from "../support/git-repo.js";
@@ -65,6 +65,25 @@ describe("eval-gate sample, check and rotate", () => {
     );
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("error: none.yml: the config file does not exist");
+    // Traces whose slice is under another name: nothing is drawn into one big `unsliced` slice.
+    write(dir, {
+      "traces/topics.jsonl": jsonl(
+        Array.from({ length: 30 }, (_, i) => ({
+          id: `t-${i}`,
+          topic: SLICES[i % 3],
+          input: ask(i, "april"),
+        })),
+      ),
+    });
+    const unsliced = await runCli(["sample", "traces/topics.jsonl", "--out", "evals/t.jsonl"], { cwd: dir });
+    expect(unsliced.code).toBe(2);
+    expect(unsliced.stderr).toContain(
+      "error: traces/topics.jsonl: --slice-field: no trace has a `slice` or `category` field: all 30 would be in slice `unsliced`",
+    );
+    expect(unsliced.stderr).toContain(
+      "--slice-field topic (3 values in 30 traces: address_change, billing, refund)",
+    );
+    expect(existsSync(join(dir, "evals/t.jsonl"))).toBe(false);
     const first = await runCli(
       ["sample", "traces/may.jsonl", "--out", "evals/anchor.jsonl", "--per-slice", "12"],
       {

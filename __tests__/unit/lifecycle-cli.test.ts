@@ -126,6 +126,44 @@ describe("eval-gate sample", () => {
     );
   });
 
+  it("reads `slice` by default, and refuses, writing nothing, when no trace has one, suggesting a field", async () => {
+    const dir = project();
+    const rows = (key: string) =>
+      Array.from({ length: 30 }, (_, i) => ({
+        id: `s-${i}`,
+        [key]: ["refund", "billing"][i % 2],
+        input: ask(200 + i),
+      }));
+    write(dir, { "traces/slice.jsonl": jsonl(rows("slice")), "traces/topic.jsonl": jsonl(rows("topic")) });
+    const sliced = await run(sampleCommand, ["traces/slice.jsonl", "--out", "a.jsonl", "--size", "10"], dir);
+    expect(sliced.code).toBe(0);
+    expect(sliced.out).toMatch(/^billing\s+15\s/m);
+    expect(sliced.out).not.toContain("unsliced");
+
+    await expect(
+      run(sampleCommand, ["traces/topic.jsonl", "--out", "b.jsonl", "--size", "10"], dir),
+    ).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /^no trace has a `slice` or `category` field: all 30 would be in slice `unsliced`/,
+      ),
+      fix: expect.stringMatching(/--slice-field topic \(2 values in 30 traces: billing, refund\)/),
+    });
+    expect(existsSync(join(dir, "b.jsonl"))).toBe(false);
+    // Drawing without slices, on purpose.
+    const one = await run(
+      sampleCommand,
+      ["traces/topic.jsonl", "--out", "b.jsonl", "--size", "10", "--default-slice", "all"],
+      dir,
+    );
+    expect(one.code).toBe(0);
+    expect(one.err).toMatch(
+      /^warning: no trace has a `slice` or `category` field: all 30 are in slice `all`/,
+    );
+    await expect(run(rotateCommand, ["traces/topic.jsonl", "--dry-run"], dir)).rejects.toThrow(
+      /no trace has a `slice` or `category` field/,
+    );
+  });
+
   it("refuses to overwrite a file without --force, and reports bad flags as user errors", async () => {
     const dir = project();
     await expect(
@@ -317,8 +355,71 @@ describe("eval-gate perturb", () => {
         {},
       ),
     ).rejects.toThrow(/OPENAI_API_KEY/);
+    // Without a config there is no target.model to fall back on.
+    const bare = makeTempDir("perturb");
+    write(bare, { "anchor.jsonl": readFileSync(join(dir, "evals/anchor.jsonl"), "utf8") });
     await expect(
-      run(perturbCommand, ["evals/anchor.jsonl", "--out", "x.jsonl", "--rewrite", "angry"], dir),
+      run(perturbCommand, ["anchor.jsonl", "--out", "x.jsonl", "--rewrite", "angry"], bare),
     ).rejects.toThrow(/--model/);
+  });
+
+  it("rewrites through the config's target.base_url with the key target.api_key_env names, and its model", async () => {
+    const own = await startOpenAIServer({ respond: ({ messages }) => `Hi! ${String(messages[1]?.content)}` });
+    try {
+      const dir = project();
+      write(dir, {
+        "eval-gate.yml": readFileSync(join(dir, "eval-gate.yml"), "utf8").replace(
+          "target: { model: gpt-4o-mini, system: prompts/support.md }",
+          `target: { model: support-model, system: prompts/support.md, base_url: "${own.url}", api_key_env: MY_GATEWAY_KEY }`,
+        ),
+      });
+      // OPENAI_* point elsewhere: the config's endpoint and key variable win, as in the gate.
+      const env = { MY_GATEWAY_KEY: "sk-gateway", OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "sk-wrong" };
+      const r = await run(
+        perturbCommand,
+        ["evals/anchor.jsonl", "--out", "rw.jsonl", "--transforms", "none", "--rewrite", "polite"],
+        dir,
+        env,
+      );
+      expect(r.code).toBe(0);
+      expect(own.requests()).toHaveLength(20);
+      expect(own.requests().every((q) => q.authorization === "Bearer sk-gateway")).toBe(true);
+      expect(own.requests().every((q) => (q.body as { model: string }).model === "support-model")).toBe(true);
+      expect(r.err).toContain(`rewrites by support-model at ${own.url}`);
+      await expect(
+        run(perturbCommand, ["evals/anchor.jsonl", "--out", "x.jsonl", "--rewrite", "polite"], dir, {}),
+      ).rejects.toThrow(/MY_GATEWAY_KEY is not set/);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("writes nothing and fails when no rewrite is usable, and says how many were rejected and why", async () => {
+    let echo = (text: string, i: number) => (i % 2 === 0 ? text : `Hello. ${text}`);
+    let n = 0;
+    const own = await startOpenAIServer({
+      respond: ({ messages }) => echo(String(messages[1]?.content), n++),
+    });
+    try {
+      const dir = project();
+      const env = { OPENAI_BASE_URL: own.url, OPENAI_API_KEY: "sk-test" };
+      const args = ["evals/anchor.jsonl", "--per-case", "1", "--rewrite", "polite", "--model", "m"];
+      const some = await run(perturbCommand, [...args, "--out", "some.jsonl"], dir, env);
+      expect(some.code).toBe(0);
+      expect(some.out).toContain("polite: 10");
+      expect(some.out).toMatch(/Rejected 10 of 20 rewrites: 10 unchanged \(tr-\d+~polite, /);
+
+      echo = (text) => text;
+      await expect(run(perturbCommand, [...args, "--out", "none.jsonl"], dir, env)).rejects.toThrow(
+        /no usable rewrite: all 20 were rejected \(20 unchanged\)/,
+      );
+      expect(existsSync(join(dir, "none.jsonl"))).toBe(false);
+      await expect(
+        run(perturbCommand, [...args, "--transforms", "none", "--out", "none.jsonl"], dir, env),
+      ).rejects.toMatchObject({ fix: expect.stringMatching(/^Nothing was written/) });
+      expect(existsSync(join(dir, "none.jsonl"))).toBe(false);
+    } finally {
+      await own.close();
+    }
   });
 });

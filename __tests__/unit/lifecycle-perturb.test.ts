@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   caseLine,
-  cleanRewrite,
   flipRates,
   perturbCases,
   perturbText,
-  rewriteCases,
   robustness,
   TRANSFORMS,
 } from "../../src/core/lifecycle/perturb.js";
+import { cleanRewrite, rewriteCases } from "../../src/core/lifecycle/rewrite.js";
 import { streamFor } from "../../src/core/lifecycle/sample.js";
 import { normalizeText } from "../../src/core/lifecycle/text.js";
 import { parseSet, type SetCase } from "../../src/core/sets.js";

@@ -14,6 +14,8 @@ import {
 } from "../../src/core/lifecycle/traces.js";
 import { parseSet } from "../../src/core/sets.js";
 
+const jsonl = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
+
 // Distinct texts per trace: each is a different request, so no two are near-duplicates.
 const NOUNS = ["order", "parcel", "invoice", "refund", "address", "card", "account", "plan", "coupon", "box"];
 const VERBS = ["change", "cancel", "track", "check", "move", "pay", "close", "renew", "apply", "return"];
@@ -154,6 +156,47 @@ describe("predicates and flags", () => {
     expect(parsed.traces[1]?.output).toBe("It ships today.");
     expect(parsed.unusable).toEqual([{ line: 3, reason: "no `q`" }]);
     expect(parsed.unsliced).toBe(1);
+  });
+
+  it("takes the slice from `slice`, else from `category`; a field named on purpose only from that field", () => {
+    const text = jsonl([
+      { id: 1, input: "a", slice: "refund" },
+      { id: 2, input: "b", category: "billing" },
+      { id: 3, input: "c", slice: "refund", category: "other" },
+      { id: 4, input: "d" },
+    ]);
+    const parsed = parseTraces(text, "t.jsonl");
+    expect(parsed.traces.map((t) => t.slice)).toEqual(["refund", "billing", "refund", "unsliced"]);
+    expect(parsed.unsliced).toBe(1);
+    expect(parsed.slicedBy).toEqual({ slice: 2, category: 1 });
+    const chosen = parseTraces(text, "t.jsonl", {
+      ...DEFAULT_TRACE_FIELDS,
+      slice: "category",
+      sliceFallback: [],
+    });
+    expect(chosen.traces.map((t) => t.slice)).toEqual(["unsliced", "billing", "other", "unsliced"]);
+  });
+
+  it("suggests a field when no trace has a slice: a text field of few distinct values that most traces have", () => {
+    const topics = ["billing", "refund", "shipping"];
+    const rows = Array.from({ length: 30 }, (_, i) => ({
+      id: `t${i}`,
+      input: `question number ${i} about something`,
+      lang: "en",
+      user: `user-${i}`,
+      meta: { intent: topics[i % 3], score: i },
+      ...(i % 10 === 0 ? {} : { topic: topics[(i + 1) % 3] }),
+    }));
+    const parsed = parseTraces(jsonl(rows), "t.jsonl");
+    expect(parsed.unsliced).toBe(30);
+    // meta.intent is in every trace, topic in 27 of 30; lang has one value, user one per trace.
+    expect(parsed.suggestion).toEqual({
+      field: "meta.intent",
+      traces: 30,
+      values: ["billing", "refund", "shipping"],
+    });
+    const some = parseTraces(jsonl([{ id: 1, input: "a", slice: "x" }, ...rows]), "t.jsonl");
+    expect(some.suggestion).toBeUndefined();
   });
 
   it("names every bad line", () => {

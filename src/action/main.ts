@@ -271,7 +271,10 @@ async function evaluateEvent(
       },
     },
   );
-  for (const note of evaluation.notes) core.notice(note);
+  for (const note of evaluation.notes) {
+    if (evaluation.warnings.includes(note)) core.warning(note);
+    else core.notice(note);
+  }
   return evaluation;
 }
 

@@ -1,5 +1,5 @@
 // Files for the eval-set life-cycle commands (sample, rotate, check, perturb): the config and its
-// sets read with the same parsers as `run`, globs, and the trace-field flags they share.
+// sets read with the same parsers as `run`, and globs. The trace flags are in trace-flags.ts.
 
 import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -7,10 +7,8 @@ import { workspaceSource } from "../adapters/git.js";
 import { type Config, type LineOf, parseConfigWithLines } from "../core/config.js";
 import { UserError, UserErrors } from "../core/errors.js";
 import { loadSets } from "../core/evaluate.js";
-import { parsePredicate } from "../core/lifecycle/predicate.js";
 import type { ExistingCase } from "../core/lifecycle/sample.js";
 import { caseText } from "../core/lifecycle/text.js";
-import { DEFAULT_TRACE_FIELDS, type TraceFields } from "../core/lifecycle/traces.js";
 import type { FileSource } from "../core/ports.js";
 import { parseSet } from "../core/sets.js";
 import type { EvalSet, Visibility } from "../core/types.js";
@@ -158,53 +156,6 @@ export async function loadExisting(
 
 export function existingCases(sets: readonly EvalSet[]): ExistingCase[] {
   return sets.flatMap((s) => s.cases.map((c) => ({ set: s.name, id: c.id, text: caseText(c) })));
-}
-
-// --- Flags shared by sample and rotate ---
-
-export const TRACE_OPTIONS = {
-  "id-field": { type: "string", default: DEFAULT_TRACE_FIELDS.id },
-  "input-field": { type: "string", default: DEFAULT_TRACE_FIELDS.input },
-  "output-field": { type: "string", default: DEFAULT_TRACE_FIELDS.output },
-  "slice-field": { type: "string", default: DEFAULT_TRACE_FIELDS.slice },
-  "default-slice": { type: "string", default: DEFAULT_TRACE_FIELDS.defaultSlice },
-  "hard-field": { type: "string", default: DEFAULT_TRACE_FIELDS.hard.join(",") },
-  "hard-if": { type: "string", multiple: true },
-  "hard-share": { type: "string", default: "0.4" },
-  exclude: { type: "string", multiple: true },
-  config: { type: "string" },
-  seed: { type: "string", default: "1" },
-} as const;
-
-export const TRACE_HELP = [
-  "  --id-field F         the traces' id field (default: id); dotted paths reach into objects",
-  "  --input-field F      the user's message: a string, or chat messages (default: input)",
-  "  --output-field F     what production answered, kept in metadata for labelling (default: output)",
-  "  --slice-field F      the slice (default: category)",
-  "  --default-slice S    the slice of traces without one (default: unsliced)",
-  "  --hard-field A,B     flags that make a trace hard when truthy (default: thumbs_down,retried,fallback)",
-  "  --hard-if EXPR       a comparison that makes a trace hard, e.g. 'latency_ms>5000' (repeatable)",
-  "  --hard-share X       share of the drawn traces that are hard, 0..1 (default: 0.4)",
-  "  --exclude FILES      set files whose ids and texts are not drawn again; quote globs: 'evals/*.jsonl'",
-  "                       (repeatable; the sets of --config, or of eval-gate.yml when it exists, always are)",
-  "  --config FILE        the config whose sets are excluded (default: eval-gate.yml, when it exists)",
-  "  --seed S             the same seed and inputs give the same output, byte for byte (default: 1)",
-];
-
-export function traceFields(values: Record<string, unknown>): TraceFields {
-  const str = (k: string) => (values[k] as string).trim();
-  return {
-    id: str("id-field"),
-    input: str("input-field"),
-    output: str("output-field"),
-    slice: str("slice-field"),
-    defaultSlice: str("default-slice") || DEFAULT_TRACE_FIELDS.defaultSlice,
-    hard: str("hard-field")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean),
-    hardIf: ((values["hard-if"] as string[] | undefined) ?? []).map(parsePredicate),
-  };
 }
 
 /** A number option, checked: `share` in [0, 1], `count` a whole number >= min. */

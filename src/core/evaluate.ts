@@ -11,7 +11,7 @@ import type { Clock, FileSource, ModelProvider, ProgressEvent, ResponseCache } f
 import { checkSystemVars, loadProject, type Project } from "./project.js";
 import { reduceCases } from "./reduce.js";
 import { RunStop } from "./request-pipeline.js";
-import { buildMessages } from "./requests.js";
+import { buildMessages, shadowedPromptWarnings } from "./requests.js";
 import { defaultRetryPolicy } from "./retry.js";
 import { runAll, type SidePlan } from "./runner.js";
 import { type Shard, selectShard } from "./shard.js";
@@ -72,6 +72,8 @@ export interface Evaluation {
   sets: EvalSet[];
   /** Why there is no baseline on a run that asked for one, for the log and the comment. */
   notes: string[];
+  /** Of the notes, those that say the run measures less than it seems to (logged as warnings). */
+  warnings: string[];
   /** What the report was built from: a shard writes this as its partial result. */
   collected: Collected;
 }
@@ -125,6 +127,9 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
   sides.push({ side: "head", target: headTarget, provider: deps.providerFor(headTarget, config, "head") });
 
   const filtered = options.filter ? filterSets(sets, options.filter) : sets;
+  // Before sharding, so every shard carries the same warnings and a merge keeps one copy.
+  const warnings = shadowedPromptWarnings(filtered, [headTarget, baseTarget]);
+  notes.push(...warnings);
   const runSets = options.shard ? selectShard(filtered, options.shard) : filtered;
   const stop = new RunStop();
   const graders = deps.graders?.({
@@ -185,7 +190,7 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
       untrustedSlices: [...trust.untrustedSlices],
       ...(definition ? { definition } : {}),
     };
-    return { report: buildReport(collected), collected, config, sets, notes };
+    return { report: buildReport(collected), collected, config, sets, notes, warnings };
   } finally {
     await graders?.close();
   }

@@ -1,63 +1,12 @@
 import { resolve } from "node:path";
 import { writeAtomic } from "../../adapters/files.js";
-import { openAIEndpoint } from "../../adapters/openai-http.js";
-import { parseCompletion } from "../../adapters/openai-provider.js";
 import { UserError } from "../../core/errors.js";
-import {
-  caseLine,
-  perturbCases,
-  type RewriteFn,
-  rewriteCases,
-  TRANSFORMS,
-  type TransformName,
-} from "../../core/lifecycle/perturb.js";
+import { caseLine, perturbCases, TRANSFORMS, type TransformName } from "../../core/lifecycle/perturb.js";
+import { rejectionCounts, rewriteCases } from "../../core/lifecycle/rewrite.js";
 import { parseSeed } from "../../core/lifecycle/traces.js";
-import { backoffMs, defaultRetryPolicy, RetryableError } from "../../core/retry.js";
-import { OPENAI_DEFAULT_URL } from "../../core/target.js";
 import type { Command } from "../command.js";
 import { exists, loadSetFile, numberOption, onePositional, relativePath } from "../lifecycle-io.js";
-
-const REWRITE_ATTEMPTS = 5;
-
-/** One rewrite per call through any OpenAI-compatible endpoint, at temperature 0, with retries. */
-function rewriter(env: Record<string, string | undefined>, model: string): RewriteFn {
-  const apiKey = env.OPENAI_API_KEY;
-  if (!apiKey) {
-    throw new UserError("OPENAI_API_KEY is not set", {
-      field: "--rewrite",
-      fix: "Export OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible endpoint), or leave out --rewrite.",
-    });
-  }
-  const post = openAIEndpoint({
-    baseURL: env.OPENAI_BASE_URL || OPENAI_DEFAULT_URL,
-    apiKey,
-    timeoutMs: 60_000,
-  });
-  return async (instruction, text) => {
-    const body = {
-      model,
-      temperature: 0,
-      messages: [
-        { role: "system", content: instruction },
-        { role: "user", content: text },
-      ],
-    };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return parseCompletion(await post("chat/completions", body)).content;
-      } catch (e) {
-        if (!(e instanceof RetryableError) || attempt >= REWRITE_ATTEMPTS) throw e;
-        const wait = backoffMs(
-          attempt,
-          { ...defaultRetryPolicy, maxDelayMs: 10_000 },
-          Math.random,
-          e.retryAfterMs,
-        );
-        await new Promise((r) => setTimeout(r, wait));
-      }
-    }
-  };
-}
+import { rewriterFor } from "../rewriter.js";
 
 function list(value: unknown): string[] {
   return typeof value === "string"
@@ -72,7 +21,7 @@ export const perturbCommand: Command = {
   name: "perturb",
   summary: "write perturbed variants of a set's cases (typos, casing, rewrites) to measure robustness",
   usage:
-    "SET.jsonl --out FILE [--transforms typos,casing,whitespace,punctuation] [--per-case 2] [--seed S]\n                   [--rewrite angry,polite,terse --model M] [--with-originals] [--force]",
+    "SET.jsonl --out FILE [--transforms typos,casing,whitespace,punctuation] [--per-case 2] [--seed S]\n                   [--rewrite angry,polite,terse [--model M] [--config eval-gate.yml]] [--with-originals] [--force]",
   help: [
     "  SET.jsonl           the cases to vary",
     "  --out FILE          where to write the variants (a set file: list it under `sets:`)",
@@ -80,9 +29,13 @@ export const perturbCommand: Command = {
     "  --per-case K        variants per case and transform (default: 2)",
     "  --seed S            the same seed gives the same variants, byte for byte (default: 1)",
     "  --rewrite STYLES    also ask a model to rewrite each case: angry, polite, terse, rambling,",
-    "                      non-native, or any tone word (one rewrite per style, temperature 0;",
-    "                      needs OPENAI_API_KEY, and OPENAI_BASE_URL for another endpoint)",
-    "  --model M           the model that rewrites (required with --rewrite)",
+    "                      non-native, or any tone word (one rewrite per style, temperature 0),",
+    "                      through the config's endpoint and key, as `run` calls the target",
+    "                      (target.base_url, target.api_key_env; without a config OPENAI_BASE_URL",
+    "                      and OPENAI_API_KEY). A rewrite that changes nothing or drops a number is",
+    "                      rejected; when none is usable, nothing is written (exit 2)",
+    "  --model M           the model that rewrites (default: the config's target.model)",
+    "  --config FILE       the config whose target the rewrites use (default: eval-gate.yml, when it exists)",
     "  --with-originals    write the original cases too, so the file runs on its own",
     "  --force             overwrite --out when it exists",
     "",
@@ -97,6 +50,7 @@ export const perturbCommand: Command = {
     seed: { type: "string", default: "1" },
     rewrite: { type: "string" },
     model: { type: "string" },
+    config: { type: "string" },
     "with-originals": { type: "boolean", default: false },
     force: { type: "boolean", default: false },
   },
@@ -121,9 +75,6 @@ export const perturbCommand: Command = {
         fix: "e.g. --rewrite angry,polite,terse",
       });
     }
-    if (styles.length > 0 && typeof values.model !== "string") {
-      throw new UserError("--rewrite needs --model", { field: "--model", fix: "e.g. --model gpt-4o-mini" });
-    }
     if (transforms.length === 0 && styles.length === 0) {
       throw new UserError("nothing to do: no transform and no rewrite", {
         fix: "Drop `--transforms none`, or add --rewrite.",
@@ -136,17 +87,46 @@ export const perturbCommand: Command = {
       throw new UserError(`${out} exists`, { field: "--out", fix: "Pick a new file, or pass --force." });
     }
     const set = await loadSetFile(ctx.cwd, setFile);
-    const rewrite = styles.length > 0 ? rewriter(ctx.env, values.model as string) : null;
+    const rewriter =
+      styles.length > 0
+        ? await rewriterFor(ctx.cwd, ctx.env, {
+            ...(typeof values.config === "string" ? { config: values.config } : {}),
+            ...(typeof values.model === "string" ? { model: values.model } : {}),
+          })
+        : null;
 
     const made = perturbCases(set.cases, { transforms: transforms as TransformName[], seed, perCase });
-    const rewritten = rewrite
-      ? await rewriteCases(set.cases, styles, rewrite, {
-          model: values.model as string,
+    if (rewriter) {
+      ctx.err(
+        `rewrites by ${rewriter.model} at ${rewriter.endpoint} (key from ${rewriter.keyEnv}${rewriter.configPath ? `, as ${rewriter.configPath} says` : ""})\n`,
+      );
+    }
+    const rewritten = rewriter
+      ? await rewriteCases(set.cases, styles, rewriter.rewrite, {
+          model: rewriter.model,
           onDone: (done, total) => {
             if (done === total || done % 25 === 0) ctx.err(`${done}/${total} rewrites\n`);
           },
         })
-      : { cases: [], skipped: [] };
+      : { cases: [], skipped: [], asked: 0 };
+    // A file of variants that holds none of what was asked for is not written: say why instead.
+    if (rewriter && rewritten.cases.length === 0) {
+      throw new UserError(
+        rewritten.asked === 0
+          ? "--rewrite found no user message to rewrite"
+          : `--rewrite made no usable rewrite: all ${rewritten.asked} were rejected (${rejectionCounts(rewritten.skipped, 0)})`,
+        {
+          field: "--rewrite",
+          fix: `Nothing was written. Check what ${rewriter.model} at ${rewriter.endpoint} answers to a rewrite instruction (it must return the rewritten message only, every number kept), or leave out --rewrite.`,
+        },
+      );
+    }
+    if (made.cases.length + rewritten.cases.length === 0) {
+      throw new UserError("no variant could be made", {
+        field: "--transforms",
+        fix: "Nothing was written: no case has text a transform can change (e.g. no word of four letters or more for typos).",
+      });
+    }
 
     const cases = [...(values["with-originals"] ? set.cases : []), ...made.cases, ...rewritten.cases];
     await writeAtomic(resolve(ctx.cwd, out), cases.map((c) => `${caseLine(c)}\n`).join(""));
@@ -165,9 +145,8 @@ export const perturbCommand: Command = {
       );
     }
     if (rewritten.skipped.length > 0) {
-      const reasons = [...new Set(rewritten.skipped.map((s) => s.reason))].slice(0, 3).join("; ");
       lines.push(
-        `Skipped ${rewritten.skipped.length} rewrite(s) that changed the request or nothing (${reasons}).`,
+        `Rejected ${rewritten.skipped.length} of ${rewritten.asked} rewrites: ${rejectionCounts(rewritten.skipped)}.`,
       );
     }
     lines.push(

@@ -14,10 +14,8 @@ import {
   onePositional,
   readTextFile,
   relativePath,
-  TRACE_HELP,
-  TRACE_OPTIONS,
-  traceFields,
 } from "../lifecycle-io.js";
+import { checkSliced, TRACE_HELP, TRACE_OPTIONS, traceFields } from "../trace-flags.js";
 
 export const rotateCommand: Command = {
   name: "rotate",
@@ -84,6 +82,7 @@ export const rotateCommand: Command = {
       relativePath(ctx.cwd, freshFile),
       fields,
     );
+    checkSliced(fresh, fields, values, relativePath(ctx.cwd, freshFile), ctx);
     const result = rotateSet(set, fresh.traces, existingCases([set, ...others]), { share, hardShare, seed });
 
     const out = typeof values.out === "string" ? relativePath(ctx.cwd, values.out) : file;

@@ -126,9 +126,9 @@ export const runCommand: Command = {
       .finally(() => interrupt.dispose());
     if (evaluation === null || (interrupt.received && evaluation.collected.aborted))
       return cancelled(interrupt, cache, ctx);
-    const { report, notes, collected } = evaluation;
+    const { report, notes, warnings, collected } = evaluation;
     await closeLocalCache(cache, ctx);
-    for (const note of notes) ctx.err(`note: ${note}\n`);
+    for (const note of notes) ctx.err(`${warnings.includes(note) ? "warning" : "note"}: ${note}\n`);
     if (shard) {
       const file = resolve(
         ctx.cwd,

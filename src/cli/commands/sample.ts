@@ -13,10 +13,8 @@ import {
   onePositional,
   readTextFile,
   relativePath,
-  TRACE_HELP,
-  TRACE_OPTIONS,
-  traceFields,
 } from "../lifecycle-io.js";
+import { checkSliced, TRACE_HELP, TRACE_OPTIONS, traceFields } from "../trace-flags.js";
 
 export const sampleCommand: Command = {
   name: "sample",
@@ -76,6 +74,7 @@ export const sampleCommand: Command = {
       relativePath(ctx.cwd, tracesFile),
       fields,
     );
+    checkSliced(parsed, fields, values, relativePath(ctx.cwd, tracesFile), ctx);
     const { sets, project } = await loadExisting(ctx.cwd, values);
     if (parsed.traces.length === 0) {
       throw new UserError("the traces file has no usable trace", {
@@ -109,7 +108,7 @@ export const sampleCommand: Command = {
         traces: parsed.traces.length + parsed.unusable.length,
         unusable: parsed.unusable.length,
         unsliced: parsed.unsliced,
-        sliceField: fields.slice,
+        sliceField: [fields.slice, ...(fields.sliceFallback ?? [])].join("` or `"),
         defaultSlice: fields.defaultSlice,
         seed,
         hardShare,

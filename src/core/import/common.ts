@@ -14,7 +14,7 @@ export interface ImportedCase {
   metadata?: Record<string, unknown>;
 }
 
-/** Something of the source that was left out, with where it is: `file:line: test 3, assert 2`. */
+/** Something of the source, with where it is (`file:line: test 3, assert 2`) and what became of it. */
 export interface Skipped {
   where: string;
   reason: string;
@@ -22,9 +22,16 @@ export interface Skipped {
 
 export interface ImportResult {
   cases: ImportedCase[];
+  /** Tests or samples not written at all. */
   skipped: Skipped[];
+  /** Parts of the source left out of the cases written (an assertion, a transform, the providers). */
+  dropped: Skipped[];
+  /** Cases written otherwise than the source has them (default graders, a system message left out). */
+  changed: Skipped[];
   /** What the user should know or do next (a prompt to move, a default that applied). */
   notes: string[];
+  /** The system message every written case had left out (`systemFromTarget`), for `target.system`. */
+  system?: { text: string; cases: number };
 }
 
 /** The cases as a set file: one JSON object per line, keys in the order the README shows them. */
@@ -75,4 +82,10 @@ export function sliceName(value: unknown): string | undefined {
   if (typeof value === "string" && value.trim() !== "") return value.trim();
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return undefined;
+}
+
+/** `1, 2, 5` or `1, 2, 3, … (40 in all)`: the lines of a list that can be long. */
+export function lineList(lines: readonly number[], max = 10): string {
+  const shown = lines.slice(0, max).join(", ");
+  return lines.length > max ? `${shown}, … (${lines.length} in all)` : shown;
 }

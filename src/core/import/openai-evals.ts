@@ -1,6 +1,13 @@
 import { UserError } from "../errors.js";
 import type { ChatMessage, GraderSpec } from "../types.js";
-import { type ImportedCase, type ImportResult, idMaker, type Skipped, sliceName } from "./common.js";
+import {
+  type ImportedCase,
+  type ImportResult,
+  idMaker,
+  lineList,
+  type Skipped,
+  sliceName,
+} from "./common.js";
 
 const ROLES = new Set(["system", "user", "assistant", "developer"]);
 
@@ -9,6 +16,11 @@ export interface OpenAIEvalsOptions {
   file: string;
   /** A top-level field of each sample that names its slice; otherwise every case is in `default`. */
   sliceFrom?: string;
+  /**
+   * Leave out each sample's leading system message, so the case runs with `target.system` (the
+   * prompt under test) instead; the text they share, if they all share one, is handed back.
+   */
+  systemFromTarget?: boolean;
 }
 
 /**
@@ -19,7 +31,10 @@ export interface OpenAIEvalsOptions {
 export function importOpenAIEvals(text: string, options: OpenAIEvalsOptions): ImportResult {
   const cases: ImportedCase[] = [];
   const skipped: Skipped[] = [];
+  const changed: Skipped[] = [];
   const nextId = idMaker();
+  // Lines of the written cases that start with a system message, and that message's text.
+  const ownSystem: { line: number; text: string }[] = [];
   let sampleNo = 0;
   let defaulted = 0;
   text.split(/\r?\n/).forEach((raw, i) => {
@@ -42,11 +57,25 @@ export function importOpenAIEvals(text: string, options: OpenAIEvalsOptions): Im
       return;
     }
     const s = sample as Record<string, unknown>;
-    const turns = toTurns(s.input);
+    let turns = toTurns(s.input);
     if (turns.kind === "skip") {
       skipped.push({ where, reason: turns.reason });
       return;
     }
+    const system = turns.kind === "messages" ? leadingSystem(turns.messages) : null;
+    if (system && options.systemFromTarget) {
+      const rest = (turns as { messages: ChatMessage[] }).messages.slice(system.count);
+      if (!rest.some((m) => m.role === "user")) {
+        skipped.push({ where, reason: "no user message besides the system message" });
+        return;
+      }
+      turns = { kind: "messages", messages: rest };
+      changed.push({
+        where,
+        reason: "system message left out (--system-from-target): the case runs with target.system",
+      });
+    }
+    if (system) ownSystem.push({ line, text: system.text });
     const slice = options.sliceFrom ? sliceName(s[options.sliceFrom]) : undefined;
     if (options.sliceFrom && slice === undefined) defaulted++;
     const c: ImportedCase = {
@@ -64,7 +93,7 @@ export function importOpenAIEvals(text: string, options: OpenAIEvalsOptions): Im
           : { type: "contains", value: ideal, all: false };
       c.graders = [grader];
     } else {
-      skipped.push({ where, reason: "no usable `ideal`: the case uses the config's default graders" });
+      changed.push({ where, reason: "no usable `ideal`: the case uses the config's default graders" });
     }
     cases.push(c);
   });
@@ -72,7 +101,52 @@ export function importOpenAIEvals(text: string, options: OpenAIEvalsOptions): Im
     defaulted > 0
       ? [`${defaulted} sample(s) had no \`${options.sliceFrom}\` field: they are in slice \`default\``]
       : [];
-  return { cases, skipped, notes };
+  const result: ImportResult = { cases, skipped, dropped: [], changed, notes };
+  systemNotes(ownSystem, cases.length, options, result);
+  return result;
+}
+
+/**
+ * What to say about the samples' own system messages. Kept, they replace `target.system` (eval-gate
+ * puts the target's prompt first only when a case has none), so a prompt change never reaches
+ * those cases; left out, the text they share goes to the target.
+ */
+function systemNotes(
+  own: { line: number; text: string }[],
+  written: number,
+  options: OpenAIEvalsOptions,
+  result: ImportResult,
+): void {
+  if (own.length === 0) return;
+  const texts = new Set(own.map((o) => o.text));
+  const lines = `line${own.length === 1 ? "" : "s"} ${lineList(own.map((o) => o.line))}`;
+  if (!options.systemFromTarget) {
+    result.notes.push(
+      `${own.length} of ${written} case(s) start with their own system message (${lines}): eval-gate sends it instead of \`target.system\`, so a change to the prompt under test never reaches them (their answers even come from the cache after a prompt edit). Import with --system-from-target to leave it out${texts.size === 1 ? " and write it to a file for `target.system`" : ""}.`,
+    );
+    return;
+  }
+  if (texts.size === 1) {
+    result.system = { text: own[0]?.text as string, cases: own.length };
+    return;
+  }
+  result.notes.push(
+    `The samples had ${texts.size} different system messages (${lines}), all left out: none was written for \`target.system\`. Write one prompt that serves every case into the file \`target.system\` names, or import without --system-from-target to keep them in the cases.`,
+  );
+}
+
+/** The system messages a conversation opens with, joined, and how many they are; null when none. */
+function leadingSystem(messages: ChatMessage[]): { text: string; count: number } | null {
+  let count = 0;
+  while (messages[count]?.role === "system") count++;
+  if (count === 0) return null;
+  return {
+    text: messages
+      .slice(0, count)
+      .map((m) => m.content)
+      .join("\n\n"),
+    count,
+  };
 }
 
 type Turns =

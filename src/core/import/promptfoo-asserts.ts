@@ -17,7 +17,8 @@ export function convertAssertion(raw: unknown, vars: Dict): Converted {
   if (typeof a.type !== "string") return { skip: "no `type`" };
   if (a.transform !== undefined)
     return { skip: "`transform` is not imported: eval-gate grades the raw output" };
-  if (typeof a.value === "string" && a.value.startsWith("file://"))
+  // Loaded before (promptfoo-files.ts) unless the value is code, which has no grader either way.
+  if (typeof a.value === "string" && a.value.startsWith("file://") && !/javascript|python/.test(a.type))
     return { skip: "values from files are not imported" };
   if (a.weight === 0) return { skip: "weight 0 (it never counts)" };
   const negate = a.type.startsWith("not-");

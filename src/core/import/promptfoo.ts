@@ -10,16 +10,26 @@ import {
   sliceName,
 } from "./common.js";
 import { convertAssertion } from "./promptfoo-asserts.js";
+import { configExtras, testExtras, type WhereOf } from "./promptfoo-extras.js";
+import {
+  assertList,
+  type LoadContext,
+  loadAssertValue,
+  loadDefaultTest,
+  loadVars,
+  promptTexts,
+  type ReadFile,
+} from "./promptfoo-files.js";
 
 export interface PromptfooOptions {
-  /** The config file, for messages and for `file://` prompts next to it. */
+  /** The config file, for messages; `file://` paths are relative to its folder. */
   file: string;
   /** A var that names each test's slice (when its `metadata.slice` does not). */
   sliceFrom?: string;
   /** The var that holds the user's message; by default found from the prompts. */
   inputVar?: string;
-  /** Reads a prompt file named `file://...`, relative to the config's folder; null when missing. */
-  readPrompt?: (path: string) => string | null;
+  /** Reads a file named `file://...` (a prompt, a var, an assertion's value), relative to the config's folder. */
+  readFile?: ReadFile;
 }
 
 type Dict = Record<string, unknown>;
@@ -30,8 +40,10 @@ const VAR = /\{\{\s*([A-Za-z_][\w]*)[^}]*\}\}/g;
 /**
  * A promptfoo config's `tests` as cases. Each test's assertions become graders (`equals` → exact,
  * `contains`/`icontains` → contains, `regex`, `is-json` → json_schema, `similar` → similarity,
- * `llm-rubric` → judge); the rest are listed as skipped with their line. The case's input is the
- * var the prompt is built around; the other vars are kept, for a system prompt that uses them.
+ * `llm-rubric` → judge); the rest are listed with their line. The case's input is the var the
+ * prompt is built around; the other vars are kept, for a system prompt that uses them. `file://`
+ * values are loaded as promptfoo loads them. What is left out is listed with its line: `skipped`
+ * (a test not written), `dropped` (an assertion, a transform, the providers), `changed`.
  */
 export function importPromptfoo(text: string, options: PromptfooOptions): ImportResult {
   const lines = new LineCounter();
@@ -44,11 +56,20 @@ export function importPromptfoo(text: string, options: PromptfooOptions): Import
     });
   }
   const root = doc.toJS() as Dict | null;
-  const at = (path: (string | number)[]) => {
-    const node = doc.getIn(path, true);
-    const start = isNode(node) ? node.range?.[0] : undefined;
-    return start === undefined ? "" : `:${lines.linePos(start).line}`;
+  // The line of a path, else of its nearest parent in the file (values loaded from another file).
+  const lineAt = (path: (string | number)[]): number | undefined => {
+    for (let n = path.length; n > 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true);
+      const start = isNode(node) ? node.range?.[0] : undefined;
+      if (start !== undefined) return lines.linePos(start).line;
+    }
+    return undefined;
   };
+  const at = (path: (string | number)[]) => {
+    const line = lineAt(path);
+    return line === undefined ? "" : `:${line}`;
+  };
+  const whereOf: WhereOf = (path, label) => `${options.file}${at(path)}: ${label}`;
   if (!root || typeof root !== "object" || !Array.isArray(root.tests)) {
     throw new UserError(
       typeof root?.tests === "string"
@@ -64,26 +85,51 @@ export function importPromptfoo(text: string, options: PromptfooOptions): Import
 
   const notes: string[] = [];
   const skipped: Skipped[] = [];
-  const prompts = promptTexts(root.prompts, options, notes);
+  const dropped: Skipped[] = configExtras(root, whereOf);
+  const changed: Skipped[] = [];
+  const load: LoadContext = { file: options.file, readFile: options.readFile, lineAt };
+  const prompts = promptTexts(root.prompts, load, notes);
   const promptVars = [...new Set(prompts.flatMap((p) => [...p.matchAll(VAR)].map((m) => m[1] as string)))];
-  const defaults = (root.defaultTest ?? {}) as Dict;
-  const defaultVars = isDict(defaults.vars) ? defaults.vars : {};
-  const defaultAsserts = Array.isArray(defaults.assert) ? defaults.assert : [];
+  const defaults = loadDefaultTest(root.defaultTest, load, dropped, whereOf);
+  dropped.push(...testExtras(defaults, null, whereOf));
+  // A default var that cannot be loaded skips the tests that use it, each with that var's line.
+  const defaultVars = loadVars(defaults.vars, ["defaultTest", "vars"], load);
+  const defaultAsserts = assertList(
+    defaults.assert,
+    ["defaultTest", "assert"],
+    "defaultTest",
+    dropped,
+    whereOf,
+  );
+  const defaultMeta = isDict(defaults.metadata) ? defaults.metadata : {};
   const nextId = idMaker();
   const cases: ImportedCase[] = [];
   let defaultedSlices = 0;
 
   root.tests.forEach((raw: unknown, i: number) => {
-    const testWhere = `${options.file}${at(["tests", i])}: test ${i + 1}`;
+    const label = `test ${i + 1}`;
+    const testWhere = whereOf(["tests", i], label);
     if (!isDict(raw)) {
       skipped.push({ where: testWhere, reason: "not a mapping" });
       return;
     }
-    if (raw.vars !== undefined && !isDict(raw.vars)) {
-      skipped.push({ where: testWhere, reason: "`vars` names a file; only inline vars are imported" });
+    const own = loadVars(raw.vars, ["tests", i, "vars"], load);
+    if ("skip" in own) {
+      skipped.push({ where: whereOf(own.path, label), reason: own.skip });
       return;
     }
-    const vars: Dict = { ...defaultVars, ...((raw.vars as Dict | undefined) ?? {}) };
+    const failedDefault =
+      "skip" in defaultVars && !("name" in defaultVars && defaultVars.name in own.vars)
+        ? defaultVars
+        : undefined;
+    if (failedDefault) {
+      skipped.push({
+        where: whereOf(failedDefault.path, label),
+        reason: `defaultTest ${failedDefault.skip}`,
+      });
+      return;
+    }
+    const vars: Dict = { ...("vars" in defaultVars ? defaultVars.vars : {}), ...own.vars };
     const listed = Object.keys(vars).find((k) => Array.isArray(vars[k]));
     if (listed) {
       skipped.push({
@@ -101,29 +147,38 @@ export function importPromptfoo(text: string, options: PromptfooOptions): Import
       return;
     }
 
+    dropped.push(...testExtras(raw, i, whereOf));
     const graders: GraderSpec[] = [];
     const asserts = [
       ...defaultAsserts.map((a, j) => ({
         a,
-        where: `${options.file}${at(["defaultTest", "assert", j])}: defaultTest assert ${j + 1}`,
+        path: ["defaultTest", "assert", j],
+        label: `defaultTest assert ${j + 1}`,
       })),
-      ...(Array.isArray(raw.assert) ? raw.assert : []).map((a: unknown, j: number) => ({
+      ...assertList(raw.assert, ["tests", i, "assert"], label, dropped, whereOf).map((a, j) => ({
         a,
-        where: `${options.file}${at(["tests", i, "assert", j])}: test ${i + 1}, assert ${j + 1}`,
+        path: ["tests", i, "assert", j],
+        label: `${label}, assert ${j + 1}`,
       })),
     ];
-    for (const { a, where } of asserts) {
-      const converted = convertAssertion(a, vars);
+    for (const { a, path, label: what } of asserts) {
+      const where = whereOf(path, what);
+      const loaded = loadAssertValue(a, path, load);
+      if ("skip" in loaded) {
+        dropped.push({ where, reason: loaded.skip });
+        continue;
+      }
+      const converted = convertAssertion(loaded.value, vars);
       if ("skip" in converted) {
-        skipped.push({ where, reason: converted.skip });
+        dropped.push({ where, reason: converted.skip });
         continue;
       }
       const problem = graderProblem(converted.spec);
-      if (problem) skipped.push({ where, reason: `as a \`${converted.spec.type}\` grader: ${problem}` });
+      if (problem) dropped.push({ where, reason: `as a \`${converted.spec.type}\` grader: ${problem}` });
       else graders.push(converted.spec);
     }
 
-    const metadata = isDict(raw.metadata) ? raw.metadata : {};
+    const metadata = { ...defaultMeta, ...(isDict(raw.metadata) ? raw.metadata : {}) };
     const slice =
       sliceName(metadata.slice) ?? (options.sliceFrom ? sliceName(vars[options.sliceFrom]) : undefined);
     if (slice === undefined) defaultedSlices++;
@@ -145,7 +200,7 @@ export function importPromptfoo(text: string, options: PromptfooOptions): Import
       },
     });
     if (graders.length === 0) {
-      skipped.push({
+      changed.push({
         where: testWhere,
         reason: "no assertion was imported: the case uses the config's default graders",
       });
@@ -168,30 +223,11 @@ export function importPromptfoo(text: string, options: PromptfooOptions): Import
       `The prompt uses ${promptVars.map((v) => `{{${v}}}`).join(", ")}: each case's input is its input var, and the other vars are in \`vars\`. Move the prompt's instructions to the file \`target.system\` names, without the input var (other {{vars}} there are filled from each case).`,
     );
   }
-  return { cases, skipped, notes };
+  return { cases, skipped, dropped, changed, notes };
 }
 
 function isDict(v: unknown): v is Dict {
   return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-/** The texts of the config's prompts: inline strings, `raw:` entries and readable `file://` files. */
-function promptTexts(prompts: unknown, options: PromptfooOptions, notes: string[]): string[] {
-  const list = prompts === undefined ? [] : Array.isArray(prompts) ? prompts : [prompts];
-  const out: string[] = [];
-  for (const p of list) {
-    const ref = typeof p === "string" ? p : isDict(p) ? (p.raw ?? p.id) : undefined;
-    if (typeof ref !== "string") continue;
-    if (!ref.startsWith("file://")) {
-      out.push(ref);
-      continue;
-    }
-    const path = ref.slice("file://".length);
-    const text = options.readPrompt?.(path) ?? null;
-    if (text === null) notes.push(`The prompt file ${path} could not be read: its vars were not looked at`);
-    else out.push(text);
-  }
-  return out;
 }
 
 /** `--input-var`, else the one var the prompts use, else `question` or `input`. */

@@ -20,7 +20,6 @@ export {
   perturbCases,
   perturbText,
   type Robustness,
-  rewriteCases,
   robustness,
   TRANSFORMS,
   type TransformName,
@@ -34,6 +33,7 @@ export {
   slicePower,
 } from "./power.js";
 export { type Predicate, parsePredicate, testPredicate } from "./predicate.js";
+export { cleanRewrite, type RewriteFn, rejectionCounts, rewriteCases } from "./rewrite.js";
 export { type RotateOptions, type RotateResult, rotateSet } from "./rotation.js";
 export {
   type ExistingCase,

@@ -7,6 +7,7 @@ import { jsonLines } from "../json-error.js";
 import { seedFromString } from "../stats.js";
 import type { ChatMessage } from "../types.js";
 import { fieldValue, isTruthy, type Predicate, testPredicate } from "./predicate.js";
+import { type SliceSuggestion, suggestSliceField } from "./slice-field.js";
 import { caseText } from "./text.js";
 
 export interface TraceFields {
@@ -14,6 +15,8 @@ export interface TraceFields {
   input: string;
   output: string;
   slice: string;
+  /** Fields tried in order when a trace has no `slice` (the default `slice` falls back on `category`). */
+  sliceFallback?: string[];
   /** Flags that make a trace hard when truthy (thumbs-down, retried, fallback...). */
   hard: string[];
   /** Comparisons that make a trace hard when true; any one is enough. */
@@ -26,7 +29,8 @@ export const DEFAULT_TRACE_FIELDS: TraceFields = {
   id: "id",
   input: "input",
   output: "output",
-  slice: "category",
+  slice: "slice",
+  sliceFallback: ["category"],
   hard: ["thumbs_down", "retried", "fallback"],
   hardIf: [],
   defaultSlice: "unsliced",
@@ -55,6 +59,10 @@ export interface ParsedTraces {
   unusable: { line: number; reason: string }[];
   /** Traces that had no slice and were put in `defaultSlice`. */
   unsliced: number;
+  /** How many traces took their slice from each field (the slice field, then its fallbacks). */
+  slicedBy: Record<string, number>;
+  /** When no trace had a slice: a field of the traces that would slice them, if one does. */
+  suggestion?: SliceSuggestion;
 }
 
 const MAX_ERRORS = 50;
@@ -99,6 +107,9 @@ export function parseTraces(
   const traces: Trace[] = [];
   const unusable: ParsedTraces["unusable"] = [];
   let unsliced = 0;
+  const slicedBy: Record<string, number> = {};
+  const records: unknown[] = [];
+  const sliceFields = [fields.slice, ...(fields.sliceFallback ?? [])];
   for (const entry of jsonLines(text)) {
     const line = entry.line;
     if ("error" in entry) {
@@ -114,6 +125,7 @@ export function parseTraces(
       continue;
     }
     const raw = entry.object;
+    records.push(raw);
     const id = idOf(fieldValue(raw, fields.id));
     if (id === null) {
       errors.push(
@@ -149,13 +161,13 @@ export function parseTraces(
       trace.messages = conversation.messages;
       if (conversation.answer !== undefined) trace.output = conversation.answer;
     }
-    const rawSlice = fieldValue(raw, fields.slice);
-    const slice =
-      typeof rawSlice === "string" && rawSlice.trim() !== ""
-        ? rawSlice.trim()
-        : typeof rawSlice === "number"
-          ? String(rawSlice)
-          : null;
+    let slice: string | null = null;
+    for (const field of sliceFields) {
+      slice = sliceText(fieldValue(raw, field));
+      if (slice === null) continue;
+      slicedBy[field] = (slicedBy[field] ?? 0) + 1;
+      break;
+    }
     if (slice === null) unsliced++;
     trace.slice = slice ?? fields.defaultSlice;
     const output = fieldValue(raw, fields.output);
@@ -175,7 +187,15 @@ export function parseTraces(
       shown.push(new UserError(`…and ${errors.length - MAX_ERRORS} more errors in this file`, { file }));
     throw new UserErrors(shown);
   }
-  return { traces, unusable, unsliced };
+  const suggestion =
+    traces.length > 0 && unsliced === traces.length ? suggestSliceField(records, fields) : null;
+  return { traces, unusable, unsliced, slicedBy, ...(suggestion ? { suggestion } : {}) };
+}
+
+function sliceText(v: unknown): string | null {
+  if (typeof v === "string" && v.trim() !== "") return v.trim();
+  if (typeof v === "number") return String(v);
+  return null;
 }
 
 /** `--seed`: a whole number as it is, anything else hashed; the same text always gives the same seed. */
