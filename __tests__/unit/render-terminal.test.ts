@@ -39,15 +39,20 @@ describe("renderTerminal", () => {
     expect(out).not.toContain("\u0007");
   });
 
-  it("keeps lines within the width by shortening names", () => {
+  it("keeps lines within the width without cutting a name: a long one gets a line of its own", () => {
     const report = brokenAnchorReport();
-    report.slices.push(
-      makeSlice({ set: "anchor", slice: "a-very-long-slice-name-that-goes-on-and-on-and-on" }),
-    );
+    const long = "a-very-long-slice-name-that-goes-on-and-on-and-on";
+    report.slices.push(makeSlice({ set: "anchor", slice: long }));
     const out = renderTerminal(report, { width: 80 });
-    const table = out.split("\n").slice(0, report.slices.length + 1);
-    for (const line of table) expect(displayWidth(line)).toBeLessThanOrEqual(80);
-    expect(out).toContain("a-very-lo…");
+    const lines = out.trimEnd().split("\n").slice(0, -1);
+    for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(80);
+    expect(out).not.toContain("…");
+    // The name on its line, in the slice column; its numbers on the next, under their headers.
+    const at = lines.findIndex((l) => l.includes(long));
+    expect(lines[at]).toMatch(new RegExp(`^anchor\\s+${long}$`));
+    expect(lines[at + 1]).toMatch(/^\s+20\s+90%\s+90%\s+0 pts\s+\[-10, \+10\]\s+—\s+unchanged$/);
+    // Short names still share a line with their numbers.
+    expect(out).toMatch(/^anchor\s+refund\s+20\s+90%\s+45%/m);
   });
 
   it("mentions no baseline and errors", () => {
