@@ -95,14 +95,27 @@ describe("the terminal says why", () => {
   });
 
   it("lists the failing cases of a slice under the floor without a baseline", () => {
-    const out = renderTerminal(noBaselineReport());
-    const slice = noBaselineReport().slices.find((s) => s.status === "below_floor");
-    const failing = noBaselineReport().cases.filter(
-      (c) => c.set === slice?.set && c.slice === slice?.slice && c.head.passes < c.head.runs,
+    const report = noBaselineReport();
+    report.cases.push(
+      makeCase({
+        id: "status-007",
+        set: "anchor",
+        slice: "status",
+        line: 7,
+        base: null,
+        head: { runs: 1, passes: 0, errors: 0 },
+        headReason: "regex: no match",
+      }),
     );
-    expect(failing.length).toBeGreaterThan(0);
-    expect(out).toContain(`${slice?.set} / ${slice?.slice} below floor: `);
-    for (const c of failing.slice(0, 5)) expect(out).toMatch(new RegExp(`^  ${c.id}\\s+fail\\b`, "m"));
+    const out = renderTerminal(report);
+    expect(out).toContain(
+      "anchor / refund is below the floor: 1 case fails on head\n  refund-003  fail  contains:",
+    );
+    expect(out).toContain(
+      "anchor / status is under the floor, within noise: 1 case fails on head\n  status-007  fail  regex: no match",
+    );
+    // A failing case of a slice that is fine explains nothing.
+    expect(out).not.toContain("billing-001");
   });
 
   for (const width of [80, 40]) {

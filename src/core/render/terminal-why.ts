@@ -1,7 +1,7 @@
 // Why a slice failed or asks for review, in the terminal: the cases that flipped, one line each.
 import type { CaseResult, CaseSideResult, Report, SliceDiff, SliceStatus } from "../types.js";
 import { plainText } from "./escape.js";
-import { plural, STATUS_WORD } from "./format.js";
+import { plural } from "./format.js";
 import { mostRuns } from "./repeats.js";
 import { aggregateSets } from "./tables.js";
 import type { TableLine } from "./terminal-table.js";
@@ -15,6 +15,15 @@ const EXPLAINED: ReadonlySet<SliceStatus> = new Set([
   "below_floor_unproven",
 ]);
 const FLOOR: ReadonlySet<SliceStatus> = new Set(["below_floor", "below_floor_unproven"]);
+/** The status as the heading's verb: `anchor / refund regressed: …`. */
+const HEADING: Record<SliceStatus, string> = {
+  regressed: "regressed",
+  below_floor: "is below the floor",
+  dropped: "dropped",
+  below_floor_unproven: "is under the floor, within noise",
+  improved: "improved",
+  unchanged: "is unchanged",
+};
 /** Case ids are padded to line up up to this many columns; a longer id pushes its own line. */
 const ID_COLUMN = 24;
 
@@ -74,7 +83,7 @@ export function whyLines(report: Report, slices: SliceDiff[], options: WhyOption
     const cases = explaining(report, s);
     if (cases.length === 0) continue;
     const name = sliceName(s);
-    const heading = `${name.set} / ${name.slice} ${STATUS_WORD[s.status]}: ${what(s, cases.length, repeats)}`;
+    const heading = `${name.set} / ${name.slice} ${HEADING[s.status]}: ${what(s, cases.length, repeats)}`;
     if (out.length > 0) out.push({ text: "", slice: null });
     for (const text of wrap(heading, options.width, "  ")) out.push({ text, slice: s });
     const shown = cases.slice(0, Math.max(0, options.perSlice)).map((c) => ({
