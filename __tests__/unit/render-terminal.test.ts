@@ -55,6 +55,28 @@ describe("renderTerminal", () => {
     expect(out).toMatch(/^anchor\s+refund\s+20\s+90%\s+45%/m);
   });
 
+  it("puts every slice's names above its numbers when the numbers leave no room beside them", () => {
+    const report = brokenAnchorReport();
+    report.slices = report.slices.map((s) => ({ ...s, mde: 0.606 }));
+    report.slices[0] = {
+      ...(report.slices[0] as (typeof report.slices)[number]),
+      ci_low: -0.6,
+      ci_high: -0.128,
+    };
+    const lines = renderTerminal(report, { width: 80 }).trimEnd().split("\n");
+    expect(lines[0]).toBe("set / slice");
+    expect(lines[1]).toMatch(/^\s+n\s+base\s+head\s+Δ\s+90% CI\s+p_adj\s+status\s+mde$/);
+    expect(lines[2]).toBe("anchor / refund");
+    expect(lines[3]).toMatch(
+      /^\s+20\s+90%\s+45%\s+-45 pts\s+\[-63, -25\]\s+<0\.001\s+regressed\s+60\.6 pts$/,
+    );
+    // The numbers stay in columns: every status starts where the header's does.
+    const at = (lines[1] as string).indexOf("status");
+    for (const i of [3, 5, 7])
+      expect((lines[i] as string).slice(at)).toMatch(/^(regressed|dropped|improved)/);
+    for (const line of lines.slice(0, -1)) expect(displayWidth(line)).toBeLessThanOrEqual(80);
+  });
+
   it("mentions no baseline and errors", () => {
     expect(renderTerminal(noBaselineReport())).toContain("No baseline:");
     const out = renderTerminal(errorsReport());

@@ -1,6 +1,7 @@
 // The per-slice table of the terminal. Names are never cut: a set or slice name too long for its
-// column goes on a line of its own above its numbers, and a terminal too narrow for the numbers
-// gets one block per slice (the name, then its numbers as labelled fields).
+// column goes on a line of its own above its numbers; with no room for names beside the numbers,
+// every slice's names do; and a terminal too narrow for the numbers' columns gets one block per
+// slice (the names, then the numbers as labelled fields).
 import { TEXT_LIMITS } from "../report-limits.js";
 import type { Report, SliceDiff } from "../types.js";
 import { plainText } from "./escape.js";
@@ -52,7 +53,30 @@ export function renderSliceTable(report: Report, slices: SliceDiff[], width: num
   const w = header.map((_, i) => Math.max(...all.map((r) => displayWidth(r[i] as string))));
   const numbersWidth = w.slice(2).reduce((a, b) => a + b, 0) + GAP.length * (w.length - 2);
   const room = width - numbersWidth;
-  if (room < MIN_NAMES) return blocks(header, rows, width);
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => pad(c, w[i] as number, right[i] as boolean))
+      .join(GAP)
+      .trimEnd();
+  if (room < MIN_NAMES) {
+    if (numbersWidth > width) return blocks(header, rows, width);
+    // The numbers fit but not beside the names: each slice's names on a line above its numbers.
+    const numbersOnly = (cells: string[]) =>
+      cells
+        .map((c, i) => (i < 2 ? "" : pad(c, w[i] as number, right[i] as boolean)))
+        .slice(1)
+        .join(GAP)
+        .trimEnd();
+    const out: TableLine[] = [
+      { text: "set / slice", slice: null },
+      { text: numbersOnly(header), slice: null },
+    ];
+    for (const { slice, cells } of rows) {
+      for (const text of wrap(`${cells[0]} / ${cells[1]}`, width, "  ")) out.push({ text, slice });
+      out.push({ text: numbersOnly(cells), slice });
+    }
+    return out;
+  }
 
   // Too wide: the set column takes the width that keeps the most rows on one line; longer names stack.
   if ((w[0] as number) + GAP.length + (w[1] as number) > room) {
@@ -69,11 +93,6 @@ export function renderSliceTable(report: Report, slices: SliceDiff[], width: num
     w[0] = best;
     w[1] = room - GAP.length - best;
   }
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => pad(c, w[i] as number, right[i] as boolean))
-      .join(GAP)
-      .trimEnd();
   const out: TableLine[] = [{ text: line(header), slice: null }];
   for (const { slice, cells } of rows) {
     const [set, name] = cells as [string, string];
