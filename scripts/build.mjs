@@ -1,7 +1,7 @@
 // Bundles the action (its main and post steps) and the CLI into committed ESM files. Shared code
 // and the clients that only some runs need (GitHub, the Actions cache) go into chunks loaded on
 // first use, which keeps the action's start-up short.
-import { rmSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
 // @actions/core's OIDC client is the one thing that pulls undici (an HTTP stack of ~750 KB) into
@@ -45,3 +45,6 @@ await build({
   minifySyntax: true,
   minifyWhitespace: true,
 });
+// `eval-gate` runs dist/cli.js directly (npm links it as a bin, npx marks it executable when it is
+// not): the build writes it executable, so a fresh build and the committed mode (100755) agree.
+chmodSync("dist/cli.js", 0o755);

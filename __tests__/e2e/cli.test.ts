@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanupAll, makePullRequestRepo, makeRepo } from "../support/git-repo.js";
@@ -113,6 +113,25 @@ describe("the bundled offline example", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/anchor\s+address_change.*regressed/);
     expect(run.stdout).toContain("the gate failed the PR, as it should");
+    // It says where the repo was, that it is gone, and how to keep it.
+    const repo = /^Example repo: (\S+)/m.exec(run.stdout)?.[1] as string;
+    expect(existsSync(repo)).toBe(false);
+    expect(run.stdout).toContain("npm run example -- --keep");
+  });
+
+  it("keeps the example repo with --keep and says where it is", async () => {
+    const run = await runProcess([join(import.meta.dirname, "../../examples/demo.mjs"), "--keep"], {
+      cwd: join(import.meta.dirname, "../.."),
+      env: { PATH: process.env.PATH ?? "", NO_COLOR: "1" },
+    });
+    const repo = /^Example repo: (\S+) \(kept: --keep\)$/m.exec(run.stdout)?.[1] as string;
+    try {
+      expect(run.code).toBe(0);
+      expect(existsSync(join(repo, ".eval-gate/report.json"))).toBe(true);
+      expect(run.stdout).toContain(`The example repo is still at ${repo}`);
+    } finally {
+      if (repo) rmSync(repo, { recursive: true, force: true });
+    }
   });
 });
 

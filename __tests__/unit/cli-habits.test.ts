@@ -56,6 +56,12 @@ describe("finish", () => {
     expect(piped.out.join("")).not.toContain(ESC);
   });
 
+  it("says where the flipped cases the table leaves out can be read: the report it wrote", async () => {
+    const tty = context();
+    await finish(brokenAnchorReport(), { json: "out/r.json", failOn: "regression" }, tty.ctx);
+    expect(tty.out.join("")).toContain("and 4 more: see out/r.json");
+  });
+
   it("prints the job summary's Markdown or the report's JSON, and writes JUnit XML", async () => {
     const md = context();
     await finish(brokenAnchorReport(), { json: "r.json", failOn: "never", format: "markdown" }, md.ctx);

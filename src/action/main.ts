@@ -140,7 +140,7 @@ async function runWith(
   const fitted = fitReport({ ...report, pr: event.pr, pr_head_sha: event.prHeadSha });
   report = fitted;
   core.startGroup("eval-gate: report");
-  core.info(renderTerminal(report, { width: 160 }).trimEnd());
+  core.info(renderTerminal(report, { width: 160, more: "see the job summary" }).trimEnd());
   annotateRegressions(report);
   const overrideUsed =
     (report.verdict === "fail" || report.verdict === "review") && event.labels.includes(inputs.overrideLabel)

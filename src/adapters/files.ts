@@ -20,6 +20,10 @@ export async function readPartials(path: string): Promise<{ file: string; value:
     throw new UserError(`${path} does not exist`, {
       field: "merge",
       fix: "Download the shards' artifacts there first.",
+      cli: {
+        field: "eval-gate merge",
+        fix: "Pass the partial result files the shards wrote, or their folder.",
+      },
     });
   const files = info.isDirectory()
     ? (await readdir(path, { recursive: true }))

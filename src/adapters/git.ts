@@ -94,11 +94,19 @@ export async function resolveCommit(root: string, ref: string): Promise<string> 
     throw new UserError(`the base ${ref} is not in this checkout and could not be fetched`, {
       field: "base-ref",
       fix: "Check the ref, or use actions/checkout with fetch-depth: 0.",
+      cli: {
+        field: "--base",
+        fix: `Check the name (\`git branch -a\` lists branches), or fetch it first: run \`git fetch origin ${ref}\`, or pass --base origin/${ref}.`,
+      },
       cause: e,
     });
   }
   const fetched = (await tryRevParse(root, ref)) ?? (await tryRevParse(root, "FETCH_HEAD"));
-  if (!fetched) throw new UserError(`could not resolve ${ref} after fetching it`, { field: "base-ref" });
+  if (!fetched)
+    throw new UserError(`could not resolve ${ref} after fetching it`, {
+      field: "base-ref",
+      cli: { field: "--base" },
+    });
   return fetched;
 }
 

@@ -23,6 +23,9 @@ export function makeProvider(
     throw new MissingKeyError(
       target.apiKeyEnv,
       `Pass the key to the step as env ${target.apiKeyEnv}: \${{ secrets.${target.apiKeyEnv} }} (any non-empty value for endpoints that need no key).`,
+      {
+        fix: `Set it in your shell before running eval-gate, e.g. \`export ${target.apiKeyEnv}=...\` (any non-empty value for an endpoint that needs no key), or name another variable in the config's \`target.api_key_env\`.`,
+      },
     );
   }
   return openAIProvider({

@@ -23,7 +23,7 @@ export async function finish(run: Report, options: FinishOptions, ctx: CommandCo
   const report = fitReport(run);
   const jsonPath = resolve(ctx.cwd, options.json);
   await writeAtomic(jsonPath, reportJson(report));
-  ctx.out(stdoutText(report, options.format ?? "table", ctx));
+  ctx.out(stdoutText(report, options.format ?? "table", relative(ctx.cwd, jsonPath), ctx));
   ctx.err(`report: ${relative(ctx.cwd, jsonPath)}\n`);
   if (options.junit) {
     const junitPath = resolve(ctx.cwd, options.junit);
@@ -34,10 +34,15 @@ export async function finish(run: Report, options: FinishOptions, ctx: CommandCo
   return checkFails(report.verdict, options.failOn) ? 1 : 0;
 }
 
-function stdoutText(report: FittedReport, format: OutputFormat, ctx: CommandContext): string {
+function stdoutText(
+  report: FittedReport,
+  format: OutputFormat,
+  jsonPath: string,
+  ctx: CommandContext,
+): string {
   if (format === "json") return reportJson(report);
   if (format === "markdown") return renderSummary(report);
   // Colour only for a person at a terminal who has not asked for none (https://no-color.org).
   const color = ctx.stdoutIsTTY && !ctx.env.NO_COLOR;
-  return `${renderTerminal(report, { color, width: ctx.stdoutColumns })}\n`;
+  return `${renderTerminal(report, { color, width: ctx.stdoutColumns, more: `see ${jsonPath}` })}\n`;
 }

@@ -67,11 +67,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
     return await command.run({ values, positionals }, ctx);
   } catch (e) {
     if (isUserError(e)) {
-      const lines = e instanceof UserErrors ? e.errors.map((x) => x.format()) : [describeError(e)];
+      // The CLI's own wording: flags, files and the shell, not workflow inputs and secrets.
+      const lines =
+        e instanceof UserErrors ? e.errors.map((x) => x.format("cli")) : [describeError(e, "cli")];
       ctx.err(`${lines.map((l) => `error: ${l}`).join("\n")}\n`);
       return 2;
     }
-    ctx.err(`eval-gate failed: ${describeError(e)}\n`);
+    ctx.err(`eval-gate failed: ${describeError(e, "cli")}\n`);
     return 2;
   }
 }

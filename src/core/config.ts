@@ -54,7 +54,7 @@ const targetSchema = z
         message: "names a variable of the runner or the action, which never holds the model's key",
         params: {
           safe: true,
-          fix: "Name the variable your workflow sets from a secret, e.g. `api_key_env: OPENAI_API_KEY`.",
+          fix: "Name the variable that holds the model's key (in a workflow, one set from a secret), e.g. `api_key_env: OPENAI_API_KEY`.",
         },
       })
       .default("OPENAI_API_KEY"),

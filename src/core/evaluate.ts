@@ -4,6 +4,7 @@ import { AGGREGATE_SLICE } from "./compare.js";
 import type { Config } from "./config.js";
 import { addedCases, describeChanges } from "./definition.js";
 import { describeError, isUserError, UserError, UserErrors } from "./errors.js";
+import { type CaseFilter, filterSets } from "./filter.js";
 import type { GraderContext } from "./graders/types.js";
 import { calibrateJudges } from "./judges.js";
 import { findLeaks, type Leak } from "./lifecycle/check.js";
@@ -28,7 +29,7 @@ export interface EvaluateOptions {
   /** Run only this deterministic share of the cases (a matrix job); merge the partials after. */
   shard?: Shard;
   /** Run only these sets, slices or case ids (the CLI's --set, --slice, --case); empty lists keep all. */
-  filter?: { sets?: string[]; slices?: string[]; cases?: string[] };
+  filter?: CaseFilter;
   /** Endpoints a config may name besides OpenAI's; null lets any through (a developer's own machine). */
   allowedEndpoints: string[] | null;
   /** Variables `target.api_key_env` may name; null (the CLI) lets any through but the runner's own. */
@@ -286,26 +287,6 @@ function leakError(leak: Leak, file: string): UserError {
     field: leak.field,
     fix: "Keep eval cases out of the prompt (as few-shot examples they test memory, not the model), or drop the case; `eval-gate check` lists every leak.",
   });
-}
-
-/** The sets, slices and cases a filter keeps; a filter that keeps nothing is a mistake worth saying. */
-function filterSets(sets: EvalSet[], filter: NonNullable<EvaluateOptions["filter"]>): EvalSet[] {
-  const keep = (list: string[] | undefined, value: string) =>
-    !list || list.length === 0 || list.includes(value);
-  const out = sets
-    .filter((s) => keep(filter.sets, s.name))
-    .map((s) => ({
-      ...s,
-      cases: s.cases.filter((c) => keep(filter.slices, c.slice) && keep(filter.cases, c.id)),
-    }))
-    .filter((s) => s.cases.length > 0);
-  if (out.length === 0) {
-    throw new UserError("the filters keep no case", {
-      field: "--set/--slice/--case",
-      fix: `Sets are: ${sets.map((s) => s.name).join(", ")}; check the slice names and case ids.`,
-    });
-  }
-  return out;
 }
 
 export { loadProject, loadSets } from "./project.js";

@@ -53,7 +53,8 @@ async function loadConfig(
   if (text === null) {
     throw new UserError("the config file does not exist", {
       file: configPath,
-      fix: "Add it (see the README), or point the action's `config` input or the CLI's --config at your config.",
+      fix: "Add it (see the README), or point the action's `config` input at your config.",
+      cli: { fix: "Run `eval-gate init` to write a starter config, or pass --config FILE." },
     });
   }
   return parseConfigWithLines(text, configPath);

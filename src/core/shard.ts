@@ -18,6 +18,7 @@ export function parseShard(text: string): Shard {
     throw new UserError(`shard "${text}" is not of the form i/N with 1 ≤ i ≤ N`, {
       field: "shard",
       fix: "Use e.g. `shard: 2/4` (in a matrix, the matrix value and the shard count).",
+      cli: { field: "--shard", fix: "Pass e.g. `--shard 2/4`: the second of four shares." },
     });
   }
   return { index, count };
@@ -88,6 +89,10 @@ export function mergePartials(partials: { file: string; value: unknown }[]): Col
     throw new UserError("no partial results to merge", {
       field: "merge",
       fix: "Download every shard's artifact first.",
+      cli: {
+        field: "eval-gate merge",
+        fix: "Pass the files `eval-gate run --shard i/N` wrote (.eval-gate/partial-i-of-N.json), or folders holding them.",
+      },
     });
   }
   const parsed = partials.map(({ file, value }) => {
@@ -123,6 +128,10 @@ export function mergePartials(partials: { file: string; value: unknown }[]): Col
     throw new UserError(`shard(s) ${missing.map((i) => `${i}/${count}`).join(", ")} missing`, {
       field: "merge",
       fix: "Merge after every shard of the matrix has uploaded its partial result.",
+      cli: {
+        field: "eval-gate merge",
+        fix: "Run the missing shares with `eval-gate run --shard i/N` and pass every partial result.",
+      },
     });
   }
   const order = new Map(first.collected.sets.map((s, i) => [s.name, i]));

@@ -16,7 +16,7 @@ export const mergeCommand: Command = {
     "  --json FILE       where to write the JSON report (default: .eval-gate/report.json)",
     "  --fail-on WHEN    regression (default), review or never",
     "  --format FORMAT   stdout: table (default), markdown (the job summary's text) or json (the report)",
-    "  --junit FILE      also write the results as JUnit XML (one testcase per case and side)",
+    "  --junit FILE      also write the results as JUnit XML (one testcase per case, failing on head only)",
   ].join("\n"),
   options: {
     json: { type: "string", default: ".eval-gate/report.json" },

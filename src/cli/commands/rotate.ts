@@ -21,11 +21,11 @@ export const rotateCommand: Command = {
   name: "rotate",
   summary: "replace a share of the rotation set with fresh traces, keeping its slice proportions",
   usage:
-    "FRESH_TRACES.jsonl [--set rotation] [--share 0.2] [--seed S] [--out FILE] [--dry-run]\n                  [--hard-share 0.4] [--exclude FILES] [--config eval-gate.yml]",
+    "FRESH_TRACES.jsonl [--set rotation] [--share 0.2] [--seed S] [--out FILE] [--dry-run]\n                  [--hard-share 0.4] [--exclude FILES] [--config eval-gate.yml] [--json FILE]",
   help: [
     "  FRESH_TRACES.jsonl   recent production traces, one JSON object per line",
     "  --set NAME|FILE      the set to rotate: a set of the config, or a JSONL file (default: rotation)",
-    "  --share X            share of each slice replaced (default: 0.2, seed 000's monthly 20%)",
+    "  --share X            the share of each slice's cases replaced, 0..1 (default: 0.2, a fifth)",
     "  --out FILE           write the new set here instead of over the set's file",
     "  --dry-run            print what would leave and come in; write nothing",
     "  --json FILE          also write the report as JSON",

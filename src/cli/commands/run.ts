@@ -39,7 +39,7 @@ export const runCommand: Command = {
     "  --case ID         run only these case ids",
     "  --format FORMAT   stdout: table (default; colour on a terminal unless NO_COLOR is set),",
     "                    markdown (the job summary's text) or json (the report)",
-    "  --junit FILE      also write the results as JUnit XML (one testcase per case and side)",
+    "  --junit FILE      also write the results as JUnit XML (one testcase per case, failing on head only)",
     "",
     "Exit codes: 0 pass or review, 1 fail, 2 error (bad config or input, unreachable provider),",
     "130 interrupted (Ctrl-C; 143 for SIGTERM): the answers received so far stay in the cache.",

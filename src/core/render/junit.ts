@@ -1,4 +1,4 @@
-import type { CaseResult, CaseSideResult, Report, Side, SliceDiff } from "../types.js";
+import type { CaseResult, CaseSideResult, Report, SliceDiff } from "../types.js";
 import { truncate } from "./escape.js";
 import { percent, STATUS_WORD } from "./format.js";
 
@@ -30,6 +30,9 @@ interface TestCase {
   name: string;
   file?: string;
   line?: number;
+  /** Milliseconds: what the case's head runs took. */
+  ms: number;
+  properties: [string, string][];
   outcome:
     | { kind: "pass" }
     | { kind: "failure" | "error"; message: string; body: string }
@@ -38,10 +41,13 @@ interface TestCase {
 
 /**
  * The report as JUnit XML, for the test-report tools CI systems already have: one `<testsuite>`
- * per set, one `<testcase>` per case and side (`<case id> [base]`, `<case id> [head]`) in class
- * `eval-gate.<set>.<slice>`. A side whose graded runs did not all pass has a `<failure>` with the
- * grader's reason; one with runs that errored has an `<error>` (never a failure: errors are not
- * fails). An aggregate-only set (a holdout) has one testcase per aggregate slice and no case.
+ * per set, one `<testcase>` per case (named by its id) in class `eval-gate.<set>.<slice>`. The
+ * testcase is the head side, the side a PR is judged on: a `<failure>` with the grader's reason when
+ * its graded runs did not all pass, an `<error>` when runs errored (never a failure: errors are not
+ * fails), and `time` the seconds its head runs took (latencies of the runs asked fresh, summed; an
+ * answer from the cache takes none). The base side never fails a testcase: it is folded into the
+ * testcase's properties (`eval-gate.base.result`, `eval-gate.base.reason`, `eval-gate.change`) and its
+ * failure text. An aggregate-only set (a holdout) has one testcase per aggregate slice and no case.
  */
 export function renderJunit(report: Report, options: JunitOptions = {}): string {
   const max = options.maxText ?? 2000;
@@ -51,15 +57,14 @@ export function renderJunit(report: Report, options: JunitOptions = {}): string 
     suites.set(set, list);
     return list;
   };
-  for (const c of report.cases) {
-    const sides: Side[] = c.base ? ["base", "head"] : ["head"];
-    for (const side of sides) suite(c.set).push(caseSide(c, side, max));
-  }
+  for (const c of report.cases) suite(c.set).push(caseTest(c, max));
   for (const s of report.slices.filter((x) => x.aggregate)) suite(s.set).push(aggregateCase(s));
   if (report.verdict === "error") {
     suite("eval-gate").push({
       classname: "eval-gate",
       name: "run",
+      ms: 0,
+      properties: [],
       outcome: { kind: "error", message: "the run could not be done", body: report.reasons.join("\n") },
     });
   }
@@ -72,7 +77,7 @@ export function renderJunit(report: Report, options: JunitOptions = {}): string 
   ]
     .map(([name, value]) => `      <property name="${xmlAttr(name ?? "")}" value="${xmlAttr(value ?? "")}"/>`)
     .join("\n");
-  const totals = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+  const totals = { tests: 0, failures: 0, errors: 0, skipped: 0, ms: 0 };
   const body: string[] = [];
   for (const [name, cases] of suites) {
     const counts = count(cases);
@@ -93,22 +98,43 @@ export function renderJunit(report: Report, options: JunitOptions = {}): string 
   ].join("\n");
 }
 
-function caseSide(c: CaseResult, side: Side, max: number): TestCase {
-  const r = (side === "base" ? c.base : c.head) as CaseSideResult;
+function tally(r: CaseSideResult): string {
+  const runs = `${r.passes} of ${r.runs} graded run${r.runs === 1 ? "" : "s"} passed`;
+  return runs + (r.errors > 0 ? `; ${r.errors} run${r.errors === 1 ? "" : "s"} errored` : "");
+}
+
+/** How the case moved from base to head: `worse`, `better`, `same`, or `unknown` (a side with no graded run). */
+function change(base: CaseSideResult, head: CaseSideResult): string {
+  if (base.runs === 0 || head.runs === 0) return "unknown";
+  const d = head.passes / head.runs - base.passes / base.runs;
+  return d < 0 ? "worse" : d > 0 ? "better" : "same";
+}
+
+function caseTest(c: CaseResult, max: number): TestCase {
+  const r = c.head;
   const tc: TestCase = {
     classname: `eval-gate.${c.set}.${c.slice}`,
-    name: `${c.id} [${side}]`,
+    name: c.id,
     ...(c.file ? { file: c.file, line: c.line } : {}),
+    ms: r.behaviour?.latency_ms ?? 0,
+    properties: c.base
+      ? [
+          ["eval-gate.base.result", tally(c.base)],
+          ...(c.baseReason ? [["eval-gate.base.reason", cut(c.baseReason, max)] as [string, string]] : []),
+          ["eval-gate.change", change(c.base, r)],
+        ]
+      : [],
     outcome: { kind: "pass" },
   };
-  const tally = `${r.passes} of ${r.runs} graded run${r.runs === 1 ? "" : "s"} passed`;
-  const reason = (side === "base" ? c.baseReason : c.headReason) ?? "";
-  const output = side === "base" ? c.baseOutput : c.headOutput;
+  const runs = `${r.passes} of ${r.runs} graded run${r.runs === 1 ? "" : "s"} passed`;
+  const reason = c.headReason ?? "";
   const details = [
-    tally + (r.errors > 0 ? `; ${r.errors} run${r.errors === 1 ? "" : "s"} errored` : ""),
+    tally(r),
+    ...(c.base ? [`base: ${tally(c.base)}${c.baseReason ? `: ${cut(c.baseReason, max)}` : ""}`] : []),
     ...(c.input !== undefined ? [`input: ${cut(c.input, max)}`] : []),
     ...(c.expected !== undefined ? [`expected: ${cut(shown(c.expected), max)}`] : []),
-    ...(output !== undefined ? [`output: ${cut(output, max)}`] : []),
+    ...(c.headOutput !== undefined ? [`output: ${cut(c.headOutput, max)}`] : []),
+    ...(c.base && c.baseOutput !== undefined ? [`base output: ${cut(c.baseOutput, max)}`] : []),
   ].join("\n");
   if (r.errors > 0) {
     const message = `${r.errors} of ${r.runs + r.errors} runs errored (not graded)`;
@@ -116,7 +142,7 @@ function caseSide(c: CaseResult, side: Side, max: number): TestCase {
   } else if (r.runs === 0) {
     tc.outcome = { kind: "skipped" };
   } else if (r.passes < r.runs) {
-    tc.outcome = { kind: "failure", message: reason ? `${tally}: ${reason}` : tally, body: details };
+    tc.outcome = { kind: "failure", message: reason ? `${runs}: ${reason}` : runs, body: details };
   }
   return tc;
 }
@@ -127,20 +153,40 @@ function aggregateCase(s: SliceDiff): TestCase {
   return {
     classname: `eval-gate.${s.set}`,
     name: `${s.slice} (aggregate of ${s.n} cases)`,
+    ms: 0,
+    properties: [],
     outcome: failing
       ? { kind: "failure", message: `${STATUS_WORD[s.status]}: ${scores}`, body: `status: ${s.status}` }
       : { kind: "pass" },
   };
 }
 
+/** Milliseconds as JUnit's seconds: `1234` -> `1.234`. */
+function seconds(ms: number): string {
+  return String(Math.round(ms) / 1000);
+}
+
 function renderCase(tc: TestCase): string {
   const where = tc.file ? ` file="${xmlAttr(tc.file)}" line="${tc.line}"` : "";
-  const open = `    <testcase classname="${xmlAttr(tc.classname)}" name="${xmlAttr(tc.name)}"${where} time="0"`;
+  const open = `    <testcase classname="${xmlAttr(tc.classname)}" name="${xmlAttr(tc.name)}"${where} time="${seconds(tc.ms)}"`;
+  const inner: string[] = [];
+  if (tc.properties.length > 0) {
+    inner.push(
+      "      <properties>",
+      ...tc.properties.map(
+        ([name, value]) => `        <property name="${xmlAttr(name)}" value="${xmlAttr(value)}"/>`,
+      ),
+      "      </properties>",
+    );
+  }
   const o = tc.outcome;
-  if (o.kind === "pass") return `${open}/>`;
-  if (o.kind === "skipped") return `${open}>\n      <skipped/>\n    </testcase>`;
-  const tag = o.kind;
-  return `${open}>\n      <${tag} message="${xmlAttr(o.message)}" type="${tag}">${xmlText(o.body)}</${tag}>\n    </testcase>`;
+  if (o.kind === "skipped") inner.push("      <skipped/>");
+  if (o.kind === "failure" || o.kind === "error") {
+    inner.push(
+      `      <${o.kind} message="${xmlAttr(o.message)}" type="${o.kind}">${xmlText(o.body)}</${o.kind}>`,
+    );
+  }
+  return inner.length === 0 ? `${open}/>` : `${open}>\n${inner.join("\n")}\n    </testcase>`;
 }
 
 function count(cases: TestCase[]) {
@@ -149,11 +195,12 @@ function count(cases: TestCase[]) {
     failures: cases.filter((c) => c.outcome.kind === "failure").length,
     errors: cases.filter((c) => c.outcome.kind === "error").length,
     skipped: cases.filter((c) => c.outcome.kind === "skipped").length,
+    ms: cases.reduce((sum, c) => sum + c.ms, 0),
   };
 }
 
 function countAttrs(c: ReturnType<typeof count>): string {
-  return `tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}"`;
+  return `tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}" time="${seconds(c.ms)}"`;
 }
 
 function cut(s: string, max: number): string {
