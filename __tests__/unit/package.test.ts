@@ -2,11 +2,15 @@
 // the tarball is left to `npm run pack:smoke` (scripts/pack-smoke.mjs); this reads the file list.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "../..");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+const semver = createRequire(import.meta.url)("semver") as {
+  intersects(a: string, b: string): boolean;
+};
 
 function packed(): string[] {
   const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
@@ -46,5 +50,25 @@ describe("the npm package", () => {
       [...filesUnder("dist"), "action.yml", "README.md", "LICENSE", "package.json"].sort(),
     );
     expect(files).toEqual(expect.arrayContaining(["dist/cli.js", "dist/index.js", "dist/post.js"]));
+  });
+
+  it("claims Node 20, and every installed package agrees (npm ci warns of no engine)", () => {
+    // The lowest Node the package says it runs on, and every release of that major version.
+    const floor = (pkg.engines.node as string).replace(/^>=\s*/, "");
+    expect(floor).toBe("20");
+    const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { version?: string; engines?: { node?: string } | string[] }>;
+    };
+    const refusing = Object.entries(lock.packages)
+      .filter(([path, p]) => path !== "" && !Array.isArray(p.engines) && p.engines?.node)
+      .filter(([, p]) => !semver.intersects(`>=20.0.0 <21`, (p.engines as { node: string }).node))
+      .map(
+        ([path, p]) =>
+          `${path.replace(/^.*node_modules\//, "")}@${p.version} needs node ${JSON.stringify(p.engines)}`,
+      );
+    // content-type 3 (of @octokit/request, bundled) needs Node 22: package.json pins 2.1.0, the
+    // same parser for Node 18+. @github/local-action's own @actions/cache would bring Azure
+    // releases for Node 22: it is given ours (it never loads it).
+    expect(refusing).toEqual([]);
   });
 });
