@@ -1,5 +1,4 @@
-import { run } from "./action/main.js";
-import { boundBacktracking } from "./adapters/regexp-flags.js";
+// The entry point of the action's main step (dist/index.js): the logic is in src/main.ts.
+import { run } from "./main.js";
 
-boundBacktracking();
 await run();

@@ -1,3 +1,4 @@
-import { runPost } from "./action/post-cache.js";
+// The entry point of the action's post step (dist/post.js): the logic is in src/main-post.ts.
+import { run } from "./main-post.js";
 
-await runPost();
+await run();

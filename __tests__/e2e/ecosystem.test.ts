@@ -14,7 +14,7 @@ import {
 import { type GitHubServer, startGitHubServer } from "../support/github-server.js";
 import { type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
 import { findAll, parseXml, type XmlElement } from "../support/xml.js";
-import { runAction, runCli } from "./harness.js";
+import { CLI, runAction, runCli } from "./harness.js";
 import { baseFiles, NO_ADDRESS, supportModel } from "./scenario.js";
 
 let openai: OpenAIServer;
@@ -155,10 +155,12 @@ describe("eval-gate --help", () => {
 describe("eval-gate init", () => {
   it("writes a starter that `eval-gate run` accepts, and refuses to overwrite without --force", async () => {
     const repo = await makeRepo({ "README.md": "# shop\n" });
-    const init = await runCli(["init"], { cwd: repo.dir });
+    // npm_command is cleared: `npx vitest` would hand its own "exec" down to the CLI.
+    const init = await runCli(["init"], { cwd: repo.dir, env: { npm_command: "" } });
     expect(init.code).toBe(0);
     expect(init.stdout).toContain("Wrote eval-gate.yml, prompts/system.md, evals/anchor.jsonl");
-    expect(init.stdout).toContain("eval-gate run --base main");
+    // Run from this clone's bundle: the next steps say how to run that bundle again.
+    expect(init.stdout).toContain(`node ${CLI} run --base main`);
 
     const run = await runCli(["run"], { cwd: repo.dir, env: env() });
     expect(run.code, run.stderr).toBe(0);
@@ -174,8 +176,10 @@ describe("eval-gate init", () => {
     expect(again.stderr).toContain("already exist");
     expect(again.stderr).toContain("--force");
     expect(readFileSync(join(repo.dir, "prompts/system.md"), "utf8")).toBe("mine\n");
-    const forced = await runCli(["init", "--force"], { cwd: repo.dir });
+    const forced = await runCli(["init", "--force"], { cwd: repo.dir, env: { npm_command: "exec" } });
     expect(forced.code).toBe(0);
+    // Under npx the bin is on no PATH: the next steps use npx too.
+    expect(forced.stdout).toContain("npx eval-gate run --base main");
     expect(readFileSync(join(repo.dir, "prompts/system.md"), "utf8")).not.toBe("mine\n");
   });
 });

@@ -194,6 +194,49 @@ describe("post-report comments only on the PR the triggering run tested", () => 
     expect(writes()).toEqual([]);
   });
 
+  it("posts nothing for a fork's PR that the first run skipped for want of a key (the README's pattern)", async () => {
+    const made = await makePullRequestRepo({
+      base: (await import("./scenario.js")).baseFiles(),
+      head: { "prompts/support.md": NO_ADDRESS },
+    });
+    const event = pullRequestEvent({
+      baseSha: made.baseSha,
+      headSha: made.headSha,
+      number: pr,
+      owner: OWNER,
+      repo: REPO,
+    });
+    (event.pull_request as { head: { repo: unknown } }).head.repo = {
+      full_name: "contrib/widgets",
+      fork: true,
+    };
+    // The first workflow as the README writes it: the key from a secret, which a fork's run lacks.
+    const skipped = await runAction({
+      workspace: made.repo.dir,
+      eventName: "pull_request",
+      event,
+      env: { OPENAI_BASE_URL: openai.url, GITHUB_API_URL: github.url, GITHUB_SHA: MERGE_SHA },
+      inputs: { comment: "false", "missing-key": "skip" },
+    });
+    expect([skipped.code, skipped.outputs.verdict]).toEqual([0, "skipped"]);
+    github.setPull(OWNER, REPO, pr, {
+      headSha: made.headSha,
+      headRef: "feature",
+      headRepo: "contrib/widgets",
+    });
+    github.clearRequests();
+    const posted = await post(
+      skipped.report,
+      workflowRun({ sha: made.headSha, branch: "feature", repo: "contrib/widgets" }),
+    );
+    expect(posted.code).toBe(0);
+    expect(posted.outputs.verdict).toBe("skipped");
+    expect(posted.outputs["comment-url"]).toBe("");
+    expect(posted.stdout).toContain("The report's verdict is skipped (no key on a fork's PR): no comment.");
+    expect(github.requests()).toEqual([]);
+    expect(github.comments(OWNER, REPO, pr)).toEqual([]);
+  });
+
   it("fails on a report that is not eval-gate's, without commenting", async () => {
     github.setPull(OWNER, REPO, pr, { headSha, headRef: "feature" });
     const tampered = structuredClone({ ...report, pr }) as typeof report;

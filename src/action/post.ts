@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import * as core from "@actions/core";
 import { githubCommentStore, pullRequestHead } from "../adapters/github.js";
 import { UserError } from "../core/errors.js";
-import { postTarget, type TriggeringRun } from "../core/post-target.js";
+import { type PostTarget, postTarget, type TriggeringRun } from "../core/post-target.js";
 import { renderComment } from "../core/render/comment.js";
 import { renderSummary } from "../core/render/summary.js";
 import { REPORT_BYTES } from "../core/report-limits.js";
@@ -50,9 +50,14 @@ export async function postReport(
   const run = await triggeringRun(env);
   const [owner = "", repo = ""] = (env.GITHUB_REPOSITORY ?? "/").split("/");
   const baseUrl = env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {};
-  const target = await postTarget(report, run, (n) =>
-    pullRequestHead(inputs.githubToken, { owner, repo }, n, baseUrl),
-  );
+  // A run that evaluated nothing (`missing-key: skip` on a fork's PR) writes no comment, as the main
+  // step does not: the PR's comment may be another workflow's (pull_request_target) to write.
+  const target: PostTarget =
+    report.verdict === "skipped"
+      ? { kind: "none", why: "The report's verdict is skipped (no key on a fork's PR): no comment." }
+      : await postTarget(report, run, (n) =>
+          pullRequestHead(inputs.githubToken, { owner, repo }, n, baseUrl),
+        );
   if (target.kind === "refused") core.warning(target.why);
   if (target.kind === "none") core.info(target.why);
   await core.summary.addRaw(renderSummary(report)).write();

@@ -11,6 +11,8 @@ export interface CommandContext {
   out(text: string): void;
   stdoutIsTTY: boolean;
   stdoutColumns: number;
+  /** The script node ran (process.argv[1]): tells a clone's `node dist/cli.js` from an installed bin. */
+  scriptPath?: string;
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;

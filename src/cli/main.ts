@@ -47,6 +47,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     out: (s) => process.stdout.write(s),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stdoutColumns: process.stdout.columns ?? 100,
+    scriptPath: process.argv[1],
   };
   try {
     const [name, ...rest] = argv;

@@ -70,12 +70,15 @@ export function starterFiles(options: StarterOptions): Record<string, string> {
   };
 }
 
-export const NEXT_STEPS = `Next steps:
+/** What `init` prints after writing the files; `cli` is the command that runs eval-gate here. */
+export function nextSteps(cli: string): string {
+  return `Next steps:
   1. Give it a key: export OPENAI_API_KEY=sk-...
      (another OpenAI-compatible endpoint: export OPENAI_BASE_URL=https://.../v1)
-  2. Run the starter set on your working tree:   eval-gate run
+  2. Run the starter set on your working tree:   ${cli} run
   3. Replace evals/anchor.jsonl with real traffic, each case tagged with a slice (12+ per slice).
   4. Add .eval-gate/ (the report and the response cache) to .gitignore, and commit.
   5. Add the workflow from the README ("Add it to a repository") and make the check required.
-  6. Before opening a pull request:                 eval-gate run --base main
+  6. Before opening a pull request:                 ${cli} run --base main
 `;
+}

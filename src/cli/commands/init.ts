@@ -2,8 +2,9 @@ import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { writeAtomic } from "../../adapters/files.js";
 import { UserError } from "../../core/errors.js";
-import { NEXT_STEPS, starterFiles } from "../../core/starter.js";
+import { nextSteps, starterFiles } from "../../core/starter.js";
 import type { Command } from "../command.js";
+import { invocation } from "../invocation.js";
 
 export const initCommand: Command = {
   name: "init",
@@ -43,7 +44,7 @@ export const initCommand: Command = {
     );
     const elsewhere = relative(ctx.cwd, dir);
     if (elsewhere) ctx.out(`In ${elsewhere}:\n`);
-    ctx.out(NEXT_STEPS);
+    ctx.out(nextSteps(invocation(ctx.env, ctx.scriptPath)));
     return 0;
   },
 };
