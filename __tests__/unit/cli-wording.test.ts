@@ -114,7 +114,7 @@ describe("the CLI's help and the README", () => {
   it("lists every command in the README's CLI synopsis", () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     const section = readme.slice(readme.indexOf("\n## CLI\n"));
-    const synopsis = /```\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    const synopsis = /```text\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
     for (const c of commands) expect(synopsis, c.name).toMatch(new RegExp(`^eval-gate ${c.name}\\b`, "m"));
   });
 });
