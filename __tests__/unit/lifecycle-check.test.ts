@@ -183,4 +183,63 @@ describe("checkEvalSets", () => {
     expect(text).toContain("Result: clean.");
     expect(text).toContain("12 cases of rotation still need an expected value");
   });
+
+  it("counts null expected values as well as the flag, stops once a case has a label, and leaves them out of n", () => {
+    const labelled = Array.from({ length: 14 }, (_, i) => ({
+      id: `refund-${i}`,
+      slice: "refund",
+      input: `refund question ${i}`,
+      expected: "refund",
+    }));
+    const a = set("anchor", [
+      ...labelled,
+      // Written by hand, no flag: the default grader needs the value all the same.
+      { id: "null-1", slice: "refund", input: "x1", expected: null },
+      { id: "absent-1", slice: "refund", input: "x2" },
+      // Labelled, with the flag `sample` wrote left behind: a label all the same.
+      { id: "stale-1", slice: "refund", input: "x3", expected: "refund", metadata: { needs_label: true } },
+      // Its own grader needs no expected value.
+      { id: "rubric-1", slice: "refund", input: "x4", graders: [{ type: "judge", rubric: "Polite." }] },
+      // Only unlabelled cases: the slice is not in a run's family at all.
+      { id: "new-1", slice: "fresh", input: "x5", expected: null, metadata: { needs_label: true } },
+    ]);
+    const result = checkEvalSets([a], [], { alpha: 0.05, minSliceN: 12 });
+    expect(result.needs_label).toEqual([{ set: "anchor", count: 3 }]);
+    expect(result.slices.map((s) => [s.slice, s.n, s.unlabelled])).toEqual([
+      ["fresh", 0, 1],
+      ["refund", 16, 2],
+    ]);
+    expect(result.family).toBe(1);
+    expect(result.slices[0]?.mde).toBeNull();
+    const text = renderCheckReport(result, {
+      config: "eval-gate.yml",
+      sets: 1,
+      cases: 19,
+      minSliceN: 12,
+      fromReport: false,
+    });
+    expect(text).toMatch(/anchor\s+refund\s+16\s+90%\s+>= [\d.]+ pts\s+2\n/);
+    expect(text).toContain("3 cases of anchor still need an expected value");
+    expect(text).not.toContain("Result: clean.");
+    expect(text).toMatch(/Result: no leaks or overlaps; 3 unlabelled cases are left out of every run/);
+    // The same cases with their labels: nothing to count, and clean again.
+    const done = set(
+      "anchor",
+      [...labelled, { id: "null-1", slice: "refund", input: "x1", expected: "refund" }],
+    );
+    const clean = checkEvalSets([done], [], { alpha: 0.05, minSliceN: 12 });
+    expect(clean.needs_label).toEqual([]);
+    expect(
+      renderCheckReport(clean, { config: "c", sets: 1, cases: 15, minSliceN: 12, fromReport: false }),
+    ).toContain("Result: clean.");
+  });
+
+  it("uses the config's graders: a rubric-graded set needs no expected value", () => {
+    const a = set("anchor", [{ id: "a", slice: "s", input: "hi", expected: null }]);
+    const rubric = [{ type: "judge", rubric: "Polite." }];
+    expect(checkEvalSets([a], [], { alpha: 0.05, minSliceN: 12, graders: rubric }).needs_label).toEqual([]);
+    expect(checkEvalSets([a], [], { alpha: 0.05, minSliceN: 12 }).needs_label).toEqual([
+      { set: "anchor", count: 1 },
+    ]);
+  });
 });
