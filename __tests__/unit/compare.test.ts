@@ -181,9 +181,9 @@ describe("compareSlices: the floor", () => {
       base: { runs: 0, passes: 0, errors: 1 },
     }));
     expect(find(compareSlices([anchor], errored, gate), "errored")?.status).toBe("no_baseline");
-    expect(decideVerdict({ slices: diffs, errorRate: 0, maxErrorRate: 0, errorRuns: 0, hasBase: false }).verdict).toBe(
-      "pass",
-    );
+    expect(
+      decideVerdict({ slices: diffs, errorRate: 0, maxErrorRate: 0, errorRuns: 0, hasBase: false }).verdict,
+    ).toBe("pass");
   });
 });
 

@@ -154,6 +154,9 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
       `CI: the slice's exact test inverted (each end one-sided at 1 - α = ${percent(1 - report.config.alpha)}); p_adj: Holm over the tests that can fail the run; dropped: p < α before the adjustment`,
     );
   }
+  if (report.base !== null && slices.some((s) => s.status === "no_baseline")) {
+    out.push("no baseline: no case of the slice was graded on both sides, so nothing was compared");
+  }
   const extra = extraRunsNote(report, 5, "plain");
   if (extra) out.push(extra);
   const overfitting = report.signals?.overfitting;
