@@ -84,16 +84,18 @@ describe("isUnlabelled", () => {
   });
 
   it("leaves a case alone that its graders label, and one with a real expected value (a stale flag is ignored)", () => {
-    expect(isUnlabelled(loaded({ expected: null, graders: [{ type: "regex", pattern: "ok" }] }), DEFAULT)).toBe(
-      false,
-    );
+    expect(
+      isUnlabelled(loaded({ expected: null, graders: [{ type: "regex", pattern: "ok" }] }), DEFAULT),
+    ).toBe(false);
     expect(isUnlabelled(loaded({}), [{ type: "judge", rubric: "Polite." }])).toBe(false);
     expect(isUnlabelled(loaded({ expected: "refund" }), DEFAULT)).toBe(false);
     // Falsy values are labels too.
     for (const expected of ["", 0, false, [], {}]) {
       expect(isUnlabelled(loaded({ expected }), DEFAULT), JSON.stringify(expected)).toBe(false);
     }
-    expect(isUnlabelled(loaded({ expected: "refund", metadata: { needs_label: true } }), DEFAULT)).toBe(false);
+    expect(isUnlabelled(loaded({ expected: "refund", metadata: { needs_label: true } }), DEFAULT)).toBe(
+      false,
+    );
     // The flag cleared (or never truthy) lets a rubric-graded case run without an expected value.
     expect(
       isUnlabelled(loaded({ expected: null, metadata: { needs_label: false } }), [

@@ -6,6 +6,7 @@ import { addedCases, describeChanges } from "./definition.js";
 import { describeError, isUserError, UserError, UserErrors } from "./errors.js";
 import type { GraderContext } from "./graders/types.js";
 import { calibrateJudges } from "./judges.js";
+import { nothingLabelled, splitUnlabelled } from "./labels.js";
 import { findLeaks, type Leak } from "./lifecycle/check.js";
 import type { Clock, FileSource, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
 import { checkSystemVars, loadProject, type Project } from "./project.js";
@@ -116,7 +117,10 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
   sides.push({ side: "head", target: headTarget, provider: deps.providerFor(headTarget, config, "head") });
 
   const filtered = options.filter ? filterSets(sets, options.filter) : sets;
-  const runSets = options.shard ? selectShard(filtered, options.shard) : filtered;
+  // A case waiting for a label is sent to no model and graded by nothing: counted apart (labels.ts).
+  const labels = splitUnlabelled(filtered, config.graders);
+  if (labels.labelled === 0 && labels.unlabelled.length > 0) throw nothingLabelled(labels.unlabelled);
+  const runSets = options.shard ? selectShard(labels.sets, options.shard) : labels.sets;
   const stop = new RunStop();
   const graders = deps.graders?.({
     target: headTarget,
@@ -174,6 +178,7 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
       judges: trust.judges,
       untrustedSlices: [...trust.untrustedSlices],
       ...(definition ? { definition } : {}),
+      ...(labels.unlabelled.length > 0 ? { unlabelled: labels.unlabelled } : {}),
     };
     return { report: buildReport(collected), collected, config, sets, notes };
   } finally {

@@ -300,6 +300,21 @@ export interface Report {
   dimensions?: DimensionReport;
   /** Per slice: how outputs changed besides their grades (seed 001's monitoring signals). */
   drift?: DriftReport;
+  /**
+   * Per set, the cases that wait for a label (src/core/labels.ts): sent to no model, graded by
+   * nothing, in no slice's n. Absent when every case had one.
+   */
+  unlabelled?: UnlabelledCases[];
+}
+
+/** A set's cases without an expected value where they need one (or flagged `metadata.needs_label`). */
+export interface UnlabelledCases {
+  set: string;
+  /** The set's file, where the labels are written. */
+  file: string;
+  count: number;
+  /** Their ids in file order, the first 1,000; null for an aggregate-only set, which names no case. */
+  ids: string[] | null;
 }
 
 // --- Dimensions and behaviour drift (src/core/dimensions.ts, src/core/drift.ts) ---
