@@ -32,10 +32,13 @@ describe("unlabelled cases in the views", () => {
     const terminal = renderTerminal(report);
     for (const text of [comment, summary]) {
       expect(text).toContain(
-        "12 cases in set `rotation` have no expected value and were not graded; label them: write each one's `expected` in `evals/rotation.jsonl`",
+        "- 12 cases in set rotation have no expected value and were not graded; label them: write each one's `expected` in evals/rotation.jsonl.",
       );
-      expect(text).toContain("1 case in set `holdout` has no expected value and was not graded");
-      expect(text).toContain("june-1");
+      expect(text).toContain("- 1 case in set holdout has no expected value and was not graded");
+      expect(text).toContain(
+        "📝 **Not graded:** 13 cases without a label are in no slice and were sent to no model.",
+      );
+      expect(text).toContain("- rotation: june-1, june-2, …and 10 more");
       expect(structuralProblems(text)).toEqual([]);
     }
     expect(terminal).toContain(
@@ -71,9 +74,11 @@ describe("unlabelled cases in the views", () => {
     expect(comment).not.toContain("@octocat");
     expect(comment).not.toContain("<b>");
     expect(comment).toMatch(/and 5\d more sets/);
-    expect(renderTerminal(report).split("\n").filter((l) => l.startsWith("not graded")).length).toBeLessThan(
-      12,
-    );
+    expect(
+      renderTerminal(report)
+        .split("\n")
+        .filter((l) => l.startsWith("not graded")).length,
+    ).toBeLessThan(12);
   });
 
   it("round-trip through the report file, which refuses them off-shape or past their bounds", () => {

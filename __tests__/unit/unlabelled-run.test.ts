@@ -65,7 +65,10 @@ function project(): string {
     ].join("\n"),
     "prompts/support.md": "You are Acme's support assistant.\n",
     "evals/anchor.jsonl": jsonl(labelled("anchor", "refund", 10)),
-    "evals/rotation.jsonl": jsonl([...labelled("rotation", "refund", 5), ...labelled("rotation", "billing", 5)]),
+    "evals/rotation.jsonl": jsonl([
+      ...labelled("rotation", "refund", 5),
+      ...labelled("rotation", "billing", 5),
+    ]),
     // A holdout case written before it had a label: no expected value at all.
     "evals/holdout.jsonl": jsonl([
       ...labelled("holdout", "x", 4),
@@ -165,7 +168,7 @@ describe("cases without a label after `eval-gate rotate`", () => {
     expect(parseReport(reportJson(fitted), "report.json").unlabelled).toEqual(report.unlabelled);
 
     // Every view says so, per set, and how to label them; the holdout's ids appear in none.
-    const sentence = /2 cases in set `?rotation`? have no expected value and were not graded; label them/;
+    const sentence = /2 cases in set rotation have no expected value and were not graded; label them/;
     const views = {
       terminal: renderTerminal(fitted),
       comment: renderComment(fitted, { commentId: "default" }),
@@ -176,7 +179,7 @@ describe("cases without a label after `eval-gate rotate`", () => {
     expect(views.comment).toMatch(sentence);
     expect(views.summary).toMatch(sentence);
     expect(views.terminal).toContain("evals/rotation.jsonl");
-    expect(views.comment).toMatch(/1 case in set `?holdout`? has no expected value and was not graded/);
+    expect(views.comment).toContain("1 case in set holdout has no expected value and was not graded");
     for (const id of fresh.map((c) => c.id)) expect(views.summary).toContain(id);
     for (const text of Object.values(views)) expect(text).not.toContain("secret-unlabelled");
     expect(views.junit).toMatch(/<testcase classname="eval-gate\.rotation" name="june-\d+ \[unlabelled\]"/);
@@ -190,15 +193,18 @@ describe("cases without a label after `eval-gate rotate`", () => {
     const dir = project();
     await runCommand(rotateCommand, ["traces/june.jsonl", "--seed", "3"], dir);
     const file = join(dir, "evals/rotation.jsonl");
-    const lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     // A person labels the fresh cases and leaves the flag behind.
     write(dir, {
-      "evals/rotation.jsonl": jsonl(lines.map((c) => (c.expected === null ? { ...c, expected: "refund" } : c))),
+      "evals/rotation.jsonl": jsonl(
+        lines.map((c) => (c.expected === null ? { ...c, expected: "refund" } : c)),
+      ),
     });
     const { report } = await gate(dir);
-    expect(report.unlabelled).toEqual([
-      { set: "holdout", file: "evals/holdout.jsonl", count: 1, ids: null },
-    ]);
+    expect(report.unlabelled).toEqual([{ set: "holdout", file: "evals/holdout.jsonl", count: 1, ids: null }]);
     expect(report.slices.filter((s) => s.set === "rotation").map((s) => s.n)).toEqual([5, 5]);
     expect(asked().filter((t) => t.startsWith("FRESH"))).toHaveLength(4);
   });

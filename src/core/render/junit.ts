@@ -33,7 +33,7 @@ interface TestCase {
   outcome:
     | { kind: "pass" }
     | { kind: "failure" | "error"; message: string; body: string }
-    | { kind: "skipped" };
+    | { kind: "skipped"; message?: string };
 }
 
 /**
@@ -56,6 +56,23 @@ export function renderJunit(report: Report, options: JunitOptions = {}): string 
     for (const side of sides) suite(c.set).push(caseSide(c, side, max));
   }
   for (const s of report.slices.filter((x) => x.aggregate)) suite(s.set).push(aggregateCase(s));
+  // Cases without a label were not graded: skipped, by id (a holdout's as one count).
+  for (const u of report.unlabelled ?? []) {
+    const message = `no expected value: not graded; write its \`expected\` in ${u.file}`;
+    const named = u.ids ?? [];
+    for (const id of named) {
+      suite(u.set).push({
+        classname: `eval-gate.${u.set}`,
+        name: `${id} [unlabelled]`,
+        outcome: { kind: "skipped", message },
+      });
+    }
+    const rest = u.count - named.length;
+    if (rest > 0) {
+      const name = `${rest} ${named.length > 0 ? "more " : ""}unlabelled case${rest === 1 ? "" : "s"}`;
+      suite(u.set).push({ classname: `eval-gate.${u.set}`, name, outcome: { kind: "skipped", message } });
+    }
+  }
   if (report.verdict === "error") {
     suite("eval-gate").push({
       classname: "eval-gate",
@@ -138,7 +155,10 @@ function renderCase(tc: TestCase): string {
   const open = `    <testcase classname="${xmlAttr(tc.classname)}" name="${xmlAttr(tc.name)}"${where} time="0"`;
   const o = tc.outcome;
   if (o.kind === "pass") return `${open}/>`;
-  if (o.kind === "skipped") return `${open}>\n      <skipped/>\n    </testcase>`;
+  if (o.kind === "skipped") {
+    const message = o.message ? ` message="${xmlAttr(o.message)}"` : "";
+    return `${open}>\n      <skipped${message}/>\n    </testcase>`;
+  }
   const tag = o.kind;
   return `${open}>\n      <${tag} message="${xmlAttr(o.message)}" type="${tag}">${xmlText(o.body)}</${tag}>\n    </testcase>`;
 }

@@ -1,6 +1,7 @@
 import type { Report, SliceStatus } from "../types.js";
 import { plainText } from "./escape.js";
-import { percent, STATUS_WORD, worstFirst, worstSlice } from "./format.js";
+import { percent, plural, STATUS_WORD, worstFirst, worstSlice } from "./format.js";
+import { unlabelledTotal } from "./unlabelled.js";
 
 const COUNTED: SliceStatus[] = [
   "regressed",
@@ -52,5 +53,7 @@ export function resultLine(report: Report): string {
           .join(", ");
   const baseline = headOnly && counts.length > 0 ? " (no baseline: head only)" : "";
   const lead = worse ? `${name} ${scores} (${STATUS_WORD[worst.status]})` : `lowest ${name} ${scores}`;
-  return `${head} — ${lead}; ${tally}${baseline}`;
+  const unlabelled = unlabelledTotal(report);
+  const notGraded = unlabelled > 0 ? `; ${plural(unlabelled, "case")} not graded (no expected value)` : "";
+  return `${head} — ${lead}; ${tally}${baseline}${notGraded}`;
 }

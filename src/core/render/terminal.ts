@@ -16,6 +16,7 @@ import {
 import { extraRunsNote } from "./repeats.js";
 import { headOnly, NO_BASELINE } from "./sections.js";
 import { ciLevel, hasMde, mdeCell } from "./tables.js";
+import { unlabelledLines } from "./unlabelled.js";
 
 export interface TerminalOptions {
   /** ANSI colours; the CLI turns them on for a TTY that has not asked for NO_COLOR. */
@@ -175,6 +176,7 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   const behaviour = behaviourLine(report);
   if (behaviour) out.push(paint(report.drift?.mode === "fail" ? ANSI.regressed : ANSI.dropped, behaviour));
   if (headOnly(report)) out.push(NO_BASELINE);
+  for (const line of unlabelledLines(report)) out.push(paint(ANSI.dropped, line));
   if (report.errors.runs > 0) {
     const causes = report.errors.causes.slice(0, 3).map((c) => plainText(c, 100));
     out.push(
