@@ -151,36 +151,44 @@ describe("checkEvalSets", () => {
         id: `${slice}-${i}`,
         slice,
         input: `${slice} question ${i}`,
+        expected: slice,
         ...extra,
       }));
-    const a = set("anchor", [...cases("refund", 40), ...cases("billing", 6)]);
+    const a = set("anchor", [...cases("refund", 40), ...cases("billing", 5)]);
     const h = set("holdout", cases("x", 30), "aggregate");
     const r = set("rotation", cases("new", 12, { expected: null, metadata: { needs_label: true } }));
     const rates = new Map([[`anchor\u0000refund`, 0.95]]);
     const result = checkEvalSets([a, r, h], [], { alpha: 0.05, minSliceN: 12, baseRates: rates });
-    expect(result.family).toBe(4);
-    expect(result.alpha_per_slice).toBeCloseTo(0.0125, 12);
-    expect(result.slices.map((s) => [s.set, s.slice, s.n, s.undersampled, s.base_rate_source])).toEqual([
-      ["anchor", "billing", 6, true, "assumed"],
-      ["anchor", "refund", 40, false, "report"],
-      ["rotation", "new", 12, false, "assumed"],
-      ["holdout", "all", 30, false, "assumed"],
+    // rotation/new has no labelled case: a run grades nothing of it, so it is in no family.
+    expect(result.family).toBe(3);
+    expect(result.alpha_per_slice).toBeCloseTo(0.05 / 3, 12);
+    expect(
+      result.slices.map((s) => [s.set, s.slice, s.n, s.unlabelled, s.undersampled, s.base_rate_source]),
+    ).toEqual([
+      ["anchor", "billing", 5, 0, true, "assumed"],
+      ["anchor", "refund", 40, 0, false, "report"],
+      ["rotation", "new", 0, 12, true, "assumed"],
+      ["holdout", "all", 30, 0, false, "assumed"],
     ]);
-    // 0.0125 needs 7 discordant pairs: 6 cases can never show a drop.
+    // 0.0167 needs 6 discordant pairs: 5 cases can never show a drop, nor can no case.
     expect(result.slices[0]?.mde).toBeNull();
+    expect(result.slices[2]?.mde).toBeNull();
     expect(result.slices[1]?.mde).toBeGreaterThan(0.1);
     expect(result.slices[1]?.mde).toBeLessThan(0.35);
     expect(result.needs_label).toEqual([{ set: "rotation", count: 12 }]);
     const text = renderCheckReport(result, {
       config: "eval-gate.yml",
       sets: 3,
-      cases: 88,
+      cases: 87,
       minSliceN: 12,
       fromReport: true,
     });
     expect(text).toContain("none (too few cases)");
     expect(text).toContain("billing †");
-    expect(text).toContain("Result: clean.");
+    expect(text).toMatch(/rotation\s+new †\s+0\s+90%\*\s+none \(too few cases\)\s+12\n/);
+    expect(text).toContain(
+      "Result: no leaks or overlaps; 12 unlabelled cases are left out of every run until labelled.",
+    );
     expect(text).toContain("12 cases of rotation still need an expected value");
   });
 
@@ -223,10 +231,10 @@ describe("checkEvalSets", () => {
     expect(text).not.toContain("Result: clean.");
     expect(text).toMatch(/Result: no leaks or overlaps; 3 unlabelled cases are left out of every run/);
     // The same cases with their labels: nothing to count, and clean again.
-    const done = set(
-      "anchor",
-      [...labelled, { id: "null-1", slice: "refund", input: "x1", expected: "refund" }],
-    );
+    const done = set("anchor", [
+      ...labelled,
+      { id: "null-1", slice: "refund", input: "x1", expected: "refund" },
+    ]);
     const clean = checkEvalSets([done], [], { alpha: 0.05, minSliceN: 12 });
     expect(clean.needs_label).toEqual([]);
     expect(
