@@ -48,6 +48,39 @@ describe("unlabelled cases in the views", () => {
     expect(resultLine(report)).toMatch(/; 13 cases not graded \(no expected value\)$/);
   });
 
+  it("say which of them the PR labels, when the base branch's cases judge it", () => {
+    const report = withUnlabelled(TWO_SETS, {
+      definition: {
+        source: "base",
+        settings: [],
+        files: [],
+        cases: [
+          {
+            set: "rotation",
+            slice: "refund",
+            added: 0,
+            removed: 0,
+            changed: 1,
+            ids: { added: [], removed: [], changed: ["june-2"] },
+          },
+        ],
+      },
+    });
+    const text =
+      "(this PR changes 1 of them; the base branch's cases judge it, so they count once it is merged)";
+    expect(renderComment(report, { commentId: "default" })).toContain(text);
+    expect(renderTerminal(report)).toContain(text);
+    expect(
+      renderComment(
+        {
+          ...report,
+          definition: { ...(report.definition as NonNullable<Report["definition"]>), source: "head" },
+        },
+        { commentId: "default" },
+      ),
+    ).not.toContain(text);
+  });
+
   it("say nothing when every case had a label", () => {
     const report = withUnlabelled(undefined);
     for (const text of [

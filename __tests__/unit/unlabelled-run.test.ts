@@ -10,6 +10,7 @@ import { makeProvider } from "../../src/adapters/providers.js";
 import type { Command, CommandContext } from "../../src/cli/command.js";
 import { parseCommandArgs } from "../../src/cli/command.js";
 import { rotateCommand } from "../../src/cli/commands/rotate.js";
+import { buildReport } from "../../src/core/assemble.js";
 import { UserError } from "../../src/core/errors.js";
 import { evaluate } from "../../src/core/evaluate.js";
 import { systemClock } from "../../src/core/ports.js";
@@ -18,6 +19,7 @@ import { renderJunit } from "../../src/core/render/junit.js";
 import { unlabelledWarnings } from "../../src/core/render/unlabelled.js";
 import { fitReport, reportJson } from "../../src/core/report-fit.js";
 import { parseReport } from "../../src/core/report-schema.js";
+import { mergePartials, toPartial } from "../../src/core/shard.js";
 import { cleanupAll, makeTempDir } from "../support/git-repo.js";
 import { messageText, type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
 
@@ -101,7 +103,7 @@ async function runCommand(command: Command, argv: string[], cwd: string) {
   return { code: await command.run({ values, positionals }, ctx), out };
 }
 
-async function gate(dir: string, withBase = true) {
+async function gate(dir: string, withBase = true, shard?: { index: number; count: number }) {
   const env = { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: server.url };
   const source = workspaceSource(dir);
   return evaluate(
@@ -111,6 +113,7 @@ async function gate(dir: string, withBase = true) {
       base: withBase ? { source, ref: "main", sha: "1".repeat(40) } : null,
       env,
       allowedEndpoints: null,
+      ...(shard ? { shard } : {}),
     },
     { providerFor: (target, config) => makeProvider(target, config, env), clock: systemClock },
   );
@@ -162,6 +165,15 @@ describe("cases without a label after `eval-gate rotate`", () => {
       { set: "rotation", file: "evals/rotation.jsonl", count: 2, ids: fresh.map((c) => c.id) },
       { set: "holdout", file: "evals/holdout.jsonl", count: 1, ids: null },
     ]);
+
+    // Taken out before sharding: the merge of two shards reports the same list, and the same slices.
+    const shard = async (index: number) => ({
+      file: `p${index}`,
+      value: toPartial((await gate(dir, true, { index, count: 2 })).collected, { index, count: 2 }),
+    });
+    const merged = buildReport(mergePartials([await shard(1), await shard(2)]));
+    expect(merged.unlabelled).toEqual(report.unlabelled);
+    expect(merged.slices).toEqual(report.slices);
 
     // The report as written is one post-report reads back.
     const fitted = fitReport(report);

@@ -18,10 +18,26 @@ const TERMINAL_SETS = 10;
 
 type Escape = (s: string, max: number) => string;
 
+/**
+ * Of a set's unlabelled cases, those the PR rewrites while the base branch's definition judges it:
+ * labelled on the PR, they are graded once it is merged.
+ */
+function changedByPr(report: Report, u: UnlabelledCases): number {
+  const d = report.definition;
+  if (d?.source !== "base" || !u.ids) return 0;
+  const changed = new Set(d.cases.filter((c) => c.set === u.set).flatMap((c) => c.ids?.changed ?? []));
+  return u.ids.filter((id) => changed.has(id)).length;
+}
+
 /** `12 cases in set rotation have no expected value and were not graded; label them: ...`. */
-function sentence(u: UnlabelledCases, name: Escape): string {
+function sentence(report: Report, u: UnlabelledCases, name: Escape): string {
   const one = u.count === 1;
-  return `${plural(u.count, "case")} in set ${name(u.set, 60)} ${one ? "has" : "have"} no expected value and ${one ? "was" : "were"} not graded; label ${one ? "it" : "them"}: write ${one ? "its" : "each one's"} \`expected\` in ${name(u.file, 120)}`;
+  const changed = changedByPr(report, u);
+  const pr =
+    changed > 0
+      ? ` (this PR changes ${integer(changed)} of them; the base branch's cases judge it, so they count once it is merged)`
+      : "";
+  return `${plural(u.count, "case")} in set ${name(u.set, 60)} ${one ? "has" : "have"} no expected value and ${one ? "was" : "were"} not graded; label ${one ? "it" : "them"}: write ${one ? "its" : "each one's"} \`expected\` in ${name(u.file, 120)}${pr}`;
 }
 
 function listed(report: Report): UnlabelledCases[] {
@@ -61,7 +77,7 @@ export function unlabelledSection(report: Report, limits: UnlabelledLimits): str
   const sets = listed(report);
   if (sets.length === 0) return "";
   const named = sets.slice(0, limits.sets);
-  const lines = named.map((u) => `- ${sentence(u, inlineText)}.`);
+  const lines = named.map((u) => `- ${sentence(report, u, inlineText)}.`);
   const more = sets.length - named.length;
   if (more > 0) lines.push(`- …and ${plural(more, "more set")} (see the JSON report's \`unlabelled\`).`);
   return [
@@ -76,7 +92,7 @@ export function unlabelledSection(report: Report, limits: UnlabelledLimits): str
 /** One sentence per set, plain text: the CLI's warnings and the action's. */
 export function unlabelledWarnings(report: Report, max = TERMINAL_SETS): string[] {
   const sets = listed(report);
-  const out = sets.slice(0, max).map((u) => `${sentence(u, plainText)}.`);
+  const out = sets.slice(0, max).map((u) => `${sentence(report, u, plainText)}.`);
   if (sets.length > max)
     out.push(`…and ${plural(sets.length - max, "more set")} with cases not graded (see the report).`);
   return out;
