@@ -122,7 +122,41 @@ describe("the action on pull_request", () => {
     expect(run.code).toBe(0);
     expect(run.outputs.verdict).toBe("pass");
     expect(run.report?.base).toBeNull();
-    expect(world.github.comments("acme", "widgets", world.prNumber)[0]?.body).toMatch(/no baseline/i);
+    const body = world.github.comments("acme", "widgets", world.prNumber)[0]?.body ?? "";
+    expect(body).toMatch(/no baseline/i);
+    // Nothing was compared, so nothing is called unchanged.
+    expect(run.report?.slices.every((s: { status: string }) => s.status === "no_baseline")).toBe(true);
+    expect(body).not.toMatch(/unchanged/);
+    expect(run.summary).not.toMatch(/unchanged/);
+  });
+
+  it("grades no case that waits for a label, and warns and comments how many, per set", async () => {
+    const files = baseFiles();
+    const fresh = [1, 2].map((i) =>
+      JSON.stringify({
+        id: `june-${i}`,
+        slice: "refund",
+        input: `UNLABELLED ticket ${i} (refund)`,
+        expected: null,
+        metadata: { needs_label: true },
+      }),
+    );
+    files["evals/rotation.jsonl"] = `${files["evals/rotation.jsonl"]}${fresh.join("\n")}\n`;
+    const { repo, event } = await pr({ "prompts/support.md": REWORDED }, files);
+    world.openai.clearRequests();
+    const run = await runAction({ workspace: repo.dir, eventName: "pull_request", event, env: env() });
+    expect(run.outputs.verdict).toBe("pass");
+    expect(JSON.stringify(world.openai.requests().map((r) => r.body))).not.toContain("UNLABELLED");
+    expect(run.report?.unlabelled).toEqual([
+      { set: "rotation", file: "evals/rotation.jsonl", count: 2, ids: ["june-1", "june-2"] },
+    ]);
+    const warning = run.stdout.split("\n").find((l) => l.startsWith("::warning ") && l.includes("rotation"));
+    expect(warning).toContain("file=evals/rotation.jsonl");
+    expect(warning).toContain("title=eval-gate%3A cases not graded (no expected value)");
+    expect(warning).toContain("::2 cases in set rotation have no expected value and were not graded");
+    const body = world.github.comments("acme", "widgets", world.prNumber)[0]?.body ?? "";
+    expect(body).toContain("2 cases in set rotation have no expected value and were not graded");
+    expect(run.summary).toContain("june-1, june-2");
   });
 
   it("fetches the base commit a shallow checkout lacks", async () => {

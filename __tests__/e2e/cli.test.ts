@@ -67,12 +67,55 @@ describe("eval-gate run", () => {
     expect(JSON.parse(readFileSync(join(repo.dir, "out/r.json"), "utf8")).verdict).toBe("pass");
   });
 
-  it("runs head only when the base has no config", async () => {
+  it("runs head only when the base has no config, and calls no slice unchanged", async () => {
     const { repo } = await makePullRequestRepo({ base: { "README.md": "# shop\n" }, head: baseFiles() });
     const run = await runCli(["run", "--base", "main"], { cwd: repo.dir, env: env() });
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/no baseline/i);
-    expect(JSON.parse(readFileSync(join(repo.dir, ".eval-gate/report.json"), "utf8")).base).toBeNull();
+    const report = JSON.parse(readFileSync(join(repo.dir, ".eval-gate/report.json"), "utf8"));
+    expect(report.base).toBeNull();
+    expect(report.slices.map((s: { status: string }) => s.status)).toEqual(
+      Array(report.slices.length).fill("no_baseline"),
+    );
+    expect(run.stdout).not.toMatch(/unchanged/);
+    expect(run.stdout).toMatch(/anchor\s+refund\s+15\s+—\s+100%.*no baseline/);
+  });
+
+  it("sends cases without a label to no model, grades none of them, and says so per set", async () => {
+    const files = baseFiles();
+    // What `eval-gate rotate` writes: fresh cases with no expected value, flagged for a person.
+    const fresh = [1, 2, 3].map((i) =>
+      JSON.stringify({
+        id: `june-${i}`,
+        slice: "refund",
+        input: `UNLABELLED ticket ${i} (refund)`,
+        expected: null,
+        metadata: { source_id: `june-${i}`, needs_label: true },
+      }),
+    );
+    files["evals/rotation.jsonl"] = `${files["evals/rotation.jsonl"]}${fresh.join("\n")}\n`;
+    const { repo } = await makePullRequestRepo({ base: files, head: { "prompts/support.md": REWORDED } });
+    openai.clearRequests();
+    const run = await runCli(["run", "--base", "main"], { cwd: repo.dir, env: env() });
+    expect(run.code, run.stderr).toBe(0);
+    const sent = JSON.stringify(openai.requests().map((r) => r.body));
+    expect(sent).not.toContain("UNLABELLED");
+    // The rotation's labelled inputs repeat the anchor's, so 45 distinct requests a side.
+    expect(openai.requests().filter((r) => r.path.endsWith("/chat/completions"))).toHaveLength(2 * 45);
+    const report = JSON.parse(readFileSync(join(repo.dir, ".eval-gate/report.json"), "utf8"));
+    expect(report.verdict).toBe("pass");
+    expect(report.unlabelled).toEqual([
+      { set: "rotation", file: "evals/rotation.jsonl", count: 3, ids: ["june-1", "june-2", "june-3"] },
+    ]);
+    // Still 10 cases at 100% on both sides: the unlabelled ones are in no slice's n.
+    expect(run.stdout).toMatch(/rotation\s+refund\s+10\s+100%\s+100%/);
+    expect(run.stdout).toContain(
+      "not graded: 3 cases in set rotation have no expected value and were not graded; label them: write each one's `expected` in evals/rotation.jsonl.",
+    );
+    expect(run.stderr).toContain(
+      "warning: 3 cases in set rotation have no expected value and were not graded",
+    );
+    expect(run.stdout).toMatch(/eval-gate: pass|verdict: PASS/);
   });
 
   it("exits 2 with the file, line and field of a bad config, no stack trace, no report", async () => {

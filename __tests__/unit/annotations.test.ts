@@ -118,12 +118,21 @@ describe("resultLine", () => {
     const r = makeReport({
       base: null,
       slices: [
-        makeSlice({ set: "anchor", slice: "a", base_score: null, head_score: 0.7 }),
-        makeSlice({ set: "anchor", slice: "b", base_score: null, head_score: 0.95 }),
+        makeSlice({ set: "anchor", slice: "a", base_score: null, head_score: 0.7, status: "no_baseline" }),
+        makeSlice({ set: "anchor", slice: "b", base_score: null, head_score: 0.95, status: "no_baseline" }),
       ],
     });
-    expect(resultLine(r)).toBe(
-      "eval-gate: pass — lowest anchor/a 70%; 2 slices, none changed (no baseline: head only)",
+    expect(resultLine(r)).toBe("eval-gate: pass — lowest anchor/a 70%; 2 slices, no baseline (head only)");
+    // A floor's statuses are counted; the missing baseline is said once.
+    const floor = {
+      ...r,
+      slices: [
+        ...r.slices,
+        makeSlice({ set: "anchor", slice: "c", base_score: null, head_score: 0.5, status: "below_floor" }),
+      ],
+    };
+    expect(resultLine({ ...floor, verdict: "fail" })).toBe(
+      "eval-gate: fail — anchor/c 50% (below floor); 1 of 3 slices below floor (no baseline: head only)",
     );
   });
 

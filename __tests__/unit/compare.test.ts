@@ -168,6 +168,23 @@ describe("compareSlices: the floor", () => {
     expect(find(diffs, "near")?.status).toBe("below_floor_unproven");
     expect(find(diffs, "far")?.undersampled).toBe(true);
   });
+
+  it("a slice with nothing to compare with is `no_baseline`, never `unchanged`, even at 0%", () => {
+    const zero = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => single("zero", i, null, 0));
+    const full = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => single("full", i, null, 1));
+    const diffs = compareSlices([anchor], [...zero, ...full], gate);
+    expect(find(diffs, "zero")).toMatchObject({ head_score: 0, base_score: null, status: "no_baseline" });
+    expect(find(diffs, "full")?.status).toBe("no_baseline");
+    // A baseline ran, but no case was graded on both sides (every base run errored).
+    const errored = [0, 1, 2].map((i) => ({
+      ...single("errored", i, 1, 0),
+      base: { runs: 0, passes: 0, errors: 1 },
+    }));
+    expect(find(compareSlices([anchor], errored, gate), "errored")?.status).toBe("no_baseline");
+    expect(
+      decideVerdict({ slices: diffs, errorRate: 0, maxErrorRate: 0, errorRuns: 0, hasBase: false }).verdict,
+    ).toBe("pass");
+  });
 });
 
 describe("compareSlices: units and runs", () => {

@@ -154,7 +154,7 @@ describe("compareDimensions", () => {
       head_score: 0.5,
       delta: null,
       p_value: null,
-      status: "unchanged",
+      status: "no_baseline",
     });
   });
 

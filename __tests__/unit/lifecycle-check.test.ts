@@ -151,36 +151,103 @@ describe("checkEvalSets", () => {
         id: `${slice}-${i}`,
         slice,
         input: `${slice} question ${i}`,
+        expected: slice,
         ...extra,
       }));
-    const a = set("anchor", [...cases("refund", 40), ...cases("billing", 6)]);
+    const a = set("anchor", [...cases("refund", 40), ...cases("billing", 5)]);
     const h = set("holdout", cases("x", 30), "aggregate");
     const r = set("rotation", cases("new", 12, { expected: null, metadata: { needs_label: true } }));
     const rates = new Map([[`anchor\u0000refund`, 0.95]]);
     const result = checkEvalSets([a, r, h], [], { alpha: 0.05, minSliceN: 12, baseRates: rates });
-    expect(result.family).toBe(4);
-    expect(result.alpha_per_slice).toBeCloseTo(0.0125, 12);
-    expect(result.slices.map((s) => [s.set, s.slice, s.n, s.undersampled, s.base_rate_source])).toEqual([
-      ["anchor", "billing", 6, true, "assumed"],
-      ["anchor", "refund", 40, false, "report"],
-      ["rotation", "new", 12, false, "assumed"],
-      ["holdout", "all", 30, false, "assumed"],
+    // rotation/new has no labelled case: a run grades nothing of it, so it is in no family.
+    expect(result.family).toBe(3);
+    expect(result.alpha_per_slice).toBeCloseTo(0.05 / 3, 12);
+    expect(
+      result.slices.map((s) => [s.set, s.slice, s.n, s.unlabelled, s.undersampled, s.base_rate_source]),
+    ).toEqual([
+      ["anchor", "billing", 5, 0, true, "assumed"],
+      ["anchor", "refund", 40, 0, false, "report"],
+      ["rotation", "new", 0, 12, true, "assumed"],
+      ["holdout", "all", 30, 0, false, "assumed"],
     ]);
-    // 0.0125 needs 7 discordant pairs: 6 cases can never show a drop.
+    // 0.0167 needs 6 discordant pairs: 5 cases can never show a drop, nor can no case.
     expect(result.slices[0]?.mde).toBeNull();
+    expect(result.slices[2]?.mde).toBeNull();
     expect(result.slices[1]?.mde).toBeGreaterThan(0.1);
     expect(result.slices[1]?.mde).toBeLessThan(0.35);
     expect(result.needs_label).toEqual([{ set: "rotation", count: 12 }]);
     const text = renderCheckReport(result, {
       config: "eval-gate.yml",
       sets: 3,
-      cases: 88,
+      cases: 87,
       minSliceN: 12,
       fromReport: true,
     });
     expect(text).toContain("none (too few cases)");
     expect(text).toContain("billing †");
-    expect(text).toContain("Result: clean.");
+    expect(text).toMatch(/rotation\s+new †\s+0\s+90%\*\s+none \(too few cases\)\s+12\n/);
+    expect(text).toContain(
+      "Result: no leaks or overlaps; 12 unlabelled cases are left out of every run until labelled.",
+    );
     expect(text).toContain("12 cases of rotation still need an expected value");
+  });
+
+  it("counts null expected values as well as the flag, stops once a case has a label, and leaves them out of n", () => {
+    const labelled = Array.from({ length: 14 }, (_, i) => ({
+      id: `refund-${i}`,
+      slice: "refund",
+      input: `refund question ${i}`,
+      expected: "refund",
+    }));
+    const a = set("anchor", [
+      ...labelled,
+      // Written by hand, no flag: the default grader needs the value all the same.
+      { id: "null-1", slice: "refund", input: "x1", expected: null },
+      { id: "absent-1", slice: "refund", input: "x2" },
+      // Labelled, with the flag `sample` wrote left behind: a label all the same.
+      { id: "stale-1", slice: "refund", input: "x3", expected: "refund", metadata: { needs_label: true } },
+      // Its own grader needs no expected value.
+      { id: "rubric-1", slice: "refund", input: "x4", graders: [{ type: "judge", rubric: "Polite." }] },
+      // Only unlabelled cases: the slice is not in a run's family at all.
+      { id: "new-1", slice: "fresh", input: "x5", expected: null, metadata: { needs_label: true } },
+    ]);
+    const result = checkEvalSets([a], [], { alpha: 0.05, minSliceN: 12 });
+    expect(result.needs_label).toEqual([{ set: "anchor", count: 3 }]);
+    expect(result.slices.map((s) => [s.slice, s.n, s.unlabelled])).toEqual([
+      ["fresh", 0, 1],
+      ["refund", 16, 2],
+    ]);
+    expect(result.family).toBe(1);
+    expect(result.slices[0]?.mde).toBeNull();
+    const text = renderCheckReport(result, {
+      config: "eval-gate.yml",
+      sets: 1,
+      cases: 19,
+      minSliceN: 12,
+      fromReport: false,
+    });
+    expect(text).toMatch(/anchor\s+refund\s+16\s+90%\s+>= [\d.]+ pts\s+2\n/);
+    expect(text).toContain("3 cases of anchor still need an expected value");
+    expect(text).not.toContain("Result: clean.");
+    expect(text).toMatch(/Result: no leaks or overlaps; 3 unlabelled cases are left out of every run/);
+    // The same cases with their labels: nothing to count, and clean again.
+    const done = set("anchor", [
+      ...labelled,
+      { id: "null-1", slice: "refund", input: "x1", expected: "refund" },
+    ]);
+    const clean = checkEvalSets([done], [], { alpha: 0.05, minSliceN: 12 });
+    expect(clean.needs_label).toEqual([]);
+    expect(
+      renderCheckReport(clean, { config: "c", sets: 1, cases: 15, minSliceN: 12, fromReport: false }),
+    ).toContain("Result: clean.");
+  });
+
+  it("uses the config's graders: a rubric-graded set needs no expected value", () => {
+    const a = set("anchor", [{ id: "a", slice: "s", input: "hi", expected: null }]);
+    const rubric = [{ type: "judge", rubric: "Polite." }];
+    expect(checkEvalSets([a], [], { alpha: 0.05, minSliceN: 12, graders: rubric }).needs_label).toEqual([]);
+    expect(checkEvalSets([a], [], { alpha: 0.05, minSliceN: 12 }).needs_label).toEqual([
+      { set: "anchor", count: 1 },
+    ]);
   });
 });

@@ -87,7 +87,7 @@ function project(): string {
       })),
     ),
     "evals/holdout.jsonl": jsonl([
-      { id: "secret-1", slice: "x", input: "a held out question nobody should see" },
+      { id: "secret-1", slice: "x", input: "a held out question nobody should see", expected: "ok" },
     ]),
     "traces/2026-05.jsonl": jsonl(traces),
     "traces/2026-06.jsonl": jsonl(

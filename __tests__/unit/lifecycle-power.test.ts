@@ -152,6 +152,8 @@ describe("eval-gate check", () => {
       id: `c${i}`,
       slice: "refund",
       input: `question ${i}`,
+      // Labelled: a case without an expected value is in no slice's n (labels.ts).
+      expected: "refund",
       vars: {},
       line: i + 1,
       ...(cluster ? { cluster: cluster(i) } : {}),

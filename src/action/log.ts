@@ -1,6 +1,7 @@
 import * as core from "@actions/core";
 import { regressionAnnotations } from "../core/annotations.js";
 import type { ProgressEvent } from "../core/ports.js";
+import { unlabelledWarnings } from "../core/render/unlabelled.js";
 import type { Report } from "../core/types.js";
 
 /** The sets a run covers, one log line each: name, file, cases, and whether it is aggregate-only. */
@@ -18,4 +19,18 @@ export function annotateRegressions(report: Report): void {
     const annotate = a.level === "error" ? core.error : a.level === "warning" ? core.warning : core.notice;
     annotate(a.message, props);
   }
+}
+
+/**
+ * Cases not graded for want of a label, in one warning naming each set and how many (one, so the
+ * regressions' nine warnings still fit GitHub's ten a step); on the set's file when there is one set.
+ */
+export function warnUnlabelled(report: Report): void {
+  const lines = unlabelledWarnings(report);
+  if (lines.length === 0) return;
+  const only = report.unlabelled?.length === 1 ? report.unlabelled[0] : undefined;
+  core.warning(lines.join("\n"), {
+    title: "eval-gate: cases not graded (no expected value)",
+    ...(only ? { file: only.file } : {}),
+  });
 }

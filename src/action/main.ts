@@ -24,7 +24,7 @@ import { worstSlice } from "../core/verdict.js";
 import { reportCancelled } from "./cancel.js";
 import { type EventInfo, readEvent } from "./event.js";
 import { type ActionInputs, readInputs } from "./inputs.js";
-import { annotateRegressions, logSets } from "./log.js";
+import { annotateRegressions, logSets, warnUnlabelled } from "./log.js";
 import { closeCache, openCache } from "./response-cache.js";
 
 const FORK_NOTICE =
@@ -142,6 +142,7 @@ async function runWith(
   core.startGroup("eval-gate: report");
   core.info(renderTerminal(report, { width: 160, more: "see the job summary" }).trimEnd());
   annotateRegressions(report);
+  warnUnlabelled(report);
   const overrideUsed =
     (report.verdict === "fail" || report.verdict === "review") && event.labels.includes(inputs.overrideLabel)
       ? inputs.overrideLabel

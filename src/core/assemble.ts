@@ -5,7 +5,16 @@ import { compareDimensions, droppedDimensions } from "./dimensions.js";
 import { changedBehaviour, compareDrift } from "./drift.js";
 import type { JudgeTrust } from "./judges.js";
 import { overfittingSignal } from "./lifecycle/overfitting.js";
-import type { CaseResult, DefinitionChanges, Report, Run, Side, SliceDiff, Visibility } from "./types.js";
+import type {
+  CaseResult,
+  DefinitionChanges,
+  Report,
+  Run,
+  Side,
+  SliceDiff,
+  UnlabelledCases,
+  Visibility,
+} from "./types.js";
 import { looksLikeRefusal, type Prices, summarizeUsage } from "./usage.js";
 import { decideVerdict } from "./verdict.js";
 
@@ -57,6 +66,11 @@ export interface Collected {
   untrustedSlices?: string[];
   /** What the PR changes in the gate definition, on a run with a baseline. */
   definition?: DefinitionChanges;
+  /**
+   * Cases that wait for a label, per set: never run. Taken out before sharding, so every shard
+   * carries the whole list and a merge keeps the first's.
+   */
+  unlabelled?: UnlabelledCases[];
 }
 
 /** Slices, verdict, errors and usage from the reduced cases: the same for one run or merged shards. */
@@ -133,6 +147,7 @@ export function buildReport(c: Collected): Report {
     ...(added.length > 0 ? { new_slices: spent(compareSlices(c.sets, added, c.gate), added) } : {}),
     ...(dimensions.rows.length > 0 ? { dimensions } : {}),
     ...(drift && drift.rows.length > 0 ? { drift } : {}),
+    ...(c.unlabelled && c.unlabelled.length > 0 ? { unlabelled: c.unlabelled } : {}),
   };
 }
 

@@ -77,6 +77,8 @@ export function compareSlices(
  * - `dropped`: evidence of a drop that does not survive the correction (unadjusted one-sided
  *   p < alpha, which is the interval's upper end below 0) of at least `review_drop`.
  * - `improved`: the mirror test, Holm-adjusted in its own family; else `unchanged`.
+ * - `no_baseline`: no base score to compare with (no base side, or no case graded on both sides);
+ *   only the floor applies. Never `unchanged`: nothing was shown to be the same.
  */
 export function statusOf(d: SliceDiff, gate: GateOptions): SliceStatus {
   const strict = gate.mode === "strict";
@@ -84,7 +86,7 @@ export function statusOf(d: SliceDiff, gate: GateOptions): SliceStatus {
   const under = floor !== null && d.n > 0 && d.head_score < floor - EPS;
   const proven = strict || (d.p_floor_adjusted != null && d.p_floor_adjusted < gate.alpha);
   const floorStatus: SliceStatus = proven ? "below_floor" : "below_floor_unproven";
-  if (d.base_score === null || d.delta === null) return under ? floorStatus : "unchanged";
+  if (d.base_score === null || d.delta === null) return under ? floorStatus : "no_baseline";
   const drop = d.delta < -EPS;
   if (drop && (strict || (d.p_adjusted !== null && d.p_adjusted < gate.alpha))) return "regressed";
   const evidence = drop && d.p_value !== null && d.p_value < gate.alpha;

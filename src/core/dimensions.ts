@@ -109,7 +109,7 @@ function statusOf(
   r: Pick<DimensionDiff, "delta" | "p_adjusted" | "p_improved_adjusted">,
   gate: DimensionGate,
 ): DimensionStatus {
-  if (r.delta === null) return "unchanged";
+  if (r.delta === null) return "no_baseline";
   const strict = gate.mode === "strict";
   const big = Math.abs(r.delta) >= gate.review_drop - EPS;
   if (r.delta < -EPS) {

@@ -7,6 +7,7 @@ import { describeError, isUserError, UserError, UserErrors } from "./errors.js";
 import { type CaseFilter, filterSets } from "./filter.js";
 import type { GraderContext } from "./graders/types.js";
 import { calibrateJudges } from "./judges.js";
+import { nothingLabelled, splitUnlabelled } from "./labels.js";
 import { findLeaks, type Leak } from "./lifecycle/check.js";
 import type { Clock, FileSource, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
 import { checkSystemVars, loadProject, type Project } from "./project.js";
@@ -128,10 +129,13 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
   sides.push({ side: "head", target: headTarget, provider: deps.providerFor(headTarget, config, "head") });
 
   const filtered = options.filter ? filterSets(sets, options.filter) : sets;
+  // A case waiting for a label is sent to no model and graded by nothing: counted apart (labels.ts).
+  const labels = splitUnlabelled(filtered, config.graders);
+  if (labels.labelled === 0 && labels.unlabelled.length > 0) throw nothingLabelled(labels.unlabelled);
   // Before sharding, so every shard carries the same warnings and a merge keeps one copy.
-  const warnings = shadowedPromptWarnings(filtered, [headTarget, baseTarget]);
+  const warnings = shadowedPromptWarnings(labels.sets, [headTarget, baseTarget]);
   notes.push(...warnings);
-  const runSets = options.shard ? selectShard(filtered, options.shard) : filtered;
+  const runSets = options.shard ? selectShard(labels.sets, options.shard) : labels.sets;
   const stop = new RunStop();
   const graders = deps.graders?.({
     target: headTarget,
@@ -190,6 +194,7 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
       judges: trust.judges,
       untrustedSlices: [...trust.untrustedSlices],
       ...(definition ? { definition } : {}),
+      ...(labels.unlabelled.length > 0 ? { unlabelled: labels.unlabelled } : {}),
     };
     return { report: buildReport(collected), collected, config, sets, notes, warnings };
   } finally {

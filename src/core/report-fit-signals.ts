@@ -3,7 +3,7 @@
 import { COUNT_LIMITS, clip, TEXT_LIMITS as T } from "./report-limits.js";
 import type { CaseResult, CaseSideResult, DimensionReport, DriftReport } from "./types.js";
 
-const STATUS_ORDER = { dropped: 0, lower: 1, improved: 2, unchanged: 3 } as const;
+const STATUS_ORDER = { dropped: 0, lower: 1, improved: 2, unchanged: 3, no_baseline: 4 } as const;
 
 /** `p` ascending with nulls last. */
 const byP = (a: number | null, b: number | null) => (a ?? 2) - (b ?? 2);

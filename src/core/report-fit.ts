@@ -2,7 +2,7 @@ import { fitBytes } from "./report-budget.js";
 import { fitCase } from "./report-fit-case.js";
 import { fitCaseDimensions, fitDimensions, fitDrift } from "./report-fit-signals.js";
 import { COUNT_LIMITS, clip, TEXT_LIMITS as T } from "./report-limits.js";
-import type { DefinitionChanges, JudgeReport, Report, SliceDiff } from "./types.js";
+import type { DefinitionChanges, JudgeReport, Report, SliceDiff, UnlabelledCases } from "./types.js";
 
 declare const fitted: unique symbol;
 /** A report cut to the reader's limits: the only kind `reportJson` writes. */
@@ -45,6 +45,7 @@ export function fitReport(report: Report): FittedReport {
       : {}),
     ...(report.dimensions ? { dimensions: fitDimensions(report.dimensions, notes) } : {}),
     ...(report.drift ? { drift: fitDrift(report.drift, notes) } : {}),
+    ...(report.unlabelled ? { unlabelled: fitUnlabelled(report.unlabelled, notes) } : {}),
     ...(report.signals?.overfitting
       ? {
           signals: {
@@ -103,6 +104,16 @@ function fitDefinition(d: DefinitionChanges, notes: string[]): DefinitionChanges
       ids: c.ids && { added: ids(c.ids.added), removed: ids(c.ids.removed), changed: ids(c.ids.changed) },
     })),
   };
+}
+
+/** Names cut like any, at most so many ids a set (the count stays whole). */
+function fitUnlabelled(list: UnlabelledCases[], notes: string[]): UnlabelledCases[] {
+  return keepFirst(list, COUNT_LIMITS.slices, "sets with unlabelled cases", notes).map((u) => ({
+    set: clip(u.set, T.name),
+    file: clip(u.file, T.path),
+    count: u.count,
+    ids: u.ids === null ? null : u.ids.slice(0, COUNT_LIMITS.unlabelledIds).map((id) => clip(id, T.id)),
+  }));
 }
 
 function keepFirst<X>(list: X[], max: number, what: string, notes: string[]): X[] {

@@ -48,6 +48,8 @@ export const COUNT_LIMITS = {
   settings: 10_000,
   /** Graders of one case (its dimensions). */
   caseDimensions: 100,
+  /** Ids listed per set in `unlabelled` (its `count` counts them all): enough to find them, bounded. */
+  unlabelledIds: 1_000,
   // Rows of `dimensions` (~450 bytes each) and `drift` (~300 bytes): together under 11 MB, so the
   // slices and cases keep most of the file; the writer keeps the rows that matter most first.
   dimensionRows: 10_000,

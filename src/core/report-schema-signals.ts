@@ -24,7 +24,7 @@ export const dimensions = z.strictObject({
         p_adjusted: p,
         p_improved: p,
         p_improved_adjusted: p,
-        status: z.enum(["dropped", "lower", "improved", "unchanged"]),
+        status: z.enum(["dropped", "lower", "improved", "unchanged", "no_baseline"]),
         undersampled: z.boolean(),
       }),
     )

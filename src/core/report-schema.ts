@@ -54,7 +54,15 @@ const slice = z.strictObject({
   p_adjusted: p,
   p_improved: p,
   p_improved_adjusted: p,
-  status: z.enum(["regressed", "below_floor", "dropped", "below_floor_unproven", "improved", "unchanged"]),
+  status: z.enum([
+    "regressed",
+    "below_floor",
+    "dropped",
+    "below_floor_unproven",
+    "no_baseline",
+    "improved",
+    "unchanged",
+  ]),
   pass_k_base: score.nullable(),
   pass_k_head: score.nullable(),
   undersampled: z.boolean(),
@@ -152,6 +160,14 @@ const definition = z.strictObject({
     .max(N.slices),
 });
 
+// Per set, the cases that wait for a label: a count, and at most so many ids (none for a holdout).
+const unlabelled = z.strictObject({
+  set: text(T.name),
+  file: text(T.path),
+  count: count,
+  ids: z.array(text(T.id)).max(N.unlabelledIds).nullable(),
+});
+
 const reportSchema = z.strictObject({
   schema: z.literal("eval-gate/report@1"),
   verdict: z.enum(["pass", "review", "fail", "error", "skipped"]),
@@ -190,6 +206,7 @@ const reportSchema = z.strictObject({
   new_slices: z.array(slice).max(N.slices).optional(),
   dimensions: dimensions.optional(),
   drift: drift.optional(),
+  unlabelled: z.array(unlabelled).max(N.slices).optional(),
 });
 
 /** Parses a report made elsewhere (an artifact of another job), refusing anything off-shape. */

@@ -25,6 +25,15 @@ export function fill(template: string, c: Case, options: FillOptions = {}): stri
   });
 }
 
+/** Whether the template fills `{{expected}}` or `{{expected.FIELD}}`: it needs a case's expected value. */
+export function usesExpected(template: string): boolean {
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    const name = m[1] ?? "";
+    if (name === "expected" || name.startsWith("expected.")) return true;
+  }
+  return false;
+}
+
 /** The template with its placeholders removed, to check what surrounds them (e.g. compile a pattern). */
 export function withoutPlaceholders(template: string): string {
   return template.replace(PLACEHOLDER, "");

@@ -166,13 +166,15 @@ export interface CaseResult {
 /**
  * `regressed` and `below_floor` fail; `dropped` and `below_floor_unproven` ask for review (a drop
  * with evidence that does not survive the correction; a head score under the floor without evidence
- * that the slice's real score is).
+ * that the slice's real score is). `no_baseline`: nothing to compare the head with (a run without a
+ * base, or no case graded on both sides); only the floor can judge such a slice.
  */
 export type SliceStatus =
   | "regressed"
   | "below_floor"
   | "dropped"
   | "below_floor_unproven"
+  | "no_baseline"
   | "improved"
   | "unchanged";
 
@@ -298,12 +300,30 @@ export interface Report {
   dimensions?: DimensionReport;
   /** Per slice: how outputs changed besides their grades (seed 001's monitoring signals). */
   drift?: DriftReport;
+  /**
+   * Per set, the cases that wait for a label (src/core/labels.ts): sent to no model, graded by
+   * nothing, in no slice's n. Absent when every case had one.
+   */
+  unlabelled?: UnlabelledCases[];
+}
+
+/** A set's cases without an expected value where they need one (or flagged `metadata.needs_label`). */
+export interface UnlabelledCases {
+  set: string;
+  /** The set's file, where the labels are written. */
+  file: string;
+  count: number;
+  /** Their ids in file order, the first 1,000; null for an aggregate-only set, which names no case. */
+  ids: string[] | null;
 }
 
 // --- Dimensions and behaviour drift (src/core/dimensions.ts, src/core/drift.ts) ---
 
-/** `dropped`: the review rule held; `lower`: a drop without enough evidence or size for it. */
-export type DimensionStatus = "dropped" | "lower" | "improved" | "unchanged";
+/**
+ * `dropped`: the review rule held; `lower`: a drop without enough evidence or size for it;
+ * `no_baseline`: no case graded on both sides, nothing to compare.
+ */
+export type DimensionStatus = "dropped" | "lower" | "improved" | "unchanged" | "no_baseline";
 
 /** One grader of one slice, compared on the cases both sides graded. */
 export interface DimensionDiff {

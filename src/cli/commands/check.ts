@@ -65,6 +65,9 @@ export const checkCommand: Command = {
     "  --power X         the power the minimum detectable drop is computed for (default: 0.8)",
     "  --json FILE       also write the findings as JSON",
     "",
+    "Cases without a label (no expected value where their graders need one, or metadata.needs_label)",
+    "are counted and left out of n: a run does not grade them. They do not change the exit code.",
+    "",
     "Exit codes: 0 clean, 1 leaks into prompts or the same case in two sets, 2 bad config or input.",
   ].join("\n"),
   options: {
@@ -110,6 +113,7 @@ export const checkCommand: Command = {
       // conservative figure, not the design's own.
       repeats: config.repeats === "auto" ? 1 : config.repeats,
       floor: config.gate.floor,
+      graders: config.graders,
       ...(fromReport ? { baseRates: fromReport.rates, noise: fromReport.noise } : {}),
     });
     if (typeof values.json === "string") {

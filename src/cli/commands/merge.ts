@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { readPartials } from "../../adapters/files.js";
 import { buildReport } from "../../core/assemble.js";
 import { UserError } from "../../core/errors.js";
+import { unlabelledWarnings } from "../../core/render/unlabelled.js";
 import { mergePartials } from "../../core/shard.js";
 import { type Command, failOnOption, formatOption } from "../command.js";
 import { finish } from "../finish.js";
@@ -32,6 +33,7 @@ export const mergeCommand: Command = {
     }
     const partials = (await Promise.all(positionals.map((f) => readPartials(resolve(ctx.cwd, f))))).flat();
     const report = buildReport(mergePartials(partials));
+    for (const w of unlabelledWarnings(report)) ctx.err(`warning: ${w}\n`);
     return finish(
       report,
       {

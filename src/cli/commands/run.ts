@@ -14,6 +14,7 @@ import { makeProvider } from "../../adapters/providers.js";
 import { UserError } from "../../core/errors.js";
 import { evaluate } from "../../core/evaluate.js";
 import { systemClock } from "../../core/ports.js";
+import { unlabelledWarnings } from "../../core/render/unlabelled.js";
 import { parseShard, toPartial } from "../../core/shard.js";
 import { closeLocalCache, openLocalCache } from "../cache.js";
 import { type Command, type CommandContext, failOnOption, formatOption, listOption } from "../command.js";
@@ -129,6 +130,7 @@ export const runCommand: Command = {
     const { report, notes, warnings, collected } = evaluation;
     await closeLocalCache(cache, ctx);
     for (const note of notes) ctx.err(`${warnings.includes(note) ? "warning" : "note"}: ${note}\n`);
+    for (const w of unlabelledWarnings(report)) ctx.err(`warning: ${w}\n`);
     if (shard) {
       const file = resolve(
         ctx.cwd,

@@ -9,9 +9,10 @@
 // A set with `visibility: aggregate` is never quoted: its cases are named by line only.
 
 import { AGGREGATE_SLICE } from "../compare.js";
+import { DEFAULT_GRADERS, isUnlabelled, unlabelledCounts } from "../labels.js";
 import type { SetCase } from "../sets.js";
 import { clusterKey } from "../slice-stats.js";
-import type { EvalSet } from "../types.js";
+import type { EvalSet, GraderSpec } from "../types.js";
 import { isVariant } from "./perturb.js";
 import { fitNoise, mdeAlpha, minimumDetectableDrop } from "./power.js";
 import {
@@ -210,7 +211,10 @@ export function setOverlap(sets: readonly EvalSet[], options: NearDuplicateOptio
 export interface SliceCheck {
   set: string;
   slice: string;
+  /** The labelled cases, which a run grades. */
   n: number;
+  /** Cases that wait for a label (labels.ts): a run leaves them out of n until they have one. */
+  unlabelled: number;
   aggregate: boolean;
   undersampled: boolean;
   /** The base pass rate the MDE assumes, and where it came from. */
@@ -242,6 +246,8 @@ export interface CheckOptions {
   assumedBaseRate?: number;
   leaks?: LeakOptions;
   nearDuplicates?: NearDuplicateOptions;
+  /** The config's graders, for cases that name none (whether a case needs an expected value). */
+  graders?: readonly GraderSpec[];
 }
 
 export interface CheckResult {
@@ -253,7 +259,10 @@ export interface CheckResult {
   slices: SliceCheck[];
   leaks: Leak[];
   overlaps: Overlap[];
-  /** Cases written by `sample`/`rotate` that still wait for a person's label, per set. */
+  /**
+   * Cases that still wait for a person's label, per set: no expected value where their graders need
+   * one, or `metadata.needs_label` without one (labels.ts). A run leaves them out.
+   */
   needs_label: { set: string; count: number }[];
 }
 
@@ -266,27 +275,49 @@ export function checkEvalSets(
 ): CheckResult {
   const power = options.power ?? 0.8;
   const assumed = options.assumedBaseRate ?? 0.9;
-  const groups: { set: string; slice: string; n: number; clusters: number; aggregate: boolean }[] = [];
+  const graders = options.graders ?? DEFAULT_GRADERS;
+  const groups: {
+    set: string;
+    slice: string;
+    n: number;
+    unlabelled: number;
+    clusters: number;
+    aggregate: boolean;
+  }[] = [];
   for (const set of sets) {
     const aggregate = set.visibility === "aggregate";
-    const bySlice = new Map<string, { n: number; keys: Set<string> }>();
+    const bySlice = new Map<string, { n: number; unlabelled: number; keys: Set<string> }>();
     for (const c of set.cases) {
       const slice = aggregate ? AGGREGATE_SLICE : c.slice;
       const original = isVariant(c as SetCase) ? ((c as SetCase).metadata?.original as string) : undefined;
       const key = clusterKey({ id: c.id, cluster: c.cluster, original });
-      const entry = bySlice.get(slice) ?? { n: 0, keys: new Set<string>() };
+      const entry = bySlice.get(slice) ?? { n: 0, unlabelled: 0, keys: new Set<string>() };
+      bySlice.set(slice, entry);
+      // A run grades the labelled cases only: the others are in no slice's n.
+      if (isUnlabelled(c, graders)) {
+        entry.unlabelled++;
+        continue;
+      }
       entry.n++;
       entry.keys.add(key);
-      bySlice.set(slice, entry);
     }
     for (const [slice, e] of [...bySlice.entries()].sort((a, b) =>
       a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
     )) {
-      groups.push({ set: set.name, slice, n: e.n, clusters: e.keys.size, aggregate });
+      groups.push({
+        set: set.name,
+        slice,
+        n: e.n,
+        unlabelled: e.unlabelled,
+        clusters: e.keys.size,
+        aggregate,
+      });
     }
   }
-  const floorTests = options.floor != null && options.floor > 0 ? groups.length : 0;
-  const family = groups.length + floorTests;
+  // A slice without a labelled case is in no run's family.
+  const tested = groups.filter((g) => g.n > 0).length;
+  const floorTests = options.floor != null && options.floor > 0 ? tested : 0;
+  const family = tested + floorTests;
   const level = mdeAlpha(options.alpha, family);
   const slices = groups.map((g): SliceCheck => {
     const key = sliceKey(g.set, g.slice);
@@ -317,12 +348,7 @@ export function checkEvalSets(
       mde: minimumDetectableDrop(design, noise, power),
     };
   });
-  const needs_label = sets
-    .map((s) => ({
-      set: s.name,
-      count: s.cases.filter((c) => (c as SetCase).metadata?.needs_label === true).length,
-    }))
-    .filter((x) => x.count > 0);
+  const needs_label = unlabelledCounts(sets, graders);
   return {
     family,
     alpha: options.alpha,

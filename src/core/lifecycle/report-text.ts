@@ -213,17 +213,26 @@ export function renderCheckReport(
       : "Base pass rate 90% and every case a coin with that rate assumed, the most noise there can be (pass --report to use what a run measured).",
     "",
   ];
+  // A column for the cases that wait for a label only when there are any.
+  const waiting = r.slices.some((s) => s.unlabelled > 0);
   const rows = r.slices.map((s) => [
     plainText(s.set, 40),
     plainText(s.slice, 40) + (s.undersampled ? " †" : ""),
     integer(s.n),
     `${percent(s.base_rate)}${ctx.fromReport && s.base_rate_source === "assumed" ? "*" : ""}`,
     s.mde === null ? "none (too few cases)" : `>= ${dropPoints(s.mde)}`,
+    ...(waiting ? [s.unlabelled > 0 ? integer(s.unlabelled) : ""] : []),
   ]);
+  const header = ["set", "slice", "n", "base", "can see drops of", ...(waiting ? ["unlabelled"] : [])];
   out.push(
-    textTable(["set", "slice", "n", "base", "can see drops of"], rows, [false, false, true, true, true]),
+    textTable(
+      header,
+      rows,
+      header.map((_, i) => i >= 2),
+    ),
   );
   const notes: string[] = [];
+  if (waiting) notes.push("n: the labelled cases a run grades; unlabelled: left out until they have a label");
   if (r.slices.some((s) => s.undersampled)) notes.push(`† under gate.min_slice_n (${ctx.minSliceN})`);
   if (ctx.fromReport && r.slices.some((s) => s.base_rate_source === "assumed")) notes.push("* assumed");
   if (notes.length > 0) out.push(notes.join("; "));
@@ -271,15 +280,22 @@ export function renderCheckReport(
   }
   for (const n of r.needs_label) {
     out.push(
-      `Labels: ${plural(n.count, "case")} of ${plainText(n.set, 40)} still need an expected value (metadata.needs_label).`,
+      `Labels: ${plural(n.count, "case")} of ${plainText(n.set, 40)} still need an expected value; a run sends ${n.count === 1 ? "it" : "them"} to no model and grades ${n.count === 1 ? "it" : "them"} with nothing until ${n.count === 1 ? "it has" : "they have"} one (write \`expected\`, or clear metadata.needs_label where the graders need none).`,
     );
   }
   const problems = r.leaks.length + r.overlaps.length;
+  const waitingCases = r.needs_label.reduce((n, x) => n + x.count, 0);
+  const unlabelled =
+    waitingCases > 0
+      ? `${plural(waitingCases, "unlabelled case")} ${waitingCases === 1 ? "is" : "are"} left out of every run until labelled`
+      : "";
   out.push(
     "",
     problems > 0
-      ? `Result: ${plural(r.leaks.length, "leak")}, ${plural(r.overlaps.length, "overlap")}: remove the cases from the prompt (or the set), and keep each case in one set.`
-      : "Result: clean.",
+      ? `Result: ${plural(r.leaks.length, "leak")}, ${plural(r.overlaps.length, "overlap")}: remove the cases from the prompt (or the set), and keep each case in one set.${unlabelled ? ` Also: ${unlabelled}.` : ""}`
+      : unlabelled
+        ? `Result: no leaks or overlaps; ${unlabelled}.`
+        : "Result: clean.",
   );
   return `${out.join("\n")}\n`;
 }

@@ -21,6 +21,7 @@ import {
   worstLine,
 } from "./sections.js";
 import { sliceTables } from "./tables.js";
+import { COMMENT_UNLABELLED, unlabelledSection } from "./unlabelled.js";
 
 export interface CommentOptions {
   /** Tells several gates on one PR apart; part of the hidden marker. */
@@ -69,6 +70,7 @@ export function renderComment(report: Report, options: CommentOptions): string {
       worstLine(report),
       overfittingBlock(report),
       baselineNote(report),
+      unlabelledSection(report, COMMENT_UNLABELLED),
       overrideNote(report, options.overrideLabelUsed),
     ],
     tables: sliceTables(report, { sideBySide: true, repeats: passKOf(report) }),

@@ -17,13 +17,20 @@ export interface DimensionLimits {
 export const COMMENT_DIMENSIONS: DimensionLimits = { rows: 25, open: 6, named: 5 };
 export const SUMMARY_DIMENSIONS: DimensionLimits = { rows: 500, open: 30, named: 20 };
 
-const RANK: Record<DimensionStatus, number> = { dropped: 0, lower: 1, improved: 2, unchanged: 3 };
+const RANK: Record<DimensionStatus, number> = {
+  dropped: 0,
+  lower: 1,
+  no_baseline: 2,
+  improved: 3,
+  unchanged: 4,
+};
 
 const LABEL: Record<DimensionStatus, string> = {
   dropped: "🟡 dropped: review",
   lower: "⚪ lower, within noise",
   improved: "🟢 improved",
   unchanged: "⚪ unchanged",
+  no_baseline: "🔵 no baseline",
 };
 
 /** Worst first: status, then the stronger evidence of a drop, then the larger drop. */
@@ -46,10 +53,10 @@ function row(r: DimensionDiff): string {
 }
 
 function tally(rows: readonly DimensionDiff[]): string {
-  const counts = (["dropped", "lower", "improved", "unchanged"] as const)
+  const counts = (["dropped", "lower", "no_baseline", "improved", "unchanged"] as const)
     .map((s) => [s, rows.filter((r) => r.status === s).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${integer(n)} ${s}`);
+    .map(([s, n]) => `${integer(n)} ${s.replace("_", " ")}`);
   return counts.join(", ");
 }
 

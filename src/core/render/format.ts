@@ -14,6 +14,7 @@ export const STATUS_ICON: Record<SliceStatus, string> = {
   below_floor: "⛔",
   dropped: "🟡",
   below_floor_unproven: "🟠",
+  no_baseline: "🔵",
   improved: "🟢",
   unchanged: "⚪",
 };
@@ -23,6 +24,7 @@ export const STATUS_WORD: Record<SliceStatus, string> = {
   below_floor: "below floor",
   dropped: "dropped",
   below_floor_unproven: "below floor?",
+  no_baseline: "no baseline",
   improved: "improved",
   unchanged: "unchanged",
 };
@@ -33,8 +35,10 @@ export const STATUS_RANK: Record<SliceStatus, number> = {
   below_floor: 1,
   dropped: 2,
   below_floor_unproven: 3,
-  improved: 4,
-  unchanged: 5,
+  // Not shown to be worse, nor shown to be the same.
+  no_baseline: 4,
+  improved: 5,
+  unchanged: 6,
 };
 
 export function statusLabel(status: SliceStatus): string {

@@ -36,7 +36,7 @@ interface TestCase {
   outcome:
     | { kind: "pass" }
     | { kind: "failure" | "error"; message: string; body: string }
-    | { kind: "skipped" };
+    | { kind: "skipped"; message?: string };
 }
 
 /**
@@ -59,6 +59,31 @@ export function renderJunit(report: Report, options: JunitOptions = {}): string 
   };
   for (const c of report.cases) suite(c.set).push(caseTest(c, max));
   for (const s of report.slices.filter((x) => x.aggregate)) suite(s.set).push(aggregateCase(s));
+  // Cases without a label were not graded: skipped, by id (a holdout's as one count).
+  for (const u of report.unlabelled ?? []) {
+    const message = `no expected value: not graded; write its \`expected\` in ${u.file}`;
+    const named = u.ids ?? [];
+    for (const id of named) {
+      suite(u.set).push({
+        classname: `eval-gate.${u.set}`,
+        name: `${id} [unlabelled]`,
+        ms: 0,
+        properties: [],
+        outcome: { kind: "skipped", message },
+      });
+    }
+    const rest = u.count - named.length;
+    if (rest > 0) {
+      const name = `${rest} ${named.length > 0 ? "more " : ""}unlabelled case${rest === 1 ? "" : "s"}`;
+      suite(u.set).push({
+        classname: `eval-gate.${u.set}`,
+        name,
+        ms: 0,
+        properties: [],
+        outcome: { kind: "skipped", message },
+      });
+    }
+  }
   if (report.verdict === "error") {
     suite("eval-gate").push({
       classname: "eval-gate",
@@ -180,7 +205,8 @@ function renderCase(tc: TestCase): string {
     );
   }
   const o = tc.outcome;
-  if (o.kind === "skipped") inner.push("      <skipped/>");
+  if (o.kind === "skipped")
+    inner.push(`      <skipped${o.message ? ` message="${xmlAttr(o.message)}"` : ""}/>`);
   if (o.kind === "failure" || o.kind === "error") {
     inner.push(
       `      <${o.kind} message="${xmlAttr(o.message)}" type="${o.kind}">${xmlText(o.body)}</${o.kind}>`,

@@ -37,6 +37,11 @@ export function legend(report: Report): string {
       `Below floor: the head score is under ${percent(c.floor)} and the exact one-sided test says the real score is (adjusted with the rest); below floor?: under it, but within noise of it (a review).`,
     );
   }
+  if (report.base !== null && report.slices.some((s) => s.status === "no_baseline")) {
+    parts.push(
+      "No baseline: no case of the slice was graded on both sides (every run of one side errored), so there is nothing to compare; only the floor can judge it.",
+    );
+  }
   parts.push(extraRunsNote(report, 8, "markdown"));
   const shown = parts.filter((p) => p !== "");
   return shown.length > 0 ? `<sub>${shown.join(" ")}</sub>` : "";

@@ -1,8 +1,16 @@
 import type { Report, SliceStatus } from "../types.js";
 import { plainText } from "./escape.js";
-import { percent, STATUS_WORD, worstFirst, worstSlice } from "./format.js";
+import { percent, plural, STATUS_WORD, worstFirst, worstSlice } from "./format.js";
+import { unlabelledTotal } from "./unlabelled.js";
 
-const COUNTED: SliceStatus[] = ["regressed", "below_floor", "dropped", "below_floor_unproven", "improved"];
+const COUNTED: SliceStatus[] = [
+  "regressed",
+  "below_floor",
+  "dropped",
+  "below_floor_unproven",
+  "no_baseline",
+  "improved",
+];
 
 const WORSE: SliceStatus[] = ["regressed", "below_floor", "dropped", "below_floor_unproven"];
 
@@ -28,19 +36,24 @@ export function resultLine(report: Report): string {
     worst.base_score === null
       ? `${percent(worst.head_score)}`
       : `${percent(worst.base_score)} → ${percent(worst.head_score)}`;
-  const counts = COUNTED.map((s) => [s, slices.filter((x) => x.status === s).length] as const).filter(
-    ([, n]) => n > 0,
-  );
+  // Head only, every slice has no baseline: said once, not counted as a status.
+  const headOnly = report.base === null;
+  const counts = COUNTED.filter((s) => !(headOnly && s === "no_baseline"))
+    .map((s) => [s, slices.filter((x) => x.status === s).length] as const)
+    .filter(([, n]) => n > 0);
   const total = slices.length;
+  const all = `${total} slice${total === 1 ? "" : "s"}`;
   const tally =
     counts.length === 0
-      ? `${total} slice${total === 1 ? "" : "s"}, none changed`
+      ? `${all}, ${headOnly ? "no baseline (head only)" : "none changed"}`
       : counts
           .map(([s, n], i) =>
             i === 0 ? `${n} of ${total} slices ${STATUS_WORD[s]}` : `${n} ${STATUS_WORD[s]}`,
           )
           .join(", ");
-  const baseline = report.base === null ? " (no baseline: head only)" : "";
+  const baseline = headOnly && counts.length > 0 ? " (no baseline: head only)" : "";
   const lead = worse ? `${name} ${scores} (${STATUS_WORD[worst.status]})` : `lowest ${name} ${scores}`;
-  return `${head} — ${lead}; ${tally}${baseline}`;
+  const unlabelled = unlabelledTotal(report);
+  const notGraded = unlabelled > 0 ? `; ${plural(unlabelled, "case")} not graded (no expected value)` : "";
+  return `${head} — ${lead}; ${tally}${baseline}${notGraded}`;
 }

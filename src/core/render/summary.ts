@@ -20,6 +20,7 @@ import {
   worstLine,
 } from "./sections.js";
 import { sliceTables } from "./tables.js";
+import { SUMMARY_UNLABELLED, unlabelledSection } from "./unlabelled.js";
 
 export interface SummaryOptions {
   /** Default 1,000,000, counted in UTF-8 bytes: GitHub refuses a step summary over 1 MiB. */
@@ -52,6 +53,7 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
       worstLine(report),
       overfittingBlock(report),
       baselineNote(report),
+      unlabelledSection(report, SUMMARY_UNLABELLED),
     ],
     tables: sliceTables(report, { sideBySide: false, repeats: passKOf(report) }),
     afterTables: [

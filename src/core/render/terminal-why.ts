@@ -23,6 +23,7 @@ const HEADING: Record<SliceStatus, string> = {
   below_floor_unproven: "is under the floor, within noise",
   improved: "improved",
   unchanged: "is unchanged",
+  no_baseline: "has no baseline",
 };
 /** Case ids are padded to line up up to this many columns; a longer id pushes its own line. */
 const ID_COLUMN = 24;

@@ -13,6 +13,8 @@ import { whyLines } from "./terminal-why.js";
 
 export { displayWidth };
 
+import { unlabelledLines } from "./unlabelled.js";
+
 export interface TerminalOptions {
   /** ANSI colours; the CLI turns them on for a TTY that has not asked for NO_COLOR. */
   color?: boolean;
@@ -75,6 +77,9 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   });
   if (why.length > 0)
     out.push("", ...why.map(({ text, slice }) => paint(slice ? ANSI[slice.status] : "", text)), "");
+  if (report.base !== null && slices.some((s) => s.status === "no_baseline")) {
+    note("no baseline: no case of the slice was graded on both sides, so nothing was compared");
+  }
   const extra = extraRunsNote(report, 5, "plain");
   if (extra) note(extra);
   const overfitting = report.signals?.overfitting;
@@ -93,6 +98,7 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   const behaviour = behaviourLine(report);
   if (behaviour) note(behaviour, report.drift?.mode === "fail" ? ANSI.regressed : ANSI.dropped);
   if (headOnly(report)) note(NO_BASELINE);
+  for (const line of unlabelledLines(report)) note(line, ANSI.dropped);
   if (report.errors.runs > 0) {
     const causes = report.errors.causes.slice(0, 3).map((c) => plainText(c, 100));
     note(
