@@ -109,7 +109,8 @@ describe("eval-gate run", () => {
     ]);
     // Still 10 cases at 100% on both sides: the unlabelled ones are in no slice's n.
     expect(run.stdout).toMatch(/rotation\s+refund\s+10\s+100%\s+100%/);
-    expect(run.stdout).toContain(
+    // The terminal wraps notes at its width: compare with the line breaks taken out.
+    expect(run.stdout.replace(/\n\s*/g, " ")).toContain(
       "not graded: 3 cases in set rotation have no expected value and were not graded; label them: write each one's `expected` in evals/rotation.jsonl.",
     );
     expect(run.stderr).toContain(

@@ -29,7 +29,7 @@ describe("unlabelled cases in the views", () => {
     const report = withUnlabelled(TWO_SETS);
     const comment = renderComment(report, { commentId: "default" });
     const summary = renderSummary(report);
-    const terminal = renderTerminal(report);
+    const terminal = renderTerminal(report, { width: 1000 });
     for (const text of [comment, summary]) {
       expect(text).toContain(
         "- 12 cases in set rotation have no expected value and were not graded; label them: write each one's `expected` in evals/rotation.jsonl.",
@@ -69,7 +69,7 @@ describe("unlabelled cases in the views", () => {
     const text =
       "(this PR changes 1 of them; the base branch's cases judge it, so they count once it is merged)";
     expect(renderComment(report, { commentId: "default" })).toContain(text);
-    expect(renderTerminal(report)).toContain(text);
+    expect(renderTerminal(report, { width: 1000 })).toContain(text);
     expect(
       renderComment(
         {
@@ -86,7 +86,7 @@ describe("unlabelled cases in the views", () => {
     for (const text of [
       renderComment(report, { commentId: "default" }),
       renderSummary(report),
-      renderTerminal(report),
+      renderTerminal(report, { width: 1000 }),
       resultLine(report),
     ]) {
       expect(text).not.toMatch(/not graded|expected value/);
@@ -108,7 +108,7 @@ describe("unlabelled cases in the views", () => {
     expect(comment).not.toContain("<b>");
     expect(comment).toMatch(/and 5\d more sets/);
     expect(
-      renderTerminal(report)
+      renderTerminal(report, { width: 1000 })
         .split("\n")
         .filter((l) => l.startsWith("not graded")).length,
     ).toBeLessThan(12);
@@ -153,7 +153,7 @@ describe("a slice without a baseline", () => {
     expect(billing?.status).toBe("no_baseline");
     const comment = renderComment(report, { commentId: "default" });
     const summary = renderSummary(report);
-    const terminal = renderTerminal(report);
+    const terminal = renderTerminal(report, { width: 1000 });
     for (const text of [comment, summary, terminal]) expect(text).not.toMatch(/unchanged/);
     expect(comment).toMatch(/\| billing \|.*no baseline \|/);
     expect(terminal).toMatch(/anchor\s+billing\s+20\s+—\s+95%.*no baseline/);
