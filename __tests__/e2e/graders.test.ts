@@ -181,12 +181,12 @@ describe("trajectories and state", () => {
     expect(c.head).toMatchObject({ runs: 1, passes: 0, errors: 0, dim_passes: [0, 1] });
     expect(c.head.behaviour.tool_calls).toBe(2);
     expect(c.base.behaviour.tool_calls).toBe(3);
-    expect(c.headReason).toBe(
+    expect(c.head_reason).toBe(
       "called issue_refund before confirm_refund (calls: lookup_order → issue_refund)",
     );
-    expect(c.headOutput).toContain("→ issue_refund(");
-    expect(c.headOutput).toContain("final: Your refund of $20 is on its way.");
-    expect(c.baseOutput).toContain("→ confirm_refund(");
+    expect(c.head_output).toContain("→ issue_refund(");
+    expect(c.head_output).toContain("final: Your refund of $20 is on its way.");
+    expect(c.base_output).toContain("→ confirm_refund(");
     expect(report.slices[0].status).toBe("regressed");
   });
 });

@@ -65,7 +65,7 @@ it("finishes in bounded time: timed-out cases are errors with the reason, the ot
   expect(head("schema-pass")).toMatchObject({ runs: 1, passes: 1, errors: 0 });
   expect(head("regex-fail")).toMatchObject({ runs: 1, passes: 0, errors: 0 });
   expect(head("linear-evil")).toMatchObject({ runs: 1, passes: 0, errors: 0 });
-  expect(report.cases.find((c: { id: string }) => c.id === "linear-evil").headReason).toBe(
+  expect(report.cases.find((c: { id: string }) => c.id === "linear-evil").head_reason).toBe(
     "Expected output to match /^(a+)+$/",
   );
   // A run's error is reported with its cause, not per case.

@@ -80,10 +80,10 @@ it("writes a 300 KB output and 10,000 slices so that post-report accepts and pos
   );
   expect(report.reasons[0]).toHaveLength(TEXT_LIMITS.reason);
   const huge = report.cases.find((c: { id: string }) => c.id === "case-0");
-  expect(huge.baseOutput).toBe(
+  expect(huge.base_output).toBe(
     `${HUGE.slice(0, TEXT_LIMITS.output - cutMarker(HUGE.length).length)}${cutMarker(HUGE.length - TEXT_LIMITS.output + cutMarker(HUGE.length).length)}`,
   );
-  expect(huge.baseOutput).not.toMatch(/\p{Cs}/u);
+  expect(huge.base_output).not.toMatch(/\p{Cs}/u);
 
   const artifact = makeTempDir("artifact");
   copyFileSync(run.outputs.report as string, join(artifact, "report.json"));

@@ -145,8 +145,8 @@ export function randomCollected(t: RandomText, shape: RunShape): Collected {
       file: t.sized(500),
       base: shape.withBase ? side("base") : null,
       head: side("head"),
-      ...(t.chance(0.8) ? { baseOutput: t.sized(100_000), headOutput: t.sized(100_000) } : {}),
-      ...(t.chance(0.8) ? { baseReason: t.sized(2_000), headReason: t.sized(2_000) } : {}),
+      ...(t.chance(0.8) ? { base_output: t.sized(100_000), head_output: t.sized(100_000) } : {}),
+      ...(t.chance(0.8) ? { base_reason: t.sized(2_000), head_reason: t.sized(2_000) } : {}),
       ...(t.chance(0.5)
         ? { expected: shape.expected === "text" ? t.sized(100_000) : randomExpected(t) }
         : {}),

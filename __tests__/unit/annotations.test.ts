@@ -85,7 +85,7 @@ describe("regressionAnnotations", () => {
           file: FILE,
           base: { runs: 3, passes: 3, errors: 0 },
           head: { runs: 3, passes: 1, errors: 0 },
-          headReason: 'Expected output\nto contain\u001b[31m "refund"',
+          head_reason: 'Expected output\nto contain\u001b[31m "refund"',
         }),
       ],
     });

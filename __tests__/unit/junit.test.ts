@@ -35,8 +35,8 @@ function report() {
       flippedCase("refund-1", "anchor", "refund", 3, {
         file: "evals/anchor.jsonl",
         head: { runs: 1, passes: 0, errors: 0, behaviour: behaviour(1234, 1) },
-        headOutput: HOSTILE,
-        headReason: HOSTILE,
+        head_output: HOSTILE,
+        head_reason: HOSTILE,
       }),
       makeCase({
         id: "refund-2",
@@ -92,7 +92,7 @@ describe("renderJunit", () => {
           set: "anchor",
           slice: "refund",
           base: { runs: 1, passes: 0, errors: 0 },
-          baseReason: "contains: expected 'refund' not found",
+          base_reason: "contains: expected 'refund' not found",
         }),
         // Fails on both sides: the head's failure, once.
         makeCase({
@@ -101,7 +101,7 @@ describe("renderJunit", () => {
           slice: "refund",
           base: { runs: 3, passes: 1, errors: 0 },
           head: { runs: 3, passes: 0, errors: 0 },
-          headReason: "regex: no match",
+          head_reason: "regex: no match",
         }),
         // Errored on base only: no error either.
         makeCase({
@@ -175,7 +175,7 @@ describe("renderJunit", () => {
 
   it("cuts long text, and reports a run that could not be done as one error", () => {
     const long = makeReport({
-      cases: [flippedCase("x", "anchor", "refund", 1, { headOutput: "y".repeat(10_000) })],
+      cases: [flippedCase("x", "anchor", "refund", 1, { head_output: "y".repeat(10_000) })],
     });
     expect(findAll(parseXml(renderJunit(long, { maxText: 100 })), "failure")[0]?.text).toContain(
       "… (9900 more characters)",

@@ -44,11 +44,19 @@ describe("the npm package", () => {
     expect(pkg.peerDependencies ?? {}).toEqual({});
   });
 
-  it("holds dist/, action.yml, the README and the LICENSE, and nothing else", () => {
+  it("holds dist/, the report's JSON Schema, action.yml, the README and the LICENSE, and nothing else", () => {
     const files = packed();
     expect(files).toEqual(
-      [...filesUnder("dist"), "action.yml", "README.md", "LICENSE", "package.json"].sort(),
+      [
+        ...filesUnder("dist"),
+        ...filesUnder("schema"),
+        "action.yml",
+        "README.md",
+        "LICENSE",
+        "package.json",
+      ].sort(),
     );
+    expect(files).toContain("schema/report-v2.schema.json");
     expect(files).toEqual(expect.arrayContaining(["dist/cli.js", "dist/index.js", "dist/post.js"]));
   });
 

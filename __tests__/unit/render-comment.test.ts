@@ -97,7 +97,7 @@ describe("renderComment", () => {
 
   it("(e) reports a holdout set as a score only, never its cases", () => {
     const report = holdoutReport();
-    report.cases.push(flippedCase("secret-1", "holdout", "*", 1, { headOutput: "HOLDOUT SECRET" }));
+    report.cases.push(flippedCase("secret-1", "holdout", "*", 1, { head_output: "HOLDOUT SECRET" }));
     const body = render(report);
     expectSound(body);
     expect(body).toContain("### Aggregate sets (scores only, no case detail)");
@@ -193,9 +193,9 @@ describe("renderComment", () => {
         return flippedCase(text(1), s.set, s.slice, i + 1, {
           input: text(5),
           expected: { deep: text(3) },
-          baseOutput: text(Math.floor(rng() * 400)),
-          headOutput: text(Math.floor(rng() * 400)),
-          headReason: text(3),
+          base_output: text(Math.floor(rng() * 400)),
+          head_output: text(Math.floor(rng() * 400)),
+          head_reason: text(3),
         });
       });
       const report = makeReport({ verdict: "fail", reasons: [text(4)], slices, cases });

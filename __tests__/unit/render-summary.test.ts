@@ -46,7 +46,7 @@ describe("renderSummary", () => {
 
   it("(e) keeps aggregate sets to their score", () => {
     const report = holdoutReport();
-    report.cases.push(flippedCase("secret-1", "holdout", "*", 1, { headOutput: "HOLDOUT SECRET" }));
+    report.cases.push(flippedCase("secret-1", "holdout", "*", 1, { head_output: "HOLDOUT SECRET" }));
     const body = renderSummary(report);
     expect(structuralProblems(body)).toEqual([]);
     expect(body).toContain("### Aggregate sets");
@@ -63,7 +63,7 @@ describe("renderSummary", () => {
 
   it("counts bytes, not characters, and never exceeds the budget", () => {
     const report = hugeReport(50, 5_000);
-    for (const c of report.cases) c.headOutput = "日本語の出力".repeat(800);
+    for (const c of report.cases) c.head_output = "日本語の出力".repeat(800);
     for (const max of [200_000, 50_000, 10_000, 2_000, 50]) {
       const body = renderSummary(report, { maxChars: max });
       expect(utf8Length(body)).toBeLessThanOrEqual(max);

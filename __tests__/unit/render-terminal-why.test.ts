@@ -17,7 +17,7 @@ function lines(out: string): string[] {
 function longNames(): Report {
   const flips = Array.from({ length: 7 }, (_, i) =>
     flippedCase(`case-${i + 1}`, "anchor", LONG_SLICE, 10 + i, {
-      headReason: `contains: expected 'second address' not found in the answer about order ${i + 1}`,
+      head_reason: `contains: expected 'second address' not found in the answer about order ${i + 1}`,
     }),
   );
   return makeReport({
@@ -39,7 +39,7 @@ function longNames(): Report {
       }),
       makeSlice({ set: LONG_SET, slice: "billing", status: "dropped", head_score: 0.85, delta: -0.05 }),
     ],
-    cases: [...flips, flippedCase("bill-9", LONG_SET, "billing", 9, { headReason: "regex: no match" })],
+    cases: [...flips, flippedCase("bill-9", LONG_SET, "billing", 9, { head_reason: "regex: no match" })],
   });
 }
 
@@ -78,7 +78,7 @@ describe("the terminal says why", () => {
           slice: "refund",
           base: { runs: 3, passes: 3, errors: 0 },
           head: { runs: 3, passes: 1, errors: 0 },
-          headReason: "exact: got 'no'",
+          head_reason: "exact: got 'no'",
         }),
         makeCase({
           id: "r-2",
@@ -104,7 +104,7 @@ describe("the terminal says why", () => {
         line: 7,
         base: null,
         head: { runs: 1, passes: 0, errors: 0 },
-        headReason: "regex: no match",
+        head_reason: "regex: no match",
       }),
     );
     const out = renderTerminal(report);

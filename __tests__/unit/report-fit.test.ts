@@ -79,7 +79,7 @@ describe("fitReport", () => {
     const report = makeReport({
       reasons: Array.from({ length: 150 }, (_, i) => `${i} ${long}`),
       slices: [makeSlice({ set: long, slice: long })],
-      cases: [flippedCase(long, long, long, 1, { baseOutput: long, input: long, expected: { text: long } })],
+      cases: [flippedCase(long, long, long, 1, { base_output: long, input: long, expected: { text: long } })],
       errors: { base: 1, head: 0, runs: 1, rate: 0.5, causes: Array.from({ length: 30 }, () => long) },
       judges: [
         {
@@ -99,7 +99,7 @@ describe("fitReport", () => {
     expect(fitted.errors.causes).toHaveLength(COUNT_LIMITS.causes);
     const c = fitted.cases[0];
     expect(c?.id.length).toBeLessThanOrEqual(TEXT_LIMITS.id);
-    expect(c?.baseOutput?.length).toBeLessThanOrEqual(TEXT_LIMITS.output);
+    expect(c?.base_output?.length).toBeLessThanOrEqual(TEXT_LIMITS.output);
     // An expected value too big to keep becomes its JSON text, cut like any other.
     expect(c?.expected).toMatch(/^\{"text":"(é😀)+.*… \[cut: \d+ more characters\]$/su);
     expect(fitted.slices[0]?.slice).toBe(c?.slice);
@@ -108,11 +108,11 @@ describe("fitReport", () => {
   it("cuts case texts shorter when the whole would pass 50 MB, and says so", () => {
     const output = "a".repeat(TEXT_LIMITS.output);
     const cases = Array.from({ length: 400 }, (_, i) =>
-      flippedCase(`c${i}`, "anchor", "refund", i + 1, { baseOutput: output, headOutput: output }),
+      flippedCase(`c${i}`, "anchor", "refund", i + 1, { base_output: output, head_output: output }),
     );
     const { fitted } = roundTrip(makeReport({ cases }));
     expect(fitted.cases).toHaveLength(400);
-    expect(fitted.cases[0]?.baseOutput).toHaveLength(20_000 - 1);
+    expect(fitted.cases[0]?.base_output).toHaveLength(20_000 - 1);
     expect(fitted.reasons.at(-1)).toBe(
       "Case texts (outputs, inputs, expected values, grader reasons) are cut to 20000 characters each, to keep the report under 50 MB.",
     );

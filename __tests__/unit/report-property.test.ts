@@ -87,7 +87,7 @@ describe("every report the writer makes, the reader accepts", () => {
       slice: `slice-${i}`,
     }));
     const first = collected.cases[0] as Collected["cases"][number];
-    collected.cases[0] = { ...first, headOutput: "é😀a".repeat(75_000) };
+    collected.cases[0] = { ...first, head_output: "é😀a".repeat(75_000) };
     const report = buildReport(collected);
     expect(report.slices).toHaveLength(10_000);
     expect(() => parseReport(JSON.stringify(report), "uncut")).toThrow(/not an eval-gate report/);
@@ -100,6 +100,6 @@ describe("every report the writer makes, the reader accepts", () => {
     expect(fitted.reasons.some((r) => r.startsWith(`The report lists ${COUNT_LIMITS.driftRows} of`))).toBe(
       true,
     );
-    expect(fitted.cases[0]?.headOutput).toMatch(/^(é😀a)+.*… \[cut: \d+ more characters\]$/su);
+    expect(fitted.cases[0]?.head_output).toMatch(/^(é😀a)+.*… \[cut: \d+ more characters\]$/su);
   });
 });

@@ -85,6 +85,6 @@ function caseMessage(c: CaseResult): string {
   const what = single
     ? `Case ${c.id} passed on base and fails on head`
     : `Case ${c.id} passed ${base.passes}/${base.runs} runs on base, ${c.head.passes}/${c.head.runs} on head`;
-  const reason = c.headReason ? `: ${plainText(c.headReason, 300)}` : "";
+  const reason = c.head_reason ? `: ${plainText(c.head_reason, 300)}` : "";
   return `${plainText(what, 400)}${reason}`;
 }

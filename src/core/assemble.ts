@@ -5,6 +5,7 @@ import { compareDimensions, droppedDimensions } from "./dimensions.js";
 import { changedBehaviour, compareDrift } from "./drift.js";
 import type { JudgeTrust } from "./judges.js";
 import { overfittingSignal } from "./lifecycle/overfitting.js";
+import { REPORT_SCHEMA_URL, REPORT_VERSION } from "./report-id.js";
 import type {
   CaseResult,
   DefinitionChanges,
@@ -112,7 +113,8 @@ export function buildReport(c: Collected): Report {
   const hidden = new Set(c.sets.filter((s) => s.visibility === "aggregate").map((s) => s.name));
   const side = (s: Side) => c.stats.filter((r) => r.side === s);
   return {
-    schema: "eval-gate/report@1",
+    $schema: REPORT_SCHEMA_URL,
+    schema: REPORT_VERSION,
     verdict,
     reasons: [...c.notes, ...reasons],
     base: c.base,

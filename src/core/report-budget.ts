@@ -81,7 +81,7 @@ function firstPossibleStep(cases: CaseResult[], room: number): number {
 /** The lengths of a case's texts (an expected value's as compact JSON: never more than its bytes). */
 function textLengths(c: CaseResult): number[] {
   const expected = c.expected === undefined ? 0 : expectedSize(c.expected);
-  return [c.baseOutput, c.headOutput, c.input, c.baseReason, c.headReason]
+  return [c.base_output, c.head_output, c.input, c.base_reason, c.head_reason]
     .map((t) => t?.length ?? 0)
     .concat(Number.isFinite(expected) ? expected : 0);
 }

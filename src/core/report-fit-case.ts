@@ -24,10 +24,10 @@ export function fitCase(c: CaseResult, limits: CaseTextLimits): CaseResult {
   if (out.original !== undefined) out.original = clip(out.original, T.id);
   if (out.perturbation !== undefined) out.perturbation = clip(out.perturbation, T.perturbation);
   if (out.cluster !== undefined) out.cluster = clip(out.cluster, T.id);
-  cutText(out, "baseOutput", limits.output);
-  cutText(out, "headOutput", limits.output);
-  cutText(out, "baseReason", limits.reason);
-  cutText(out, "headReason", limits.reason);
+  cutText(out, "base_output", limits.output);
+  cutText(out, "head_output", limits.output);
+  cutText(out, "base_reason", limits.reason);
+  cutText(out, "head_reason", limits.reason);
   cutText(out, "input", limits.input);
   if (out.expected !== undefined) {
     if (limits.expected === 0) delete out.expected;
@@ -38,7 +38,7 @@ export function fitCase(c: CaseResult, limits: CaseTextLimits): CaseResult {
 
 function cutText(
   c: CaseResult,
-  key: "baseOutput" | "headOutput" | "baseReason" | "headReason" | "input",
+  key: "base_output" | "head_output" | "base_reason" | "head_reason" | "input",
   max: number,
 ) {
   const value = c[key];

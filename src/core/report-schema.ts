@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { UserError } from "./errors.js";
+import { REPORT_SCHEMA_URL, REPORT_VERSION } from "./report-id.js";
 import { expectedSize, COUNT_LIMITS as N, TEXT_LIMITS as T } from "./report-limits.js";
 import { dimensions, drift } from "./report-schema-signals.js";
 import type { Report } from "./types.js";
@@ -115,10 +116,10 @@ const caseResult = z.strictObject({
   file: text(T.path).optional(),
   base: sideResult.nullable(),
   head: sideResult,
-  baseOutput: text(T.output).optional(),
-  headOutput: text(T.output).optional(),
-  baseReason: text(T.reason).optional(),
-  headReason: text(T.reason).optional(),
+  base_output: text(T.output).optional(),
+  head_output: text(T.output).optional(),
+  base_reason: text(T.reason).optional(),
+  head_reason: text(T.reason).optional(),
   expected: z
     .unknown()
     .refine((v) => expectedSize(v) <= T.expected, `Too big: expected <=${T.expected} characters (as JSON)`)
@@ -168,8 +169,9 @@ const unlabelled = z.strictObject({
   ids: z.array(text(T.id)).max(N.unlabelledIds).nullable(),
 });
 
-const reportSchema = z.strictObject({
-  schema: z.literal("eval-gate/report@1"),
+export const reportSchema = z.strictObject({
+  $schema: z.literal(REPORT_SCHEMA_URL),
+  schema: z.literal(REPORT_VERSION),
   verdict: z.enum(["pass", "review", "fail", "error", "skipped"]),
   reasons: z.array(text(T.reason)).max(N.reasons),
   base: z.strictObject({ ref: text(T.ref), sha: text(T.sha) }).nullable(),

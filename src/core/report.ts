@@ -1,3 +1,4 @@
+import { REPORT_SCHEMA_URL, REPORT_VERSION } from "./report-id.js";
 import type { Report, Usage } from "./types.js";
 
 const NO_USAGE: Usage = {
@@ -19,7 +20,8 @@ export function errorReport(
   context: { configPath: string; headSha: string; verdict?: "error" | "skipped" },
 ): Report {
   return {
-    schema: "eval-gate/report@1",
+    $schema: REPORT_SCHEMA_URL,
+    schema: REPORT_VERSION,
     verdict: context.verdict ?? "error",
     reasons: messages,
     base: null,

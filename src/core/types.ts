@@ -145,10 +145,10 @@ export interface CaseResult {
   base: CaseSideResult | null;
   head: CaseSideResult;
   /** First graded run of each side, for the "flipped cases" detail. */
-  baseOutput?: string;
-  headOutput?: string;
-  baseReason?: string;
-  headReason?: string;
+  base_output?: string;
+  head_output?: string;
+  base_reason?: string;
+  head_reason?: string;
   expected?: unknown;
   input?: string;
   /** A perturbed variant (`eval-gate perturb`): the id of the case it was derived from. */
@@ -258,7 +258,9 @@ export interface Usage {
 }
 
 export interface Report {
-  schema: "eval-gate/report@1";
+  /** The JSON Schema of the file (report-id.ts). */
+  $schema: string;
+  schema: "eval-gate/report@2";
   verdict: Verdict;
   /** Why the verdict is what it is, one line per reason, for people. */
   reasons: string[];

@@ -132,7 +132,7 @@ function fullCase(c: CaseResult, level: DetailLevel): { text: string; cut: boole
   const title = [
     `**${inlineText(c.id, 80)}**`,
     `line ${integer(c.line)}`,
-    c.headReason ? `head failed: ${inlineText(c.headReason, 240)}` : "",
+    c.head_reason ? `head failed: ${inlineText(c.head_reason, 240)}` : "",
   ]
     .filter(Boolean)
     .join(" · ");
@@ -148,14 +148,14 @@ function fullCase(c: CaseResult, level: DetailLevel): { text: string; cut: boole
   if (c.expected !== undefined) field("Expected", asText(c.expected), level.expected);
   const output = (label: string, side: CaseSideResult, text: string | undefined) =>
     `**${label}** · ${sideLabel(side)}\n${text === undefined ? "_no output recorded_" : block(text, level.output)}`;
-  if (c.base) blocks.push(output("Base output", c.base, c.baseOutput));
-  blocks.push(output("Head output", c.head, c.headOutput));
+  if (c.base) blocks.push(output("Base output", c.base, c.base_output));
+  blocks.push(output("Head output", c.head, c.head_output));
   const parts = [title, bullets.join("\n"), ...blocks].filter((p) => p.length > 0);
   return { text: parts.join("\n\n"), cut };
 }
 
 function shortCase(c: CaseResult): string {
-  const reason = c.baseReason ? ` · base: ${inlineText(c.baseReason, 120)}` : "";
+  const reason = c.base_reason ? ` · base: ${inlineText(c.base_reason, 120)}` : "";
   const input = c.input !== undefined ? ` · input: ${inlineText(c.input, 80)}` : "";
   return `- **${inlineText(c.id, 80)}** (line ${integer(c.line)})${reason}${input}`;
 }

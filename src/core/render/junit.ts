@@ -145,21 +145,21 @@ function caseTest(c: CaseResult, max: number): TestCase {
     properties: c.base
       ? [
           ["eval-gate.base.result", tally(c.base)],
-          ...(c.baseReason ? [["eval-gate.base.reason", cut(c.baseReason, max)] as [string, string]] : []),
+          ...(c.base_reason ? [["eval-gate.base.reason", cut(c.base_reason, max)] as [string, string]] : []),
           ["eval-gate.change", change(c.base, r)],
         ]
       : [],
     outcome: { kind: "pass" },
   };
   const runs = `${r.passes} of ${r.runs} graded run${r.runs === 1 ? "" : "s"} passed`;
-  const reason = c.headReason ?? "";
+  const reason = c.head_reason ?? "";
   const details = [
     tally(r),
-    ...(c.base ? [`base: ${tally(c.base)}${c.baseReason ? `: ${cut(c.baseReason, max)}` : ""}`] : []),
+    ...(c.base ? [`base: ${tally(c.base)}${c.base_reason ? `: ${cut(c.base_reason, max)}` : ""}`] : []),
     ...(c.input !== undefined ? [`input: ${cut(c.input, max)}`] : []),
     ...(c.expected !== undefined ? [`expected: ${cut(shown(c.expected), max)}`] : []),
-    ...(c.headOutput !== undefined ? [`output: ${cut(c.headOutput, max)}`] : []),
-    ...(c.base && c.baseOutput !== undefined ? [`base output: ${cut(c.baseOutput, max)}`] : []),
+    ...(c.head_output !== undefined ? [`output: ${cut(c.head_output, max)}`] : []),
+    ...(c.base && c.base_output !== undefined ? [`base output: ${cut(c.base_output, max)}`] : []),
   ].join("\n");
   if (r.errors > 0) {
     const message = `${r.errors} of ${r.runs + r.errors} runs errored (not graded)`;

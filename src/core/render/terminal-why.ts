@@ -90,7 +90,7 @@ export function whyLines(report: Report, slices: SliceDiff[], options: WhyOption
     const shown = cases.slice(0, Math.max(0, options.perSlice)).map((c) => ({
       id: plainText(c.id, 300),
       change: change(c, repeats),
-      reason: c.headReason ? plainText(c.headReason, 400) : "",
+      reason: c.head_reason ? plainText(c.head_reason, 400) : "",
     }));
     const ids = Math.min(ID_COLUMN, Math.max(...shown.map((c) => displayWidth(c.id))));
     const changes = Math.max(...shown.map((c) => displayWidth(c.change)));
