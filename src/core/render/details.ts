@@ -80,11 +80,11 @@ export function collectDetails(report: Report, failing: (s: SliceDiff) => boolea
 
 function sideLabel(side: CaseSideResult | null): string {
   if (!side) return "not run";
-  const graded = side.runs - side.errors;
-  if (graded <= 0) return "errored";
+  // `runs` counts graded runs; errored ones are counted apart (reduce.ts).
+  if (side.runs <= 0) return "errored";
   const errored = side.errors > 0 ? `, ${side.errors} errored` : "";
-  if (side.runs === 1) return side.passes === 1 ? "passed" : "failed";
-  return `passed ${side.passes}/${graded}${errored}`;
+  if (side.runs === 1 && side.errors === 0) return side.passes === 1 ? "passed" : "failed";
+  return `passed ${side.passes}/${side.runs}${errored}`;
 }
 
 function asText(x: unknown): string {

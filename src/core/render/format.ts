@@ -155,8 +155,7 @@ export function shortSha(sha: string): string {
 }
 
 /** A case's pass rate on one side over its graded runs; null when every run errored. */
-export function caseScore(side: { runs: number; passes: number; errors: number } | null): number | null {
-  if (!side) return null;
-  const graded = side.runs - side.errors;
-  return graded > 0 ? side.passes / graded : null;
+export function caseScore(side: { runs: number; passes: number; errors?: number } | null): number | null {
+  // `runs` counts graded runs already; errored ones are counted apart (reduce.ts).
+  return side && side.runs > 0 ? side.passes / side.runs : null;
 }
