@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AdaptiveLimiter } from "../../src/core/limiter.js";
-import { backoffMs } from "../../src/core/retry.js";
+import { backoffMs, retryAfterFromHeaders } from "../../src/core/retry.js";
 
 describe("AdaptiveLimiter", () => {
   it("never lets more than the window in flight, and hands freed slots to waiters", async () => {
@@ -40,6 +40,33 @@ describe("AdaptiveLimiter", () => {
     expect(limiter.limit).toBe(9);
     for (let i = 0; i < 10_000; i++) cycle("ok");
     expect(limiter.limit).toBe(32);
+  });
+});
+
+describe("retryAfterFromHeaders", () => {
+  const read = (headers: Record<string, string>) => retryAfterFromHeaders((name) => headers[name]);
+  it("prefers retry-after-ms, then retry-after in seconds", () => {
+    expect(read({ "retry-after-ms": "250", "retry-after": "3" })).toBe(250);
+    expect(read({ "retry-after": "3" })).toBe(3000);
+    expect(read({})).toBeUndefined();
+  });
+  it("falls back on the reset of a spent OpenAI limit, the later of requests and tokens", () => {
+    const spent = { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "20ms" };
+    expect(read(spent)).toBe(20);
+    expect(read({ ...spent, "x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": "6m0s" })).toBe(
+      360_000,
+    );
+    expect(read({ ...spent, "x-ratelimit-remaining-tokens": "10", "x-ratelimit-reset-tokens": "6m0s" })).toBe(
+      20,
+    );
+    // A limit with room left names no wait; nor does a reset that is not a duration.
+    expect(
+      read({ "x-ratelimit-remaining-requests": "5", "x-ratelimit-reset-requests": "1s" }),
+    ).toBeUndefined();
+    expect(
+      read({ "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "soon" }),
+    ).toBeUndefined();
+    expect(read({ "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "1.5s" })).toBe(1500);
   });
 });
 
