@@ -26,7 +26,8 @@ async function bundleServer(work) {
 
 /**
  * A server in a child process. `faults` are the suite server's (latencyMs, requestsPerSecond, ...).
- * Returns { url, stats(), reset(), close() }; stats() gives { total, byStatus, maxInFlight }.
+ * Returns { url, stats(), reset(), close() }; stats() gives { total, byStatus, maxInFlight,
+ * firstAt, lastAt }.
  */
 export async function startServer(work, faults) {
   const module = await bundleServer(work);
@@ -76,7 +77,15 @@ if (process.argv[2] === "--serve") {
     let value = null;
     if (op === "stats") {
       const s = server.stats();
-      value = { total: s.total, byStatus: s.byStatus, maxInFlight: s.maxInFlight };
+      const at = s.requests.map((r) => r.at);
+      value = {
+        total: s.total,
+        byStatus: s.byStatus,
+        maxInFlight: s.maxInFlight,
+        // When the first and the last request arrived (ms since the epoch), to time the requests alone.
+        firstAt: at.length > 0 ? Math.min(...at) : null,
+        lastAt: at.length > 0 ? Math.max(...at) : null,
+      };
     } else if (op === "reset") server.reset();
     process.send({ seq, value });
   });

@@ -71,10 +71,11 @@ export interface OpenAIFaults {
   /** Probability the connection is destroyed without any answer. */
   rateDrop?: number;
   /**
-   * Sent with random 429s. A number is seconds (`retry-after`); an object picks either or both of
-   * `retry-after` (seconds) and `retry-after-ms`. Unset: random 429s carry no retry headers.
+   * Sent with random 429s. A number is seconds (`retry-after`); an object picks any of
+   * `retry-after` (seconds), `retry-after-ms`, and OpenAI's `x-ratelimit-reset-requests` (as
+   * written, e.g. "1.5s", with `x-ratelimit-remaining-requests: 0`). Unset: no retry headers.
    */
-  retryAfter?: number | { seconds?: number; ms?: number };
+  retryAfter?: number | { seconds?: number; ms?: number; resetRequests?: string };
   /** Every request fails: true or "503" answers 503; "destroy" destroys the connection. */
   down?: boolean | "503" | "destroy";
   /** Never answer; the socket stays open until the client gives up (or `close()`). */
@@ -284,6 +285,10 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     const h: Record<string, string> = {};
     if (spec.seconds !== undefined) h["retry-after"] = String(spec.seconds);
     if (spec.ms !== undefined) h["retry-after-ms"] = String(spec.ms);
+    if (spec.resetRequests !== undefined) {
+      h["x-ratelimit-remaining-requests"] = "0";
+      h["x-ratelimit-reset-requests"] = spec.resetRequests;
+    }
     return h;
   }
 

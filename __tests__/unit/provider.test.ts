@@ -54,6 +54,9 @@ describe("openAIProvider, one attempt", () => {
     expect(a).toMatchObject({ retryAfterMs: 1234, rateLimited: true });
     server.setFaults({ rate429: 1, retryAfter: { seconds: 3 } });
     expect(await failure(provider().complete(request))).toMatchObject({ retryAfterMs: 3000 });
+    // Without either, OpenAI's reset of the spent request limit.
+    server.setFaults({ rate429: 1, retryAfter: { resetRequests: "1.5s" } });
+    expect(await failure(provider().complete(request))).toMatchObject({ retryAfterMs: 1500 });
   });
 
   it("classifies each kind of fault as worth another attempt, with its cause", async () => {

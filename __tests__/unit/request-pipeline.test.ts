@@ -39,7 +39,7 @@ describe("RequestPipeline", () => {
     expect(clock.slept).toEqual([375, 750]);
   });
 
-  it("honours a 429's retry-after and narrows the window, without stopping the run by default", async () => {
+  it("honours a 429's retry-after; with nothing answered, a request spends its rate-limit retries", async () => {
     const { p, clock, stop } = pipeline();
     let calls = 0;
     await expect(
@@ -50,8 +50,62 @@ describe("RequestPipeline", () => {
     ).rejects.toThrow(/HTTP 429/);
     expect(calls).toBe(policy.rateLimitRetries + 1);
     expect(clock.slept.every((ms) => ms >= 1234 && ms < 1234 + 250)).toBe(true);
-    expect(p.limiter.limit).toBeLessThan(4);
+    // A 429 alone says nothing about a cap: the window stays.
+    expect(p.limiter.limit).toBe(4);
+    // 9 attempts, fewer than the streak of max(12, 3 × 4) that stops the run.
     expect(stop.reason).toBeUndefined();
+  });
+
+  it("spends no rate-limit retry while other requests get answers: a cap or quota noise is waited out", async () => {
+    const { p, stop } = pipeline();
+    const turn = () => new Promise((r) => setImmediate(r));
+    let refusals = 0;
+    // One request refused 30 times (more than its 8 rate-limit retries), while another is
+    // answered between every two of its attempts (each attempt takes a turn of the event loop).
+    const stubborn = p.send("head side", async () => {
+      await turn();
+      if (++refusals <= 30) throw rateLimit(5);
+      return "at last";
+    });
+    let answers = 0;
+    const steady = (async () => {
+      while (refusals <= 30) {
+        await p.send("head side", async () => {
+          await turn();
+          return "ok";
+        });
+        answers++;
+      }
+    })();
+    await expect(stubborn).resolves.toBe("at last");
+    await steady;
+    expect(answers).toBeGreaterThan(0);
+    expect(stop.reason).toBeUndefined();
+  });
+
+  it("stops the run when every request is refused for a minute (a spent quota), after max(12, 3 × concurrency) 429s", async () => {
+    // Each backoff moves this clock on by its length, as if it had been waited.
+    let now = 0;
+    const clock: Clock = {
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+    };
+    const { p, stop } = pipeline({ clock });
+    let calls = 0;
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () =>
+        p.send("head side", async () => {
+          calls++;
+          throw rateLimit(10_000);
+        }),
+      ),
+    );
+    expect(results.every((r) => r.status === "rejected")).toBe(true);
+    expect(calls).toBe(12);
+    expect(now).toBeGreaterThanOrEqual(60_000);
+    expect(stop.reason).toMatch(/^head side is rate-limited without end: 12 attempts in a row answered 429/);
   });
 
   it("keeps at most `concurrency` attempts in flight", async () => {

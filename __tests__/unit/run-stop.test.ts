@@ -96,6 +96,8 @@ describe("one stop for the target and the graders", () => {
     const goesDown: ModelProvider = {
       async complete() {
         if (++calls === 1) return { content: "the one answer" };
+        // Down once the judge is asking about that answer, so that there is a request to cancel.
+        while (server.requests().length === 0) await new Promise((r) => setTimeout(r, 2));
         throw new RetryableError("HTTP 503: unavailable");
       },
     };

@@ -42,14 +42,34 @@ export function backoffMs(attempt: number, policy: RetryPolicy, random: () => nu
   return cap / 2 + random() * (cap / 2);
 }
 
-/** Reads `retry-after-ms` (milliseconds) or `retry-after` (seconds or an HTTP date). */
+/**
+ * Reads `retry-after-ms` (milliseconds) or `retry-after` (seconds or an HTTP date). Without either,
+ * OpenAI's `x-ratelimit-reset-requests` / `-tokens` ("20ms", "1.5s", "6m0s") name when a spent
+ * limit (its `x-ratelimit-remaining-*` at 0) has room again: the later of the spent ones.
+ */
 export function retryAfterFromHeaders(get: (name: string) => string | null | undefined): number | undefined {
   const ms = Number.parseFloat(get("retry-after-ms") ?? "");
   if (Number.isFinite(ms) && ms >= 0) return ms;
   const raw = get("retry-after");
-  if (!raw) return undefined;
-  const seconds = Number.parseFloat(raw);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(raw);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+  if (raw) {
+    const seconds = Number.parseFloat(raw);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+    const date = Date.parse(raw);
+    if (Number.isFinite(date)) return Math.max(0, date - Date.now());
+  }
+  let reset: number | undefined;
+  for (const limit of ["requests", "tokens"]) {
+    if (get(`x-ratelimit-remaining-${limit}`)?.trim() !== "0") continue;
+    const wait = durationMs(get(`x-ratelimit-reset-${limit}`) ?? "");
+    if (wait !== undefined) reset = Math.max(reset ?? 0, wait);
+  }
+  return reset;
+}
+
+/** A Go-style duration as OpenAI writes it ("6m0s", "1.5s", "20ms", "1h2m"), in milliseconds. */
+function durationMs(text: string): number | undefined {
+  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text.trim()) return undefined;
+  const unit = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as const;
+  return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2] as keyof typeof unit], 0);
 }

@@ -85,9 +85,10 @@ interface Context {
 
 /**
  * Runs every case `repeats` times on every side (under `adaptive`, once, and again while its sides
- * differ) through one pool of `concurrency` workers, so the two sides share the bound and progress
- * together. Provider and grader faults become run errors; a provider that is down stops the whole
- * run at once, and so does the graders' endpoint when their requests share `deps.stop`.
+ * differ) through one pool of workers (`concurrency`, twice that once requests wait out backoffs)
+ * and one pipeline of `concurrency` slots, so the two sides share the bound and progress together.
+ * Provider and grader faults become run errors; a provider that is down stops the whole run at
+ * once, and so does the graders' endpoint when their requests share `deps.stop`.
  */
 export async function runAll(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> {
   const stop = deps.stop ?? new RunStop();
@@ -99,6 +100,15 @@ export async function runAll(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> 
     cases: s.cases.length,
   }));
   deps.onProgress?.({ kind: "start", total: tasks.total, sets });
+  // The pool of workers: `concurrency` of them, and as many again once a request has to wait out
+  // a backoff (a 429's retry-after): it holds its worker but not its slot, which another worker's
+  // request then takes meanwhile. Under auto the first round sets the size; later rounds only add
+  // to the queue.
+  const pool: Promise<void>[] = [];
+  const grow = (size: number) => {
+    while (pool.length < Math.max(1, Math.min(size, tasks.total))) pool.push(worker());
+  };
+  let grown = false;
   const requests = new RequestPipeline({
     concurrency: plan.concurrency,
     policy: plan.retry ?? defaultRetryPolicy,
@@ -106,6 +116,13 @@ export async function runAll(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> 
     stop,
     ...(deps.random ? { random: deps.random } : {}),
     subject: "the provider",
+    onBackoff: () => {
+      if (grown) return;
+      grown = true;
+      // The pipeline expects a listener per slot; each extra worker may wait in a backoff too.
+      stop.expectListeners(plan.concurrency);
+      grow(2 * plan.concurrency);
+    },
   });
   const ctx: Context = { plan, deps, requests, stop };
   // The caller's stop (a cancelled job, Ctrl-C) stops the run as a provider outage would.
@@ -129,8 +146,9 @@ export async function runAll(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> 
     }
   };
   try {
-    // Under auto the first round sets the pool's size; later rounds only add to the queue.
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.concurrency, tasks.total)) }, worker));
+    grow(plan.concurrency);
+    // The pool may grow while it is awaited.
+    for (let i = 0; i < pool.length; i++) await pool[i];
   } finally {
     deps.signal?.removeEventListener("abort", stopped);
   }
