@@ -1,5 +1,6 @@
 import { repeatDesign } from "./adaptive.js";
-import { buildReport, type Collected, toRunStat } from "./assemble.js";
+import { buildReport, type Collected } from "./assemble.js";
+import { CaseCollector } from "./collect.js";
 import { AGGREGATE_SLICE } from "./compare.js";
 import type { Config } from "./config.js";
 import { addedCases, describeChanges } from "./definition.js";
@@ -9,7 +10,6 @@ import { calibrateJudges } from "./judges.js";
 import { findLeaks, type Leak } from "./lifecycle/check.js";
 import type { Clock, FileSource, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
 import { checkSystemVars, loadProject, type Project } from "./project.js";
-import { reduceCases } from "./reduce.js";
 import { RunStop } from "./request-pipeline.js";
 import { buildMessages } from "./requests.js";
 import { defaultRetryPolicy } from "./retry.js";
@@ -131,6 +131,11 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
       ? await calibrateJudges({ config, configPath, sets: runSets, source: judge.source, ctx: graders })
       : { judges: [], untrustedSlices: new Set<string>() };
     const design = repeatDesign(config);
+    const collector = new CaseCollector(
+      runSets,
+      sides.map((x) => x.side),
+      { defaultGraders: config.graders },
+    );
     const outcome = await runAll(
       {
         sets: runSets,
@@ -147,9 +152,9 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
         clock: deps.clock,
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
         ...(deps.signal ? { signal: deps.signal } : {}),
+        sink: (run, of, last) => collector.add(run, of, last),
       },
     );
-    const isAdded = new Set(added.flatMap((s) => s.cases.map((c) => `${s.name}\u0000${c.id}`)));
     const collected: Collected = {
       configPath,
       sets: judge.project.sets.map((x) => ({ name: x.name, visibility: x.visibility })),
@@ -160,16 +165,9 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
       notes,
       base: baseTarget && options.base ? { ref: options.base.ref, sha: options.base.sha } : null,
       headSha: head.sha,
-      cases: reduceCases(
-        runSets,
-        outcome.runs,
-        sides.map((x) => x.side),
-        { defaultGraders: config.graders },
-      ),
-      stats: outcome.runs.map((r) => {
-        const stat = toRunStat(r);
-        return isAdded.has(`${r.set}\u0000${r.caseId}`) ? { ...stat, added: true } : stat;
-      }),
+      cases: collector.cases(),
+      // A run of a case the PR adds is marked `added` (its set is one of `added`).
+      stats: collector.stats,
       ...(outcome.aborted ? { aborted: outcome.aborted } : {}),
       judges: trust.judges,
       untrustedSlices: [...trust.untrustedSlices],
