@@ -16,7 +16,7 @@ import { resultLine } from "../core/render/oneline.js";
 import { renderSummary } from "../core/render/summary.js";
 import { renderTerminal } from "../core/render/terminal.js";
 import { checkFails, errorReport } from "../core/report.js";
-import { fitReport, reportJson } from "../core/report-fit.js";
+import { fitReport, reportPieces } from "../core/report-fit.js";
 import { mergePartials, parseShard, type Shard, toPartial } from "../core/shard.js";
 import { upsertComment } from "../core/sticky.js";
 import type { Report } from "../core/types.js";
@@ -147,7 +147,7 @@ async function runWith(
       ? inputs.overrideLabel
       : null;
   const reportPath = join(runnerDir(env, workspace), "eval-gate-report.json");
-  await writeAtomic(reportPath, reportJson(fitted));
+  await writeAtomic(reportPath, reportPieces(fitted));
   await core.summary.addRaw(renderSummary(report)).write();
   core.info(`report: ${reportPath}`);
   if (inputs.junit) {

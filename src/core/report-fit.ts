@@ -2,6 +2,7 @@ import { fitBytes } from "./report-budget.js";
 import { fitCase } from "./report-fit-case.js";
 import { fitCaseDimensions, fitDimensions, fitDrift } from "./report-fit-signals.js";
 import { COUNT_LIMITS, clip, TEXT_LIMITS as T } from "./report-limits.js";
+import { reportText } from "./report-text.js";
 import type { DefinitionChanges, JudgeReport, Report, SliceDiff } from "./types.js";
 
 declare const fitted: unique symbol;
@@ -66,6 +67,11 @@ export function fitReport(report: Report): FittedReport {
 /** The report file's text. */
 export function reportJson(report: FittedReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+/** The same text as reportJson, in pieces: what the writer writes, never whole in memory. */
+export function reportPieces(report: FittedReport): Generator<string> {
+  return reportText(report);
 }
 
 function fitSlice(s: SliceDiff): SliceDiff {
