@@ -21,6 +21,8 @@ export class CaseCollector {
   /** The runs of the cases still running, by case index. */
   private readonly pending = new Map<number, Run[]>();
   private readonly results: (CaseResult | undefined)[];
+  /** One list per distinct set of dimensions, shared by the cases that have it. */
+  private readonly dimensions = new Map<string, string[]>();
   readonly stats: RunStat[] = [];
 
   constructor(
@@ -68,6 +70,12 @@ export class CaseCollector {
 
   private reduce(set: EvalSet, c: Case, runs: Run[]): CaseResult {
     const result = reduceCase(set, c, runs, this.sides, this.options);
+    if (result.dimensions) {
+      const key = JSON.stringify(result.dimensions);
+      const shared = this.dimensions.get(key);
+      if (shared) result.dimensions = shared;
+      else this.dimensions.set(key, result.dimensions);
+    }
     return this.options.keep ? this.options.keep(result) : result;
   }
 }

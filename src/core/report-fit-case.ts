@@ -11,7 +11,8 @@ export interface CaseTextLimits {
 
 /**
  * A case with its texts cut (a limit of 0 leaves the text out). Its id and names are only ever cut
- * to their own limits, since they say which case this is. Keys keep their order.
+ * to their own limits, since they say which case this is. Keys keep their order. A case with
+ * nothing to cut comes back as it is, not as a copy: a large report is not held twice.
  */
 export function fitCase(c: CaseResult, limits: CaseTextLimits): CaseResult {
   const out: CaseResult = {
@@ -33,7 +34,19 @@ export function fitCase(c: CaseResult, limits: CaseTextLimits): CaseResult {
     if (limits.expected === 0) delete out.expected;
     else out.expected = fitExpected(out.expected, limits.expected);
   }
-  return out;
+  return sameFields(c, out) ? c : out;
+}
+
+/** Whether a cut copy holds the very same fields as the case, in the same order. */
+export function sameFields<X extends object>(a: X, b: X): boolean {
+  const keys = Object.keys(a);
+  const other = Object.keys(b);
+  if (keys.length !== other.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as keyof X;
+    if (key !== other[i] || a[key] !== b[key]) return false;
+  }
+  return true;
 }
 
 function cutText(
