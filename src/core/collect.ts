@@ -3,6 +3,7 @@
 // trajectories, are let go: a run holds the runs of the cases in flight, not of the whole set.
 import { type RunStat, toRunStat } from "./assemble.js";
 import { type ReduceOptions, reduceCase } from "./reduce.js";
+import { dropTexts, type ParkedTexts } from "./report-park.js";
 import type { Case, CaseResult, EvalSet, Run, Side } from "./types.js";
 
 /** Which case a run belongs to: its set, the case, and its place in the plan (set by set, from 0). */
@@ -78,4 +79,13 @@ export class CaseCollector {
     }
     return this.options.keep ? this.options.keep(result) : result;
   }
+}
+
+/**
+ * What a run keeps of a case's texts: those only the report file shows are put aside in `parked`;
+ * a case of an aggregate-only set, never shown with its texts (not even in the report), keeps none.
+ */
+export function keepTexts(sets: EvalSet[], parked: ParkedTexts): (result: CaseResult) => CaseResult {
+  const hidden = new Set(sets.filter((s) => s.visibility === "aggregate").map((s) => s.name));
+  return (result) => (hidden.has(result.set) ? dropTexts(result) : parked.park(result));
 }

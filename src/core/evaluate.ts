@@ -1,6 +1,6 @@
 import { repeatDesign } from "./adaptive.js";
 import { buildReport, type Collected } from "./assemble.js";
-import { CaseCollector } from "./collect.js";
+import { CaseCollector, keepTexts } from "./collect.js";
 import { AGGREGATE_SLICE } from "./compare.js";
 import type { Config } from "./config.js";
 import { addedCases, describeChanges } from "./definition.js";
@@ -10,6 +10,7 @@ import { calibrateJudges } from "./judges.js";
 import { findLeaks, type Leak } from "./lifecycle/check.js";
 import type { Clock, FileSource, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
 import { checkSystemVars, loadProject, type Project } from "./project.js";
+import type { ParkedTexts } from "./report-park.js";
 import { RunStop } from "./request-pipeline.js";
 import { buildMessages } from "./requests.js";
 import { defaultRetryPolicy } from "./retry.js";
@@ -64,6 +65,11 @@ export interface EvaluateDeps {
   onProgress?: (event: ProgressEvent) => void;
   /** Stops the run early (a cancelled job, Ctrl-C): what was answered is kept, the verdict is `error`. */
   signal?: AbortSignal;
+  /**
+   * Where the texts that only the report file shows wait while the run goes on (report-park.ts);
+   * the report is then cut and written with it. Not used by a shard: its partial holds every text.
+   */
+  park?: ParkedTexts;
 }
 
 export interface Evaluation {
@@ -134,7 +140,10 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
     const collector = new CaseCollector(
       runSets,
       sides.map((x) => x.side),
-      { defaultGraders: config.graders },
+      {
+        defaultGraders: config.graders,
+        ...(deps.park && !options.shard ? { keep: keepTexts(judge.project.sets, deps.park) } : {}),
+      },
     );
     const outcome = await runAll(
       {
