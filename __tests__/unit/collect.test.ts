@@ -84,7 +84,7 @@ describe("CaseCollector", () => {
       expect(collector.cases()).toEqual(reduceCases(p.sets, runs, ["base", "head"]));
       const stats = runs.map((r) => (r.set === "new" ? { ...toRunStat(r), added: true } : toRunStat(r)));
       const order = (s: object) => JSON.stringify(s);
-      expect(collector.stats.map(order).sort()).toEqual(stats.map(order).sort());
+      expect([...collector.stats].map(order).sort()).toEqual(stats.map(order).sort());
       expect(collector.held).toBe(0);
     });
   }

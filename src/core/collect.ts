@@ -1,9 +1,10 @@
 // What a run keeps while it runs. Each case is reduced as soon as its last run is in (both sides,
 // every sample, the reruns of `repeats: auto` too), and its runs, with their outputs, grades and
 // trajectories, are let go: a run holds the runs of the cases in flight, not of the whole set.
-import { type RunStat, toRunStat } from "./assemble.js";
+import { toRunStat } from "./assemble.js";
 import { type ReduceOptions, reduceCase } from "./reduce.js";
 import { dropTexts, type ParkedTexts } from "./report-park.js";
+import { RunStats } from "./run-stats.js";
 import type { Case, CaseResult, EvalSet, Run, Side } from "./types.js";
 
 /** Which case a run belongs to: its set, the case, and its place in the plan (set by set, from 0). */
@@ -12,6 +13,9 @@ export interface RunOf {
   c: Case;
   index: number;
 }
+
+/** Distinct lists shared between cases at most: beyond, the map would cost more than it saves. */
+const MAX_SHARED = 10_000;
 
 export interface CollectOptions extends ReduceOptions {
   /** Called with each case as it is reduced; what it returns is kept in its place. */
@@ -22,9 +26,9 @@ export class CaseCollector {
   /** The runs of the cases still running, by case index. */
   private readonly pending = new Map<number, Run[]>();
   private readonly results: (CaseResult | undefined)[];
-  /** One list per distinct set of dimensions, shared by the cases that have it. */
-  private readonly dimensions = new Map<string, string[]>();
-  readonly stats: RunStat[] = [];
+  /** One list per distinct value, shared by the cases that have it: dimensions and their tallies. */
+  private readonly lists = new Map<string, unknown[]>();
+  readonly stats = new RunStats();
 
   constructor(
     private readonly sets: EvalSet[],
@@ -72,12 +76,25 @@ export class CaseCollector {
   private reduce(set: EvalSet, c: Case, runs: Run[]): CaseResult {
     const result = reduceCase(set, c, runs, this.sides, this.options);
     if (result.dimensions) {
-      const key = JSON.stringify(result.dimensions);
-      const shared = this.dimensions.get(key);
-      if (shared) result.dimensions = shared;
-      else this.dimensions.set(key, result.dimensions);
+      result.dimensions = this.shared(result.dimensions);
+      for (const side of [result.base, result.head]) {
+        if (side?.dim_passes) side.dim_passes = this.shared(side.dim_passes);
+        if (side?.dim_scores) side.dim_scores = this.shared(side.dim_scores);
+      }
     }
     return this.options.keep ? this.options.keep(result) : result;
+  }
+
+  /**
+   * The list equal to `list` that an earlier case holds, if any: most cases share a few (one
+   * grader that passed, once). Past MAX_SHARED distinct lists, new ones are kept as they are.
+   */
+  private shared<X>(list: X[]): X[] {
+    const key = JSON.stringify(list);
+    const known = this.lists.get(key);
+    if (known) return known as X[];
+    if (this.lists.size < MAX_SHARED) this.lists.set(key, list);
+    return list;
   }
 }
 
