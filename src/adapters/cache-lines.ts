@@ -54,8 +54,9 @@ export async function scanLines(
   try {
     let carry = Buffer.alloc(0);
     let base = 0;
+    // One buffer for every read: a chunk's lines are decoded, and its tail copied, before the next.
+    const chunk = Buffer.allocUnsafe(CHUNK);
     for (;;) {
-      const chunk = Buffer.allocUnsafe(CHUNK);
       const { bytesRead } = await handle
         .read(chunk, 0, CHUNK, base + carry.length)
         .catch(() => ({ bytesRead: 0 }));
@@ -78,9 +79,12 @@ export async function scanLines(
   }
 }
 
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
 /** The bytes of one line, read back from an open file. */
 export function readAt(fd: number, offset: number, bytes: number): string {
-  const buffer = Buffer.allocUnsafe(bytes);
+  if (scratch.length < bytes) scratch = Buffer.allocUnsafe(Math.max(bytes, 2 * scratch.length));
+  const buffer = scratch;
   let done = 0;
   while (done < bytes) {
     const n = readSync(fd, buffer, done, bytes - done, offset + done);

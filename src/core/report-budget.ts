@@ -36,7 +36,7 @@ export function fitBytes(report: Report, notes: string[], parked?: ParkedTexts):
     );
 
   const cases = keepBest(report.cases, byRank, { max: COUNT_LIMITS.cases }).items;
-  const possible = firstPossibleStep(cases, room, (c) => measureCase(c, parked).lengths);
+  const possible = firstPossibleStep(cases, room, (c) => lengthsOf(c, parked));
   let step = possible.step;
   // Measured, not kept: only the cases the report keeps are cut copies in the end.
   let measured = measureAt(cases, step, parked);
@@ -83,13 +83,21 @@ function measureAt(
   return { sizes, units };
 }
 
+/** A case's texts' lengths, those put aside included (report-park.ts). */
+function lengthsOf(c: CaseResult, parked: ParkedTexts | undefined): number[] {
+  const store = needStore(c, parked);
+  if (!store || parkedId(c) === undefined) return textLengths(c);
+  const aside = store.parkedLengths(c);
+  return aside ? textLengths(c).concat(aside) : textLengths(store.unpark(c));
+}
+
 /** A case's size in the file and its texts' lengths, those put aside included (report-park.ts). */
 function measureCase(c: CaseResult, parked: ParkedTexts | undefined): { bytes: number; lengths: number[] } {
   const store = needStore(c, parked);
   if (store && parkedId(c) !== undefined) {
     const aside = store.parkedLengths(c);
     if (aside) return { bytes: store.caseBytes(c), lengths: textLengths(c).concat(aside) };
-    // Cut since it was put aside: measured as it will be written.
+    // Cut since it was put aside: measured as it will be written (read back once for both).
     const whole = store.unpark(c);
     return { bytes: elementBytes(whole), lengths: textLengths(whole) };
   }
