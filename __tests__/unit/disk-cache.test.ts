@@ -116,4 +116,29 @@ describe("DiskCache", () => {
     await run.set(key(2), { content: "own answer" });
     expect(await run.get(key(2))).toEqual({ content: "own answer" });
   });
+
+  it("reads this run's answers back from its segment, written or not yet, in any script", async () => {
+    const dir = fresh();
+    const cache = new DiskCache(dir);
+    const answer = (i: number) => ({
+      content: `${i} ${"é😀\u0000 ".repeat(i % 40)}`,
+      usage: { prompt_tokens: i, completion_tokens: 1 },
+    });
+    for (let i = 0; i < 3000; i++) {
+      await cache.set(key(i), answer(i));
+      // The latest answer (not written yet) and an early one (written) are both there.
+      if (i % 500 === 0)
+        expect([await cache.get(key(i)), await cache.get(key(i >> 1))]).toEqual([answer(i), answer(i >> 1)]);
+    }
+    for (let i = 0; i < 3000; i += 7) expect(await cache.get(key(i))).toEqual(answer(i));
+    await cache.close();
+    expect(await cache.get(key(2999))).toEqual(answer(2999));
+    const again = new DiskCache(dir);
+    for (let i = 0; i < 3000; i += 11) expect(await again.get(key(i))).toEqual(answer(i));
+    const left = await again.prune(10_000_000);
+    expect(left).toMatchObject({ removed: 3000 - 273, entries: 273 });
+    const last = new DiskCache(dir);
+    expect(await last.get(key(11))).toEqual(answer(11));
+    expect(await last.get(key(12))).toBeUndefined();
+  });
 });

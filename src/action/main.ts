@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as core from "@actions/core";
 import type { DiskCache } from "../adapters/disk-cache.js";
@@ -6,6 +7,7 @@ import { headSha, resolveCommit, revisionSource, workspaceSource } from "../adap
 import { graderSetup } from "../adapters/grader-setup.js";
 import { type Interrupt, listenForInterrupt } from "../adapters/interrupt.js";
 import { makeProvider } from "../adapters/providers.js";
+import { FileTextStore } from "../adapters/text-spill.js";
 import { buildReport } from "../core/assemble.js";
 import { describeError, isUserError, MissingKeyError, UserError, UserErrors } from "../core/errors.js";
 import { type Evaluation, evaluate } from "../core/evaluate.js";
@@ -16,7 +18,8 @@ import { resultLine } from "../core/render/oneline.js";
 import { renderSummary } from "../core/render/summary.js";
 import { renderTerminal } from "../core/render/terminal.js";
 import { checkFails, errorReport } from "../core/report.js";
-import { fitReport, reportJson } from "../core/report-fit.js";
+import { fitReport, reportPieces } from "../core/report-fit.js";
+import { ParkedTexts } from "../core/report-park.js";
 import { mergePartials, parseShard, type Shard, toPartial } from "../core/shard.js";
 import { upsertComment } from "../core/sticky.js";
 import type { Report } from "../core/types.js";
@@ -62,6 +65,22 @@ async function runWith(
   env: Record<string, string | undefined>,
   interrupt: Interrupt,
 ): Promise<void> {
+  // The texts only the report file shows wait on disk till it is written (a shard's partial and a
+  // merge hold them all, so those keep them in memory).
+  const store = inputs.merge || inputs.shard ? undefined : new FileTextStore(env.RUNNER_TEMP || tmpdir());
+  try {
+    await runOn(inputs, env, interrupt, store && new ParkedTexts(store));
+  } finally {
+    store?.close();
+  }
+}
+
+async function runOn(
+  inputs: ActionInputs,
+  env: Record<string, string | undefined>,
+  interrupt: Interrupt,
+  parked: ParkedTexts | undefined,
+): Promise<void> {
   const workspace = resolve(env.GITHUB_WORKSPACE ?? process.cwd());
   const event = await readEvent(env);
   const sha = env.GITHUB_SHA || (await headSha(workspace));
@@ -86,6 +105,7 @@ async function runWith(
         cache: diskCache,
         shard,
         signal: interrupt.signal,
+        parked,
       });
       report = evaluation.report;
     }
@@ -137,7 +157,7 @@ async function runWith(
   await closeCache(diskCache);
   // Cut to what post-report reads, so the fork pattern never refuses this report; every view of it
   // (log, summary, comment) shows the same one.
-  const fitted = fitReport({ ...report, pr: event.pr, pr_head_sha: event.prHeadSha });
+  const fitted = fitReport({ ...report, pr: event.pr, pr_head_sha: event.prHeadSha }, parked);
   report = fitted;
   core.startGroup("eval-gate: report");
   core.info(renderTerminal(report, { width: 160, more: "see the job summary" }).trimEnd());
@@ -148,7 +168,7 @@ async function runWith(
       ? inputs.overrideLabel
       : null;
   const reportPath = join(runnerDir(env, workspace), "eval-gate-report.json");
-  await writeAtomic(reportPath, reportJson(fitted));
+  await writeAtomic(reportPath, reportPieces(fitted, parked));
   await core.summary.addRaw(renderSummary(report)).write();
   core.info(`report: ${reportPath}`);
   if (inputs.junit) {
@@ -194,9 +214,14 @@ async function evaluateEvent(
   workspace: string,
   sha: string,
   env: Record<string, string | undefined>,
-  run: { cache: DiskCache | undefined; shard: Shard | undefined; signal: AbortSignal },
+  run: {
+    cache: DiskCache | undefined;
+    shard: Shard | undefined;
+    signal: AbortSignal;
+    parked: ParkedTexts | undefined;
+  },
 ): Promise<Evaluation> {
-  const { cache, shard, signal } = run;
+  const { cache, shard, signal, parked } = run;
   if (inputs.requiredLabel && event.fromFork && !event.labels.includes(inputs.requiredLabel)) {
     throw new UserError(
       `this pull request comes from a fork and has no \`${inputs.requiredLabel}\` label yet`,
@@ -254,6 +279,7 @@ async function evaluateEvent(
         return makeProvider(target, config, env, secrets);
       },
       ...(cache ? { cache } : {}),
+      ...(parked ? { park: parked } : {}),
       clock: systemClock,
       signal,
       onProgress: (p) => {

@@ -1,14 +1,15 @@
-import { createHash, randomBytes } from "node:crypto";
-import { createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { closeSync, createWriteStream, mkdirSync, openSync, writeSync } from "node:fs";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ResponseCache } from "../core/ports.js";
 import type { ModelResponse } from "../core/types.js";
+import { lineOf, readAt, scanLines, verified } from "./cache-lines.js";
+import { Places } from "./cache-places.js";
 
 const SEGMENT = /^responses-[\w.-]+\.jsonl$/;
-/** A line: the digest of its JSON, a space, then `{"k": key, "r": response}`. */
-const DIGEST_CHARS = 64;
-const KEY = /^[\w:.-]{1,200}$/;
+/** This run's lines are written in pieces of about this many bytes. */
+const PIECE = 256 * 1024;
 
 export interface DiskCacheOptions {
   /**
@@ -28,16 +29,24 @@ export async function segmentFiles(dir: string): Promise<string[]> {
  * segment of its own, and a run reads every segment once at its start. A line is written whole or
  * not at all as far as readers care (a torn last line is skipped), so a run killed mid-write
  * leaves nothing half-read; and one file per run instead of one per response keeps a 1,000-case
- * run from spending its time in file-system calls.
+ * run from spending its time in file-system calls. In memory, only where each answer is: its key
+ * and its line's place (Places); an answer is read back, and checked again, when it is asked for.
  */
 export class DiskCache implements ResponseCache {
-  readonly used = new Set<string>();
   hits = 0;
   writes = 0;
-  // Responses only: a run of 10,000 cases would otherwise hold each answer twice, parsed and as text.
-  private entries?: Promise<Map<string, ModelResponse>>;
-  private out?: WriteStream;
-  private opening?: Promise<WriteStream | undefined>;
+  private index?: Promise<Map<string, number>>;
+  /** The index once loaded. */
+  private known?: Map<string, number>;
+  private readonly places = new Places();
+  private readonly files: string[] = [];
+  private readonly fds = new Map<number, number>();
+  /** Answers that could not be written: kept here, so the run still has them. */
+  private readonly memory = new Map<string, ModelResponse>();
+  /** This run's segment, opened on its first answer; lines not yet written wait in `pending`. */
+  private own?: { file: number; fd: number; written: number };
+  private pending: { line: string }[] = [];
+  private pendingBytes = 0;
   /** Set when this run's answers could not be saved; the run itself goes on. */
   problem?: string;
   /** Segment files that were not read, because `distrust` refused them. */
@@ -51,74 +60,132 @@ export class DiskCache implements ResponseCache {
   ) {}
 
   private load() {
-    this.entries ??= (async () => {
-      const map = new Map<string, ModelResponse>();
-      for (const file of await segmentFiles(this.dir)) {
-        if (this.options.distrust?.(join(this.dir, file))) {
-          this.refused.push(file);
+    this.index ??= (async () => {
+      const index = new Map<string, number>();
+      for (const name of await segmentFiles(this.dir)) {
+        const path = join(this.dir, name);
+        if (this.options.distrust?.(path)) {
+          this.refused.push(name);
           continue;
         }
-        const text = await readFile(join(this.dir, file), "utf8").catch(() => "");
-        for (const line of text.split("\n")) {
-          if (line === "") continue;
+        const file = this.files.push(path) - 1;
+        await scanLines(path, (line, offset, bytes) => {
           const row = verified(line);
-          if (row) map.set(row.k, row.r);
+          if (row) index.set(row.k, this.places.add(file, offset, bytes));
           else this.dropped++;
-        }
+        });
       }
-      return map;
+      this.known = index;
+      return index;
     })();
-    return this.entries;
+    return this.index;
   }
 
   async get(key: string): Promise<ModelResponse | undefined> {
-    const response = (await this.load()).get(key);
+    const id = (await this.load()).get(key);
+    const response = (id === undefined ? undefined : this.read(id, key)) ?? this.memory.get(key);
     if (!response) return undefined;
-    this.used.add(key);
+    if (id !== undefined) this.places.use(id);
     this.hits++;
     return response;
   }
 
   async set(key: string, response: ModelResponse): Promise<void> {
-    const entries = await this.load();
-    entries.set(key, response);
-    this.used.add(key);
+    const index = await this.load();
     this.writes++;
-    if (this.problem) return;
-    (this.out ?? (await this.segment()))?.write(lineOf(key, response));
+    const own = this.problem === undefined ? this.segment() : undefined;
+    if (!own) {
+      this.memory.set(key, response);
+      index.delete(key);
+      return;
+    }
+    const line = lineOf(key, response);
+    const bytes = Buffer.byteLength(line);
+    const id = this.places.add(own.file, own.written + this.pendingBytes, bytes);
+    this.places.use(id);
+    index.set(key, id);
+    this.memory.delete(key);
+    this.pending.push({ line });
+    this.pendingBytes += bytes;
+    if (this.pendingBytes >= PIECE) this.flush();
   }
 
-  // Opened once, however many answers arrive before the folder exists: a run writes one segment.
-  // A cache that cannot be written costs the next run its hits, never this run its answers.
-  private segment(): Promise<WriteStream | undefined> {
-    this.opening ??= mkdir(this.dir, { recursive: true }).then(
-      () => {
-        const out = createWriteStream(
-          join(this.dir, `responses-${Date.now()}-${randomBytes(4).toString("hex")}.jsonl`),
-          { flags: "a" },
-        );
-        out.on("error", (e) => this.fail(e));
-        this.out = out;
-        return out;
-      },
-      (e) => {
-        this.fail(e);
-        return undefined;
-      },
-    );
-    return this.opening;
+  /** The answer on line `id`, checked again; undefined when it no longer verifies. */
+  private read(id: number, key: string): ModelResponse | undefined {
+    // A line of this run's segment not written yet is written first.
+    if (this.own?.file === this.places.fileOf(id) && this.places.offsetOf(id) >= this.own.written)
+      this.flush();
+    const row = verified(this.lineAt(id));
+    return row?.k === key ? row.r : undefined;
+  }
+
+  private fd(file: number): number {
+    if (this.own?.file === file) return this.own.fd;
+    let fd = this.fds.get(file);
+    if (fd === undefined) {
+      fd = openSync(this.files[file] as string, "r");
+      this.fds.set(file, fd);
+    }
+    return fd;
+  }
+
+  // Opened once, on the first answer: a run writes one segment. A cache that cannot be written
+  // costs the next run its hits, never this run its answers.
+  private segment(): { file: number; fd: number; written: number } | undefined {
+    if (this.own) return this.own;
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      const path = join(this.dir, `responses-${Date.now()}-${randomBytes(4).toString("hex")}.jsonl`);
+      const fd = openSync(path, "a+");
+      this.own = { file: this.files.push(path) - 1, fd, written: 0 };
+      return this.own;
+    } catch (e) {
+      this.fail(e as Error);
+      return undefined;
+    }
+  }
+
+  /** Writes the lines that wait; when that fails, their answers stay in memory. */
+  private flush(): void {
+    const own = this.own;
+    if (!own || this.pending.length === 0) return;
+    const lines = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    const piece = Buffer.from(lines.map((p) => p.line).join(""));
+    try {
+      let done = 0;
+      while (done < piece.length) done += writeSync(own.fd, piece, done, piece.length - done);
+      own.written += piece.length;
+    } catch (e) {
+      this.fail(e as Error);
+      for (const { line } of lines) {
+        const row = verified(line);
+        if (row) this.memory.set(row.k, row.r);
+      }
+      // Nothing more goes to this segment; what it holds of this piece is never read.
+      for (const { line } of lines) {
+        const row = verified(line);
+        if (row) this.known?.delete(row.k);
+      }
+    }
   }
 
   private fail(e: Error): void {
     this.problem ??= `the response cache in ${this.dir} could not be written (${e.message})`;
   }
 
-  /** Flushes this run's segment; call once the run is over. */
+  /** Writes this run's segment out; call once the run is over. */
   async close(): Promise<void> {
-    const out = this.out ?? (await this.opening);
-    this.out = undefined;
-    this.opening = undefined;
-    if (out && !out.destroyed) await new Promise<void>((resolve) => out.end(() => resolve()));
+    this.flush();
+    if (this.own) {
+      closeSync(this.own.fd);
+      this.fds.delete(this.own.file);
+      // Read back from here on like any other segment.
+      this.own = undefined;
+    }
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
   }
 
   /**
@@ -126,18 +193,18 @@ export class DiskCache implements ResponseCache {
    * what the next run needs and no more; above `maxBytes`, the largest entries are left out.
    */
   async prune(maxBytes: number): Promise<{ removed: number; entries: number; bytes: number }> {
+    const index = await this.load();
     await this.close();
-    const entries = await this.load();
-    const keep = [...this.used].flatMap((k) => {
-      const response = entries.get(k);
-      return response ? [lineOf(k, response)] : [];
-    });
-    keep.sort((a, b) => a.length - b.length);
+    const used = [...index.values()].filter((id) => this.places.isUsed(id));
+    const memory = [...this.memory].map(([k, r]) => lineOf(k, r));
+    // The smallest first, as many as fit: sizes are known without reading a line.
+    const sizes = [...used.map((id) => this.places.sizeOf(id)), ...memory.map((l) => Buffer.byteLength(l))];
+    const order = sizes.map((_, i) => i).sort((a, b) => (sizes[a] as number) - (sizes[b] as number));
     let bytes = 0;
     let kept = 0;
-    for (const line of keep) {
-      if (bytes + line.length > maxBytes) break;
-      bytes += line.length;
+    for (const i of order) {
+      if (bytes + (sizes[i] as number) > maxBytes) break;
+      bytes += sizes[i] as number;
       kept++;
     }
     const files = await segmentFiles(this.dir);
@@ -146,39 +213,24 @@ export class DiskCache implements ResponseCache {
     await new Promise<void>((resolve, reject) => {
       const w = createWriteStream(tmp);
       w.on("error", reject);
-      for (const line of keep.slice(0, kept)) w.write(line);
+      for (const i of order.slice(0, kept)) {
+        const id = used[i];
+        w.write(id === undefined ? memory[i - used.length] : this.lineAt(id));
+      }
       w.end(() => resolve());
     });
+    await this.close();
     for (const f of files) await rm(join(this.dir, f), { force: true });
     await rename(tmp, join(this.dir, "responses-compacted.jsonl"));
-    return { removed: entries.size - kept, entries: kept, bytes };
+    return { removed: index.size + this.memory.size - kept, entries: kept, bytes };
   }
-}
 
-/**
- * One cache line: a digest of the rest, then the request's key and the response, newline-terminated.
- * The digest binds the answer to its key, so a torn, edited or spliced line is dropped; it is no
- * secret, so it is no defence against someone who can write the folder: that is why the folder
- * lives outside the checkout and files a PR could have placed are never read (see `distrust`).
- */
-function lineOf(key: string, response: ModelResponse): string {
-  const json = JSON.stringify({ k: key, r: response });
-  return `${digest(json)} ${json}\n`;
-}
-
-function digest(json: string): string {
-  return createHash("sha256").update(json).digest("hex");
-}
-
-function verified(line: string): { k: string; r: ModelResponse } | undefined {
-  if (line.charCodeAt(DIGEST_CHARS) !== 32) return undefined;
-  const json = line.slice(DIGEST_CHARS + 1);
-  if (digest(json) !== line.slice(0, DIGEST_CHARS)) return undefined;
-  try {
-    const row = JSON.parse(json) as { k?: unknown; r?: { content?: unknown } };
-    if (typeof row.k !== "string" || !KEY.test(row.k) || typeof row.r?.content !== "string") return undefined;
-    return row as { k: string; r: ModelResponse };
-  } catch {
-    return undefined;
+  private lineAt(id: number): string {
+    try {
+      return readAt(this.fd(this.places.fileOf(id)), this.places.offsetOf(id), this.places.sizeOf(id));
+    } catch {
+      // A segment gone or unreadable since: the answer is asked for again.
+      return "";
+    }
   }
 }

@@ -2,8 +2,11 @@ import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promi
 import { dirname, join } from "node:path";
 import { UserError } from "../core/errors.js";
 
-/** Writes through a temporary file and a rename, so a killed run never leaves half a file. */
-export async function writeAtomic(path: string, text: string): Promise<void> {
+/**
+ * Writes through a temporary file and a rename, so a killed run never leaves half a file. The text
+ * may come in pieces (reportText), written one after the other.
+ */
+export async function writeAtomic(path: string, text: string | Iterable<string>): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, text);

@@ -4,7 +4,7 @@ import { renderJunit } from "../core/render/junit.js";
 import { renderSummary } from "../core/render/summary.js";
 import { renderTerminal } from "../core/render/terminal.js";
 import { checkFails } from "../core/report.js";
-import { type FittedReport, fitReport, reportJson } from "../core/report-fit.js";
+import { type FittedReport, fitReport, reportJson, reportPieces } from "../core/report-fit.js";
 import type { Report } from "../core/types.js";
 import type { CommandContext, OutputFormat } from "./command.js";
 
@@ -22,7 +22,7 @@ export async function finish(run: Report, options: FinishOptions, ctx: CommandCo
   // The same report the action writes: one a `post-report` step accepts.
   const report = fitReport(run);
   const jsonPath = resolve(ctx.cwd, options.json);
-  await writeAtomic(jsonPath, reportJson(report));
+  await writeAtomic(jsonPath, reportPieces(report));
   ctx.out(stdoutText(report, options.format ?? "table", relative(ctx.cwd, jsonPath), ctx));
   ctx.err(`report: ${relative(ctx.cwd, jsonPath)}\n`);
   if (options.junit) {

@@ -6,6 +6,7 @@ import { changedBehaviour, compareDrift } from "./drift.js";
 import type { JudgeTrust } from "./judges.js";
 import { overfittingSignal } from "./lifecycle/overfitting.js";
 import { REPORT_SCHEMA_URL, REPORT_VERSION } from "./report-id.js";
+import type { RunStats } from "./run-stats.js";
 import type {
   CaseResult,
   DefinitionChanges,
@@ -59,7 +60,8 @@ export interface Collected {
   base: { ref: string; sha: string } | null;
   headSha: string;
   cases: CaseResult[];
-  stats: RunStat[];
+  /** Every run's stat: a list, or held as columns while a run goes on (RunStats). */
+  stats: RunStat[] | RunStats;
   aborted?: string;
   /** Judges used by the run and how their calibration went. */
   judges?: JudgeTrust[];
@@ -94,7 +96,8 @@ export function buildReport(c: Collected): Report {
   const drift = c.base
     ? compareDrift(c.sets, gating, { alpha: c.gate.alpha, drift: c.gate.drift ?? "report" })
     : null;
-  const gatingStats = c.stats.filter((r) => !r.added);
+  const stats = Array.isArray(c.stats) ? c.stats : [...c.stats];
+  const gatingStats = stats.filter((r) => !r.added);
   const errored = gatingStats.filter((r) => r.error !== undefined);
   const errorRate = gatingStats.length > 0 ? errored.length / gatingStats.length : 0;
   const { verdict, reasons } = decideVerdict({
@@ -111,7 +114,7 @@ export function buildReport(c: Collected): Report {
     ...(drift?.mode === "fail" ? { behaviourChanged: changedBehaviour(drift) } : {}),
   });
   const hidden = new Set(c.sets.filter((s) => s.visibility === "aggregate").map((s) => s.name));
-  const side = (s: Side) => c.stats.filter((r) => r.side === s);
+  const side = (s: Side) => stats.filter((r) => r.side === s);
   return {
     $schema: REPORT_SCHEMA_URL,
     schema: REPORT_VERSION,
@@ -139,7 +142,7 @@ export function buildReport(c: Collected): Report {
       causes: topCauses(errored.filter((r) => !hidden.has(r.set)).map((r) => r.error as string)),
     },
     ...(c.judges && c.judges.length > 0 ? { judges: c.judges } : {}),
-    usage: summarizeUsage(c.stats, c.prices.head),
+    usage: summarizeUsage(stats, c.prices.head),
     usage_by_side: {
       base: c.base ? summarizeUsage(side("base"), c.prices.base) : null,
       head: summarizeUsage(side("head"), c.prices.head),

@@ -1,5 +1,6 @@
 import { repeatDesign } from "./adaptive.js";
-import { buildReport, type Collected, toRunStat } from "./assemble.js";
+import { buildReport, type Collected } from "./assemble.js";
+import { CaseCollector, keepTexts } from "./collect.js";
 import { AGGREGATE_SLICE } from "./compare.js";
 import type { Config } from "./config.js";
 import { addedCases, describeChanges } from "./definition.js";
@@ -11,7 +12,7 @@ import { nothingLabelled, splitUnlabelled } from "./labels.js";
 import { findLeaks, type Leak } from "./lifecycle/check.js";
 import type { Clock, FileSource, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
 import { checkSystemVars, loadProject, type Project } from "./project.js";
-import { reduceCases } from "./reduce.js";
+import type { ParkedTexts } from "./report-park.js";
 import { RunStop } from "./request-pipeline.js";
 import { buildMessages, shadowedPromptWarnings } from "./requests.js";
 import { defaultRetryPolicy } from "./retry.js";
@@ -66,6 +67,11 @@ export interface EvaluateDeps {
   onProgress?: (event: ProgressEvent) => void;
   /** Stops the run early (a cancelled job, Ctrl-C): what was answered is kept, the verdict is `error`. */
   signal?: AbortSignal;
+  /**
+   * Where the texts that only the report file shows wait while the run goes on (report-park.ts);
+   * the report is then cut and written with it. Not used by a shard: its partial holds every text.
+   */
+  park?: ParkedTexts;
 }
 
 export interface Evaluation {
@@ -150,6 +156,14 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
       ? await calibrateJudges({ config, configPath, sets: runSets, source: judge.source, ctx: graders })
       : { judges: [], untrustedSlices: new Set<string>() };
     const design = repeatDesign(config);
+    const collector = new CaseCollector(
+      runSets,
+      sides.map((x) => x.side),
+      {
+        defaultGraders: config.graders,
+        ...(deps.park && !options.shard ? { keep: keepTexts(judge.project.sets, deps.park) } : {}),
+      },
+    );
     const outcome = await runAll(
       {
         sets: runSets,
@@ -166,10 +180,10 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
         clock: deps.clock,
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
         ...(deps.signal ? { signal: deps.signal } : {}),
+        sink: (run, of, last) => collector.add(run, of, last),
       },
     );
     const definition = await definitionChanges;
-    const isAdded = new Set(added.flatMap((s) => s.cases.map((c) => `${s.name}\u0000${c.id}`)));
     const collected: Collected = {
       configPath,
       sets: judge.project.sets.map((x) => ({ name: x.name, visibility: x.visibility })),
@@ -180,16 +194,9 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
       notes,
       base: baseTarget && options.base ? { ref: options.base.ref, sha: options.base.sha } : null,
       headSha: head.sha,
-      cases: reduceCases(
-        runSets,
-        outcome.runs,
-        sides.map((x) => x.side),
-        { defaultGraders: config.graders },
-      ),
-      stats: outcome.runs.map((r) => {
-        const stat = toRunStat(r);
-        return isAdded.has(`${r.set}\u0000${r.caseId}`) ? { ...stat, added: true } : stat;
-      }),
+      cases: collector.cases(),
+      // A run of a case the PR adds is marked `added` (its set is one of `added`).
+      stats: collector.stats,
       ...(outcome.aborted ? { aborted: outcome.aborted } : {}),
       judges: trust.judges,
       untrustedSlices: [...trust.untrustedSlices],

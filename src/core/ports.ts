@@ -14,6 +14,15 @@ export interface ResponseCache {
   set(key: string, value: ModelResponse): Promise<void>;
 }
 
+/**
+ * Texts put aside while a run goes on (on disk), read back when its report is written. Numbered
+ * 0, 1, 2, … in the order they are put.
+ */
+export interface TextStore {
+  put(text: string): number;
+  get(id: number): string;
+}
+
 /** Reads a repository file on one side: the workspace (head) or a git revision (base). */
 export interface FileSource {
   /** For messages: `workspace` or `git:abc1234`. */

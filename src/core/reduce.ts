@@ -17,46 +17,56 @@ export function reduceCases(
   sides: Side[],
   options: ReduceOptions = {},
 ): CaseResult[] {
-  const bySideCase = new Map<string, Run[]>();
+  const byCase = new Map<string, Run[]>();
   for (const run of runs) {
-    const key = `${run.side}\u0000${run.set}\u0000${run.caseId}`;
-    const list = bySideCase.get(key);
+    const key = `${run.set}\u0000${run.caseId}`;
+    const list = byCase.get(key);
     if (list) list.push(run);
-    else bySideCase.set(key, [run]);
+    else byCase.set(key, [run]);
   }
   const results: CaseResult[] = [];
   for (const set of sets) {
     for (const c of set.cases) {
-      const sideRuns = (side: Side) =>
-        (bySideCase.get(`${side}\u0000${set.name}\u0000${c.id}`) ?? []).sort((a, b) => a.sample - b.sample);
-      const head = sideRuns("head");
-      const base = sides.includes("base") ? sideRuns("base") : null;
-      const firstHead = head.find((r) => r.error === undefined);
-      const firstBase = base?.find((r) => r.error === undefined);
-      const dimensions = dimensionsOf(set, c, options.defaultGraders ?? []);
-      const side = (list: Run[]) => tally(list, dimensions.length);
-      results.push({
-        id: c.id,
-        set: set.name,
-        slice: c.slice,
-        line: c.line,
-        file: set.path,
-        base: base ? side(base) : null,
-        head: side(head),
-        ...(firstBase?.output !== undefined ? { base_output: shown(firstBase) } : {}),
-        ...(firstHead?.output !== undefined ? { head_output: shown(firstHead) } : {}),
-        ...(firstBase ? { base_reason: failingReason(firstBase) } : {}),
-        ...(firstHead ? { head_reason: failingReason(firstHead) } : {}),
-        ...(c.expected !== undefined ? { expected: c.expected } : {}),
-        input: c.input ?? [...(c.messages ?? [])].reverse().find((m) => m.role === "user")?.content ?? "",
-        ...variantOf(c),
-        ...(c.cluster !== undefined ? { cluster: c.cluster } : {}),
-        ...(set.added ? { new: true } : {}),
-        ...(dimensions.length > 0 ? { dimensions } : {}),
-      });
+      results.push(reduceCase(set, c, byCase.get(`${set.name}\u0000${c.id}`) ?? [], sides, options));
     }
   }
   return results;
+}
+
+/** One case from all of its runs (both sides, every sample): what reduceCases makes of it. */
+export function reduceCase(
+  set: EvalSet,
+  c: Case,
+  runs: Run[],
+  sides: Side[],
+  options: ReduceOptions = {},
+): CaseResult {
+  const sideRuns = (side: Side) => runs.filter((r) => r.side === side).sort((a, b) => a.sample - b.sample);
+  const head = sideRuns("head");
+  const base = sides.includes("base") ? sideRuns("base") : null;
+  const firstHead = head.find((r) => r.error === undefined);
+  const firstBase = base?.find((r) => r.error === undefined);
+  const dimensions = dimensionsOf(set, c, options.defaultGraders ?? []);
+  const side = (list: Run[]) => tally(list, dimensions.length);
+  return {
+    id: c.id,
+    set: set.name,
+    slice: c.slice,
+    line: c.line,
+    file: set.path,
+    base: base ? side(base) : null,
+    head: side(head),
+    ...(firstBase?.output !== undefined ? { base_output: shown(firstBase) } : {}),
+    ...(firstHead?.output !== undefined ? { head_output: shown(firstHead) } : {}),
+    ...(firstBase ? { base_reason: failingReason(firstBase) } : {}),
+    ...(firstHead ? { head_reason: failingReason(firstHead) } : {}),
+    ...(c.expected !== undefined ? { expected: c.expected } : {}),
+    input: c.input ?? [...(c.messages ?? [])].reverse().find((m) => m.role === "user")?.content ?? "",
+    ...variantOf(c),
+    ...(c.cluster !== undefined ? { cluster: c.cluster } : {}),
+    ...(set.added ? { new: true } : {}),
+    ...(dimensions.length > 0 ? { dimensions } : {}),
+  };
 }
 
 function tally(runs: Run[], dimensions: number): CaseSideResult {

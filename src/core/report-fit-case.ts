@@ -1,3 +1,4 @@
+import { PARKED, PARKED_CUT, type ParkedCase, parkedId } from "./parked.js";
 import { clip, expectedSize, TEXT_LIMITS as T } from "./report-limits.js";
 import type { CaseResult } from "./types.js";
 
@@ -9,34 +10,70 @@ export interface CaseTextLimits {
   reason: number;
 }
 
+/** What fitField gives for a key the cut leaves out. */
+const LEFT_OUT = Symbol("left out");
+
 /**
  * A case with its texts cut (a limit of 0 leaves the text out). Its id and names are only ever cut
- * to their own limits, since they say which case this is. Keys keep their order.
+ * to their own limits, since they say which case this is. Keys keep their order. A case with
+ * nothing to cut comes back as it is, not as a copy: a large report is not held twice. A copy is
+ * built key by key, never by deleting keys (which turns an object into a large dictionary).
  */
 export function fitCase(c: CaseResult, limits: CaseTextLimits): CaseResult {
-  const out: CaseResult = {
-    ...c,
-    id: clip(c.id, T.id),
-    set: clip(c.set, T.name),
-    slice: clip(c.slice, T.name),
-  };
-  if (out.file !== undefined) out.file = clip(out.file, T.path);
-  if (out.original !== undefined) out.original = clip(out.original, T.id);
-  if (out.perturbation !== undefined) out.perturbation = clip(out.perturbation, T.perturbation);
-  if (out.cluster !== undefined) out.cluster = clip(out.cluster, T.id);
-  cutText(out, "base_output", limits.output);
-  cutText(out, "head_output", limits.output);
-  cutText(out, "base_reason", limits.reason);
-  cutText(out, "head_reason", limits.reason);
-  cutText(out, "input", limits.input);
-  if (out.expected !== undefined) {
-    if (limits.expected === 0) delete out.expected;
-    else out.expected = fitExpected(out.expected, limits.expected);
+  const out: Record<string, unknown> = {};
+  let changed = false;
+  for (const key of Object.keys(c)) {
+    const value = (c as unknown as Record<string, unknown>)[key];
+    const fitted = fitField(key, value, limits);
+    if (fitted !== value) changed = true;
+    if (fitted !== LEFT_OUT) out[key] = fitted;
   }
-  return out;
+  const parked = parkedId(c);
+  if (parked === undefined) return changed ? (out as unknown as CaseResult) : c;
+  // Texts put aside were cut to T already; a tighter cut is noted, and made when they are read.
+  const before = (c as ParkedCase)[PARKED_CUT];
+  const tighter = limits.output < T.output || limits.reason < T.reason;
+  if (!changed && !tighter) return c;
+  const copy = out as unknown as ParkedCase;
+  copy[PARKED] = parked;
+  if (before || tighter) copy[PARKED_CUT] = [...(before ?? []), ...(tighter ? [limits] : [])];
+  return copy;
 }
 
-function cutText(
+function fitField(key: string, value: unknown, limits: CaseTextLimits): unknown {
+  if (value === undefined) return value;
+  switch (key) {
+    case "id":
+    case "original":
+    case "cluster":
+      return clip(value as string, T.id);
+    case "set":
+    case "slice":
+      return clip(value as string, T.name);
+    case "file":
+      return clip(value as string, T.path);
+    case "perturbation":
+      return clip(value as string, T.perturbation);
+    case "base_output":
+    case "head_output":
+      return cutTo(value as string, limits.output);
+    case "base_reason":
+    case "head_reason":
+      return cutTo(value as string, limits.reason);
+    case "input":
+      return cutTo(value as string, limits.input);
+    case "expected":
+      return limits.expected === 0 ? LEFT_OUT : fitExpected(value, limits.expected);
+    default:
+      return value;
+  }
+}
+
+function cutTo(text: string, max: number): string | typeof LEFT_OUT {
+  return max === 0 ? LEFT_OUT : clip(text, max);
+}
+
+export function cutText(
   c: CaseResult,
   key: "base_output" | "head_output" | "base_reason" | "head_reason" | "input",
   max: number,

@@ -46,6 +46,9 @@ export function fitDrift(d: DriftReport, notes: string[]): DriftReport {
 export function fitCaseDimensions(c: CaseResult): CaseResult {
   if (!c.dimensions) return c;
   const max = COUNT_LIMITS.caseDimensions;
+  // Within its limits (nearly always), the case itself rather than a copy.
+  if (c.dimensions.length <= max && c.dimensions.every((k) => k.length <= T.dimension) && fewDims(c))
+    return c;
   const side = (s: CaseSideResult): CaseSideResult => ({
     ...s,
     ...(s.dim_passes ? { dim_passes: s.dim_passes.slice(0, max) } : {}),
@@ -57,6 +60,14 @@ export function fitCaseDimensions(c: CaseResult): CaseResult {
     head: side(c.head),
     dimensions: c.dimensions.slice(0, max).map((k) => clip(k, T.dimension)),
   };
+}
+
+/** Whether no side of the case tallies more dimensions than the cap. */
+function fewDims(c: CaseResult): boolean {
+  const max = COUNT_LIMITS.caseDimensions;
+  const within = (s: CaseSideResult | null) =>
+    !s || ((s.dim_passes?.length ?? 0) <= max && (s.dim_scores?.length ?? 0) <= max);
+  return within(c.base) && within(c.head);
 }
 
 /** The first `max` items by `order`, in their original order. */

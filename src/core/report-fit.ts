@@ -1,8 +1,18 @@
+import { parkedId } from "./parked.js";
 import { fitBytes } from "./report-budget.js";
 import { fitCase } from "./report-fit-case.js";
 import { fitCaseDimensions, fitDimensions, fitDrift } from "./report-fit-signals.js";
 import { COUNT_LIMITS, clip, TEXT_LIMITS as T } from "./report-limits.js";
-import type { DefinitionChanges, JudgeReport, Report, SliceDiff, UnlabelledCases } from "./types.js";
+import { needStore, type ParkedTexts } from "./report-park.js";
+import { reportText } from "./report-text.js";
+import type {
+  CaseResult,
+  DefinitionChanges,
+  JudgeReport,
+  Report,
+  SliceDiff,
+  UnlabelledCases,
+} from "./types.js";
 
 declare const fitted: unique symbol;
 /** A report cut to the reader's limits: the only kind `reportJson` writes. */
@@ -11,9 +21,10 @@ export type FittedReport = Report & { readonly [fitted]: true };
 /**
  * The report as eval-gate writes it: every text that grows with the eval set, the config or the
  * model cut to its limit with a visible marker, every list capped, and the whole under the file
- * size post-report reads. A report within every limit comes back as it was.
+ * size post-report reads. A report within every limit comes back as it was. Cases whose texts
+ * were put aside (report-park.ts) are measured with them, read back from `parked`.
  */
-export function fitReport(report: Report): FittedReport {
+export function fitReport(report: Report, parked?: ParkedTexts): FittedReport {
   const notes: string[] = [];
   const slices = report.slices.map(fitSlice);
   const cases = report.cases.map((c) => fitCase(fitCaseDimensions(c), T));
@@ -58,7 +69,7 @@ export function fitReport(report: Report): FittedReport {
         }
       : {}),
   };
-  const sized = fitBytes(clipped, notes);
+  const sized = fitBytes(clipped, notes, parked);
   // The notes go last: the verdict's own reasons come first wherever reasons are shown.
   const own = clipped.reasons.slice(0, COUNT_LIMITS.reasons - notes.length);
   return { ...sized, reasons: [...own, ...notes] } as FittedReport;
@@ -66,7 +77,21 @@ export function fitReport(report: Report): FittedReport {
 
 /** The report file's text. */
 export function reportJson(report: FittedReport): string {
+  for (const c of report.cases) needStore(c, undefined);
   return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+/**
+ * The same text as reportJson, in pieces: what the writer writes, never whole in memory. Cases
+ * whose texts were put aside are written with them, read back from `parked` one at a time.
+ */
+export function reportPieces(report: FittedReport, parked?: ParkedTexts): Generator<string> {
+  return reportText(report, (key, item) => {
+    if (key !== "cases") return undefined;
+    const c = item as CaseResult;
+    const store = needStore(c, parked);
+    return store && parkedId(c) !== undefined ? JSON.stringify(store.unpark(c), null, 2) : undefined;
+  });
 }
 
 function fitSlice(s: SliceDiff): SliceDiff {

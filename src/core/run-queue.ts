@@ -5,6 +5,8 @@ import type { Case, EvalSet, Run, Side } from "./types.js";
 export interface Task<S extends { side: Side }> {
   set: EvalSet;
   c: Case;
+  /** The case's place in the plan: set by set, case by case, from 0. */
+  index: number;
   sample: number;
   side: S;
 }
@@ -36,7 +38,8 @@ interface Progress {
 export class RunQueue<S extends { side: Side }> {
   private readonly fresh: Generator<Task<S>>;
   private readonly reruns: Task<S>[] = [];
-  private readonly cases = new Map<string, Progress>();
+  /** Cases with runs still to come, by index: entries go as soon as a case is done. */
+  private readonly cases = new Map<number, Progress>();
   private readonly waiters: ((task: Task<S> | undefined) => void)[] = [];
   private handedOut = 0;
   private finished = 0;
@@ -61,10 +64,14 @@ export class RunQueue<S extends { side: Side }> {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Records a finished run; under auto it may queue the case's next round. */
-  done(task: Task<S>, run: Run): void {
+  /**
+   * Records a finished run; under auto it may queue the case's next round. True when it was the
+   * case's last run: no run of it is handed out after this one.
+   */
+  done(task: Task<S>, run: Run): boolean {
     this.finished++;
-    const progress = this.plan.adaptive ? this.cases.get(keyOf(task)) : undefined;
+    let last = false;
+    const progress = this.cases.get(task.index);
     if (progress) {
       if (run.error === undefined) {
         const tally = task.side.side === "base" ? progress.base : progress.head;
@@ -72,11 +79,14 @@ export class RunQueue<S extends { side: Side }> {
         if (run.pass) tally.passes++;
       }
       progress.waiting--;
-      if (progress.waiting === 0 && this.selected(progress)) {
+      if (progress.waiting === 0 && this.plan.adaptive && this.selected(progress)) {
         for (const side of this.plan.sides) this.reruns.push({ ...task, sample: progress.rounds, side });
         progress.rounds++;
         progress.waiting = this.plan.sides.length;
         this.total += this.plan.sides.length;
+      } else if (progress.waiting === 0) {
+        this.cases.delete(task.index);
+        last = true;
       }
     }
     // Wake waiting workers: with a new task each, or with the end once nothing can come.
@@ -85,6 +95,7 @@ export class RunQueue<S extends { side: Side }> {
       if (!task && this.handedOut !== this.finished) break;
       this.waiters.shift()?.(task);
     }
+    return last;
   }
 
   private selected(p: Progress): boolean {
@@ -106,24 +117,21 @@ export class RunQueue<S extends { side: Side }> {
 
   private *stream(): Generator<Task<S>> {
     const samples = this.plan.adaptive ? 1 : this.plan.repeats;
+    let index = 0;
     for (const set of this.plan.sets) {
       for (const c of set.cases) {
-        if (this.plan.adaptive) {
-          this.cases.set(keyOf({ set, c }), {
-            rounds: 1,
-            waiting: this.plan.sides.length,
-            base: { runs: 0, passes: 0 },
-            head: { runs: 0, passes: 0 },
-          });
-        }
+        // Registered as the case's first run is handed out, so only cases in flight are held.
+        this.cases.set(index, {
+          rounds: 1,
+          waiting: samples * this.plan.sides.length,
+          base: { runs: 0, passes: 0 },
+          head: { runs: 0, passes: 0 },
+        });
         for (let sample = 0; sample < samples; sample++) {
-          for (const side of this.plan.sides) yield { set, c, sample, side };
+          for (const side of this.plan.sides) yield { set, c, index, sample, side };
         }
+        index++;
       }
     }
   }
-}
-
-function keyOf(task: { set: EvalSet; c: Case }): string {
-  return `${task.set.name}\u0000${task.c.id}`;
 }

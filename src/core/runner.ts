@@ -1,3 +1,4 @@
+import type { RunOf } from "./collect.js";
 import { describeError } from "./errors.js";
 import { noGraderContext } from "./graders/context.js";
 import { gradeRun } from "./graders/grade.js";
@@ -63,9 +64,15 @@ export interface RunDeps {
   onProgress?: (event: ProgressEvent) => void;
   /** The caller's stop (a cancelled job, Ctrl-C): no new request, those in flight cancelled. */
   signal?: AbortSignal;
+  /**
+   * Takes each run as it is done, `last` when no run of its case comes after it (a CaseCollector);
+   * the outcome then lists no run. Without one, the outcome lists every run.
+   */
+  sink?: (run: Run, of: RunOf, last: boolean) => void;
 }
 
 export interface RunOutcome {
+  /** Every run, unless they went to `deps.sink`. */
   runs: Run[];
   /**
    * Set when the run was stopped early (a refused key, a provider that is down, the caller's
@@ -130,15 +137,18 @@ export async function runAll(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> 
   if (deps.signal?.aborted) stopped();
   deps.signal?.addEventListener("abort", stopped, { once: true });
   const runs: Run[] = [];
+  let done = 0;
   const worker = async () => {
     for (let task = await tasks.next(); task; task = await tasks.next()) {
       const why = stop.reason;
       const run = why !== undefined ? skipped(task, why) : await runOne(task, ctx);
-      runs.push(run);
-      tasks.done(task, run);
+      done++;
+      const last = tasks.done(task, run);
+      if (deps.sink) deps.sink(run, task, last);
+      else runs.push(run);
       deps.onProgress?.({
         kind: "run",
-        done: runs.length,
+        done,
         total: tasks.total,
         cached: run.cached,
         error: run.error,

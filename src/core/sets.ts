@@ -122,6 +122,9 @@ const PLAIN_KEYS = new Set([
   "cluster",
 ]);
 
+/** The vars of every case that has none: one frozen object, not one per case of a large set. */
+const NO_VARS: Record<string, unknown> = Object.freeze({});
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return isPlainObject(v) && !Object.hasOwn(v, "__proto__");
 }
@@ -141,7 +144,7 @@ export function plainCase(raw: Record<string, unknown>): z.output<typeof caseSch
   if (metadata !== undefined && !isRecord(metadata)) return undefined;
   if (tool_results !== undefined && !isRecord(tool_results)) return undefined;
   if (cluster !== undefined && (typeof cluster !== "string" || cluster === "")) return undefined;
-  const data: z.output<typeof caseSchema> = { id, slice, input, vars: vars ?? {} };
+  const data: z.output<typeof caseSchema> = { id, slice, input, vars: vars ?? NO_VARS };
   if (Object.hasOwn(raw, "expected")) data.expected = expected;
   if (metadata !== undefined) data.metadata = metadata;
   if (tool_results !== undefined) data.tool_results = tool_results;

@@ -72,7 +72,7 @@ export function toPartial(collected: Collected, shard: Shard): Partial {
             }
           : c,
       ),
-      stats: collected.stats.map((s) =>
+      stats: Array.from(collected.stats, (s) =>
         hidden.has(s.set) && s.error ? { ...s, error: "a run of an aggregate-only set failed" } : s,
       ),
     },
@@ -146,7 +146,7 @@ export function mergePartials(partials: { file: string; value: unknown }[]): Col
   return {
     ...first.collected,
     cases: all,
-    stats: parsed.flatMap(({ p }) => p.collected.stats),
+    stats: parsed.flatMap(({ p }) => [...p.collected.stats]),
     ...(parsed.find(({ p }) => p.collected.aborted)?.p.collected.aborted
       ? { aborted: parsed.find(({ p }) => p.collected.aborted)?.p.collected.aborted as string }
       : {}),
