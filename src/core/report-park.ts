@@ -12,7 +12,7 @@ import { clip, TEXT_LIMITS as T } from "./report-limits.js";
 import { elementBytes } from "./report-size.js";
 import type { CaseResult, CaseSideResult } from "./types.js";
 
-const limitOf = (key: ParkedKey) => (key.endsWith("Output") ? T.output : T.reason);
+const limitOf = (key: ParkedKey) => (key.endsWith("_output") ? T.output : T.reason);
 
 export class ParkedTexts {
   /** Per parked case: its texts' lengths (cut to T), in PARKED_KEYS order. */
@@ -77,7 +77,7 @@ export class ParkedTexts {
       if (typeof text === "string") out[k] = text;
     });
     for (const limits of out[PARKED_CUT] ?? []) {
-      for (const k of PARKED_KEYS) cutText(out, k, k.endsWith("Output") ? limits.output : limits.reason);
+      for (const k of PARKED_KEYS) cutText(out, k, k.endsWith("_output") ? limits.output : limits.reason);
     }
     delete out[PARKED];
     delete out[PARKED_CUT];

@@ -46,8 +46,8 @@ interface TestCase {
  * its graded runs did not all pass, an `<error>` when runs errored (never a failure: errors are not
  * fails), and `time` the seconds its head runs took (latencies of the runs asked fresh, summed; an
  * answer from the cache takes none). The base side never fails a testcase: it is folded into the
- * testcase's properties (`eval-gate.base.result`, `eval-gate.base.reason`, `eval-gate.change`) and its
- * failure text. An aggregate-only set (a holdout) has one testcase per aggregate slice and no case.
+ * testcase's properties (`eval-gate.base.result`, `eval-gate.base.reason` when the base did not pass
+ * every run, `eval-gate.change`) and its failure text. An aggregate-only set (a holdout) has one testcase per aggregate slice and no case.
  */
 export function renderJunit(report: Report, options: JunitOptions = {}): string {
   const max = options.maxText ?? 2000;
@@ -145,7 +145,10 @@ function caseTest(c: CaseResult, max: number): TestCase {
     properties: c.base
       ? [
           ["eval-gate.base.result", tally(c.base)],
-          ...(c.base_reason ? [["eval-gate.base.reason", cut(c.base_reason, max)] as [string, string]] : []),
+          // The reason says why the base side failed; a base that passed every run needs none.
+          ...(c.base_reason && !passedEvery(c.base)
+            ? [["eval-gate.base.reason", cut(c.base_reason, max)] as [string, string]]
+            : []),
           ["eval-gate.change", change(c.base, r)],
         ]
       : [],
@@ -236,4 +239,9 @@ function cut(s: string, max: number): string {
 
 function shown(value: unknown): string {
   return typeof value === "string" ? value : (JSON.stringify(value) ?? "");
+}
+
+/** Every graded run passed and none errored. */
+function passedEvery(side: { runs: number; passes: number; errors: number }): boolean {
+  return side.errors === 0 && side.passes === side.runs;
 }
