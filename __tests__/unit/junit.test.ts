@@ -213,3 +213,13 @@ describe("the test's XML reader", () => {
     });
   });
 });
+
+describe("JUnit for a big set", () => {
+  it("writes 150,000 cases without overflowing the stack", () => {
+    const cases = Array.from({ length: 150_000 }, (_, i) =>
+      makeCase({ id: `c${i}`, set: "anchor", slice: `s${i % 5}`, line: i + 1 }),
+    );
+    const xml = renderJunit(makeReport({ cases }));
+    expect(xml.match(/<testcase /g)?.length).toBe(150_000);
+  });
+});

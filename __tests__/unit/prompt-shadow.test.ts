@@ -3,6 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../src/core/evaluate.js";
 import { systemClock } from "../../src/core/ports.js";
+import { shadowedPromptWarnings, type TargetSpec } from "../../src/core/requests.js";
+import type { EvalSet } from "../../src/core/types.js";
 
 const jsonl = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
 const own = (id: string) => ({
@@ -81,5 +83,20 @@ describe("cases whose own system message shadows target.system", () => {
       "evals/holdout.jsonl": jsonl([own("h")]),
     });
     expect(evaluation.warnings).toEqual([]);
+  });
+});
+
+describe("shadowed prompts in a big set", () => {
+  it("are counted for 150,000 cases without overflowing the stack", () => {
+    const cases = Array.from({ length: 150_000 }, (_, i) => ({ ...own(`c${i}`), line: i + 1 }));
+    const set = {
+      name: "anchor",
+      path: "evals/anchor.jsonl",
+      visibility: "full",
+      cases,
+    } as unknown as EvalSet;
+    const target = { system: "Be brief.", systemFile: "prompts/system.md" } as unknown as TargetSpec;
+    const [warning] = shadowedPromptWarnings([set], [target, null]);
+    expect(warning).toContain("150000 of 150000");
   });
 });

@@ -39,8 +39,9 @@ export async function loadProject(
     gather(e, errors);
   }
   // A {{var}} of the system prompt that a case cannot fill stops the run before the first call.
-  if (target) errors.push(...checkSystemVars(target, sets));
-  errors.push(...(await checkGraderFiles(config, configPath, sets, source, lineOf)));
+  // Loops, not spreads: every case of a big set may have the same problem.
+  if (target) for (const e of checkSystemVars(target, sets)) errors.push(e);
+  for (const e of await checkGraderFiles(config, configPath, sets, source, lineOf)) errors.push(e);
   if (errors.length > 0 || !target) throw new UserErrors(errors);
   return { config, lineOf, sets, target };
 }
@@ -61,7 +62,7 @@ async function loadConfig(
 }
 
 function gather(e: unknown, errors: UserError[]): void {
-  if (e instanceof UserErrors) errors.push(...e.errors);
+  if (e instanceof UserErrors) for (const x of e.errors) errors.push(x);
   else if (e instanceof UserError) errors.push(e);
   else throw e;
 }

@@ -45,7 +45,8 @@ export function shadowedPromptWarnings(
   for (const set of sets) {
     const entry = bySet.get(set.name) ?? { set, total: 0, own: [] };
     entry.total += set.cases.length;
-    entry.own.push(...set.cases.filter(ownsSystem));
+    // A loop, not a spread: a set of 100,000 such cases would overflow the call stack.
+    for (const c of set.cases) if (ownsSystem(c)) entry.own.push(c);
     bySet.set(set.name, entry);
   }
   const file = prompt.systemFile ?? "the system prompt";
