@@ -1,41 +1,16 @@
 // `eval-gate import` on real folders: what it reads for a promptfoo config (file:// values, inside
 // the project only) and what it prints (every item not imported as it was, and true counts).
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { CommandContext } from "../../src/cli/command.js";
-import { parseCommandArgs } from "../../src/cli/command.js";
 import { importCommand } from "../../src/cli/commands/import.js";
+import { runCommand, writeFiles } from "../support/command-run.js";
 import { cleanupAll, makeRepo, makeTempDir } from "../support/git-repo.js";
 
 afterAll(() => cleanupAll());
 
-async function run(argv: string[], cwd: string) {
-  let out = "";
-  let err = "";
-  const ctx: CommandContext = {
-    env: {},
-    cwd,
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    stdoutIsTTY: false,
-    stdoutColumns: 100,
-  };
-  const { values, positionals } = parseCommandArgs(importCommand, argv);
-  const code = await importCommand.run({ values, positionals }, ctx);
-  return { code, out, err };
-}
-
-function write(dir: string, files: Record<string, string>): void {
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-}
+const run = (argv: string[], cwd: string) => runCommand(importCommand, argv, cwd);
+const write = writeFiles;
 
 const CONFIG = [
   "prompts: ['Answer: {{question}}']", // 1

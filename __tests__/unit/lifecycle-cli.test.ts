@@ -1,9 +1,7 @@
 // The life-cycle commands on a real folder: sample -> label -> check -> rotate -> perturb.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Command, CommandContext } from "../../src/cli/command.js";
-import { parseCommandArgs } from "../../src/cli/command.js";
 import { checkCommand } from "../../src/cli/commands/check.js";
 import { perturbCommand } from "../../src/cli/commands/perturb.js";
 import { rotateCommand } from "../../src/cli/commands/rotate.js";
@@ -11,37 +9,14 @@ import { sampleCommand } from "../../src/cli/commands/sample.js";
 import { commands } from "../../src/cli/main.js";
 import { UserError, UserErrors } from "../../src/core/errors.js";
 import { parseSet } from "../../src/core/sets.js";
+import { runCommand, writeFiles } from "../support/command-run.js";
 import { cleanupAll, makeTempDir } from "../support/git-repo.js";
 import { type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
 
 afterAll(() => cleanupAll());
 
-async function run(command: Command, argv: string[], cwd: string, env: Record<string, string> = {}) {
-  let out = "";
-  let err = "";
-  const ctx: CommandContext = {
-    env,
-    cwd,
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    stdoutIsTTY: false,
-    stdoutColumns: 100,
-  };
-  const { values, positionals } = parseCommandArgs(command, argv);
-  const code = await command.run({ values, positionals }, ctx);
-  return { code, out, err };
-}
-
-function write(dir: string, files: Record<string, string>): void {
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-}
+const run = runCommand;
+const write = writeFiles;
 
 const jsonl = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
 const TOPICS = ["parcel", "invoice", "address", "password", "coupon", "receipt", "delivery", "warranty"];
