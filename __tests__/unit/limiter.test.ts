@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AdaptiveLimiter } from "../../src/core/limiter.js";
 import { backoffMs, retryAfterFromHeaders } from "../../src/core/retry.js";
 import { runAll } from "../../src/core/runner.js";
-import type { EvalSet } from "../../src/core/types.js";
+import { echoSet } from "../support/echo-set.js";
 import { seededRng } from "../support/prng.js";
 import { bucketEndpoint, cappedEndpoint, noisyEndpoint, VirtualClock } from "../support/virtual-time.js";
 
@@ -48,19 +48,7 @@ describe("AdaptiveLimiter against 429s, in virtual time", () => {
   ) {
     const clock = new VirtualClock();
     const endpoint = make(clock);
-    const set: EvalSet = {
-      name: "anchor",
-      path: "a.jsonl",
-      visibility: "full",
-      cases: Array.from({ length: cases }, (_, i) => ({
-        id: `c${i}`,
-        slice: "s",
-        input: `q${i}`,
-        expected: `q${i}`,
-        vars: {},
-        line: i + 1,
-      })),
-    };
+    const set = echoSet(cases);
     const target = { endpoint: "virtual", model: "m", system: null, params: {} };
     const outcome = await clock.drive(
       runAll(

@@ -4,7 +4,8 @@ import { ProviderError } from "../../src/core/errors.js";
 import { systemClock } from "../../src/core/ports.js";
 import { RetryableError } from "../../src/core/retry.js";
 import { type RunPlan, runAll } from "../../src/core/runner.js";
-import type { ChatRequest, EvalSet } from "../../src/core/types.js";
+import type { ChatRequest } from "../../src/core/types.js";
+import { echoSet } from "../support/echo-set.js";
 import { type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
 
 let server: OpenAIServer;
@@ -91,19 +92,7 @@ describe("openAIProvider, one attempt", () => {
 
 describe("the runner against a flaky real server", () => {
   function plan(n: number, extra: Partial<RunPlan> = {}): RunPlan {
-    const set: EvalSet = {
-      name: "anchor",
-      path: "a.jsonl",
-      visibility: "full",
-      cases: Array.from({ length: n }, (_, i) => ({
-        id: `c${i}`,
-        slice: "s",
-        input: `q${i}`,
-        expected: `q${i}`,
-        vars: {},
-        line: i + 1,
-      })),
-    };
+    const set = echoSet(n);
     const target = { endpoint: server.url, model: "gpt-4o-mini", system: null, params: {} };
     return {
       sets: [set],
