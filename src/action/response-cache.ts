@@ -32,7 +32,9 @@ export async function openCache(
   }
   await (await import("./cache.js")).restoreResponses(dir, scope, env);
   const tracked = inside ? await trackedFilesUnder(workspace, dir) : new Set<string>();
-  return new DiskCache(dir, { distrust: (file) => tracked.has(file) });
+  const cache = new DiskCache(dir, { distrust: (file) => tracked.has(file) });
+  cache.warm();
+  return cache;
 }
 
 export async function closeCache(cache: DiskCache | undefined): Promise<void> {

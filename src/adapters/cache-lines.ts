@@ -40,21 +40,42 @@ export function verified(line: string): { k: string; r: ModelResponse } | undefi
   }
 }
 
+/** The bytes every line has between its digest and its key: a space, then `{"k":"`. */
+const KEY_PREFIX = Buffer.from(' {"k":"');
+const QUOTE = 34;
+
 /**
- * Calls `each` with every non-empty line of the file (without its newline), its byte offset and
- * its length in bytes with the newline; a last line without one is passed as it is. Reads the file
- * a megabyte at a time. A file that cannot be read has no lines.
+ * The key a line claims, read from its bytes without decoding or checking the rest: the index of
+ * a cache is built from claims, and a claim is checked against the line's digest only when its
+ * answer is asked for (`verified`), so a run checks the answers it uses and no others. Undefined
+ * when the line is not shaped like a cache line at all.
+ */
+export function claimedKey(data: Buffer, start: number, end: number): string | undefined {
+  const from = start + DIGEST_CHARS + KEY_PREFIX.length;
+  if (end - from < 2) return undefined;
+  if (data.compare(KEY_PREFIX, 0, KEY_PREFIX.length, start + DIGEST_CHARS, from) !== 0) return undefined;
+  const close = data.indexOf(QUOTE, from);
+  if (close === -1 || close >= end) return undefined;
+  const key = data.toString("latin1", from, close);
+  return KEY.test(key) ? key : undefined;
+}
+
+/**
+ * Calls `each` with every non-empty line of the file: the buffer that holds it, where the line
+ * starts and ends in it (without its newline), its byte offset in the file and its length in bytes
+ * with the newline; a last line without one is passed as it is. Reads the file a megabyte at a
+ * time; the buffer is only valid during the call. A file that cannot be read has no lines.
  */
 export async function scanLines(
   file: string,
-  each: (line: string, offset: number, bytes: number) => void,
+  each: (data: Buffer, start: number, end: number, offset: number, bytes: number) => void,
 ): Promise<void> {
   const handle = await open(file, "r").catch(() => undefined);
   if (!handle) return;
   try {
     let carry = Buffer.alloc(0);
     let base = 0;
-    // One buffer for every read: a chunk's lines are decoded, and its tail copied, before the next.
+    // One buffer for every read: a chunk's lines are handled, and its tail copied, before the next.
     const chunk = Buffer.allocUnsafe(CHUNK);
     for (;;) {
       const { bytesRead } = await handle
@@ -66,14 +87,14 @@ export async function scanLines(
           : chunk.subarray(0, bytesRead);
       let start = 0;
       for (let nl = data.indexOf(10); nl !== -1; nl = data.indexOf(10, start)) {
-        if (nl > start) each(data.toString("utf8", start, nl), base + start, nl + 1 - start);
+        if (nl > start) each(data, start, nl, base + start, nl + 1 - start);
         start = nl + 1;
       }
       base += start;
       carry = Buffer.from(data.subarray(start));
       if (bytesRead === 0) break;
     }
-    if (carry.length > 0) each(carry.toString("utf8"), base, carry.length);
+    if (carry.length > 0) each(carry, 0, carry.length, base, carry.length);
   } finally {
     await handle.close().catch(() => {});
   }

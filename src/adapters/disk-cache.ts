@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ResponseCache } from "../core/ports.js";
 import type { ModelResponse } from "../core/types.js";
-import { lineOf, readAt, scanLines, verified } from "./cache-lines.js";
+import { claimedKey, lineOf, readAt, scanLines, verified } from "./cache-lines.js";
 import { Places } from "./cache-places.js";
 
 const SEGMENT = /^responses-[\w.-]+\.jsonl$/;
@@ -30,7 +30,7 @@ export async function segmentFiles(dir: string): Promise<string[]> {
  * not at all as far as readers care (a torn last line is skipped), so a run killed mid-write
  * leaves nothing half-read; and one file per run instead of one per response keeps a 1,000-case
  * run from spending its time in file-system calls. In memory, only where each answer is: its key
- * and its line's place (Places); an answer is read back, and checked again, when it is asked for.
+ * and its line's place (Places); an answer is read back, and checked, when it is asked for.
  */
 export class DiskCache implements ResponseCache {
   hits = 0;
@@ -51,7 +51,10 @@ export class DiskCache implements ResponseCache {
   problem?: string;
   /** Segment files that were not read, because `distrust` refused them. */
   readonly refused: string[] = [];
-  /** Lines that did not verify against their digest (torn, edited or forged): dropped, never served. */
+  /**
+   * Lines that did not verify against their digest (torn, edited or forged): dropped, never served.
+   * A line is checked when its answer is first asked for, so this counts the lines that were read.
+   */
   dropped = 0;
 
   constructor(
@@ -69,9 +72,9 @@ export class DiskCache implements ResponseCache {
           continue;
         }
         const file = this.files.push(path) - 1;
-        await scanLines(path, (line, offset, bytes) => {
-          const row = verified(line);
-          if (row) index.set(row.k, this.places.add(file, offset, bytes));
+        await scanLines(path, (data, start, end, offset, bytes) => {
+          const key = claimedKey(data, start, end);
+          if (key !== undefined) index.set(key, this.places.add(file, offset, bytes));
           else this.dropped++;
         });
       }
@@ -79,6 +82,14 @@ export class DiskCache implements ResponseCache {
       return index;
     })();
     return this.index;
+  }
+
+  /**
+   * Starts reading the segments' keys now, so the index is ready, or nearly, when the first
+   * request looks in it: the read overlaps the config and git work that comes before.
+   */
+  warm(): void {
+    this.load().catch(() => {});
   }
 
   async get(key: string): Promise<ModelResponse | undefined> {
@@ -110,13 +121,21 @@ export class DiskCache implements ResponseCache {
     if (this.pendingBytes >= PIECE) this.flush();
   }
 
-  /** The answer on line `id`, checked again; undefined when it no longer verifies. */
+  /**
+   * The answer on line `id`, checked against its digest here, when it is first asked for (the index
+   * holds what lines claim); undefined, counted and forgotten when it does not verify.
+   */
   private read(id: number, key: string): ModelResponse | undefined {
     // A line of this run's segment not written yet is written first.
     if (this.own?.file === this.places.fileOf(id) && this.places.offsetOf(id) >= this.own.written)
       this.flush();
     const row = verified(this.lineAt(id));
-    return row?.k === key ? row.r : undefined;
+    if (row?.k === key) return row.r;
+    if (this.known?.get(key) === id) {
+      this.known.delete(key);
+      this.dropped++;
+    }
+    return undefined;
   }
 
   private fd(file: number): number {

@@ -10,7 +10,9 @@ import type { CommandContext } from "./command.js";
 export async function openLocalCache(root: string, dir: string, cwd: string): Promise<DiskCache> {
   const at = resolve(cwd, dir);
   const tracked = await trackedFilesUnder(root, at);
-  return new DiskCache(at, { distrust: (file) => tracked.has(file) });
+  const cache = new DiskCache(at, { distrust: (file) => tracked.has(file) });
+  cache.warm();
+  return cache;
 }
 
 /** Flushes the cache and says what it could not save, did not read, or dropped. */
