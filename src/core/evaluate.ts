@@ -102,10 +102,11 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
   const baseProject = baseLoad.value;
   const judge = judgingDefinition(headProject, baseProject, options);
   const { config } = judge.project;
-  // What the PR changes in the definition is only shown in the report: it is read from git while
-  // the requests are in flight, not before the first one (it raises no user error).
+  // What the PR changes in the definition is only shown in the report: it is read from git once
+  // the first answers are in, while the rest are in flight (it raises no user error).
+  const firstAnswer = signal();
   const definitionChanges = baseProject
-    ? afterFirstRequests(() =>
+    ? after(firstAnswer.promise, () =>
         describeChanges({
           base: { ...baseProject, source: (options.base as { source: FileSource }).source },
           head: { ...headProject, source: head.source },
@@ -178,11 +179,15 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
         ...(graders ? { graders } : {}),
         stop,
         clock: deps.clock,
-        ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+        onProgress: (event) => {
+          if (event.kind === "run") firstAnswer.fire();
+          deps.onProgress?.(event);
+        },
         ...(deps.signal ? { signal: deps.signal } : {}),
         sink: (run, of, last) => collector.add(run, of, last),
       },
     );
+    firstAnswer.fire();
     const definition = await definitionChanges;
     const collected: Collected = {
       configPath,
@@ -209,14 +214,21 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
   }
 }
 
-/**
- * Starts `work` once the run's first requests are out (a timer turn after the current I/O), and
- * keeps its failure from being unhandled until it is awaited.
- */
-function afterFirstRequests<T>(work: () => Promise<T>): Promise<T> {
-  const started = new Promise<T>((resolve, reject) => {
-    setTimeout(() => work().then(resolve, reject), 0);
+/** A promise that `fire` resolves, once. */
+function signal(): { promise: Promise<void>; fire(): void } {
+  let fire = () => {};
+  const promise = new Promise<void>((resolve) => {
+    fire = resolve;
   });
+  return { promise, fire };
+}
+
+/**
+ * Starts `work` once `start` resolves, and keeps its failure from being unhandled until it is
+ * awaited.
+ */
+function after<T>(start: Promise<void>, work: () => Promise<T>): Promise<T> {
+  const started = start.then(work);
   started.catch(() => {});
   return started;
 }
