@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import { OutsideRepositoryError, UserError } from "../core/errors.js";
 import { repositoryPath } from "../core/paths.js";
 import type { FileSource } from "../core/ports.js";
+import { GitObjects } from "./git-objects.js";
 
 const run = promisify(execFile);
 
@@ -50,19 +51,30 @@ function missing(e: unknown): boolean {
 
 const MAX_LINKS = 8;
 
+/** One `git cat-file --batch` per repository, shared by every revision read from it. */
+const batches = new Map<string, GitObjects>();
+
 /**
  * Files as they are at a commit, read from git's objects (paths relative to the repository root).
  * A symbolic link is followed inside the commit's tree, never onto the machine's files.
  */
 export function revisionSource(root: string, sha: string): FileSource {
+  let objects = batches.get(root);
+  if (!objects) {
+    objects = new GitObjects(root);
+    batches.set(root, objects);
+  }
+  const git = objects;
   return {
     label: `git:${sha.slice(0, 7)}`,
     async read(path) {
       let parts = repositoryPath(path);
       for (let hops = 0; hops <= MAX_LINKS; hops++) {
-        const entry = await treeEntry(root, sha, parts.join("/"));
-        if (entry?.type !== "blob") return null;
-        const text = await git(root, ["cat-file", "blob", entry.object]);
+        const entry = await treeEntry(git, sha, parts);
+        if (!entry || !isBlobMode(entry.mode)) return null;
+        const blob = await git.get(entry.oid);
+        if (blob?.type !== "blob") return null;
+        const text = blob.data.toString("utf8");
         if (entry.mode !== "120000") return text;
         const target = posix.normalize(posix.join(posix.dirname(parts.join("/")), text));
         if (text.startsWith("/") || target === ".." || target.startsWith("../")) {
@@ -75,10 +87,20 @@ export function revisionSource(root: string, sha: string): FileSource {
   };
 }
 
-async function treeEntry(root: string, sha: string, path: string) {
-  const out = await git(root, ["ls-tree", "-z", sha, "--", path]);
-  const m = /^(\d+) (\w+) ([0-9a-f]+)\t/.exec(out);
-  return m ? { mode: m[1] as string, type: m[2] as string, object: m[3] as string } : null;
+/** A file (100644, 100755, or an old 100664) or a symbolic link; not a folder (40000) or a submodule. */
+function isBlobMode(mode: string): boolean {
+  return mode === "120000" || mode.startsWith("100");
+}
+
+/**
+ * The tree entry at `parts` in commit `sha`, read from its folder's tree: each folder on the way
+ * must be a folder of the tree (a link to a folder is not followed there, as `git ls-tree` did not).
+ */
+async function treeEntry(git: GitObjects, sha: string, parts: string[]) {
+  const folder = parts.slice(0, -1).join("/");
+  const entries = await git.tree(folder === "" ? `${sha}^{tree}` : `${sha}:${folder}`);
+  const name = parts[parts.length - 1];
+  return entries?.find((e) => e.name === name) ?? null;
 }
 
 /**
