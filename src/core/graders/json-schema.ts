@@ -2,7 +2,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { RegExpEngine } from "ajv/dist/types/index.js";
-import { z } from "zod";
+import * as z from "zod";
 import { UserError } from "../errors.js";
 import { clip, passAt, specBase } from "./common.js";
 import { type Patterns, PatternTimeout, patternTimedOut, plainPatterns } from "./patterns.js";
