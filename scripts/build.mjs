@@ -1,7 +1,8 @@
 // Bundles the action (its main and post steps) and the CLI into committed ESM files. Shared code
 // and the clients that only some runs need (GitHub, the Actions cache) go into chunks loaded on
 // first use, which keeps the action's start-up short.
-import { chmodSync, rmSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { build } from "esbuild";
 
 // @actions/core's OIDC client is the one thing that pulls undici (an HTTP stack of ~750 KB) into
@@ -20,10 +21,39 @@ const noOidc = {
   },
 };
 
+// ajv (with fast-uri, about 190 KB) is a quarter of what the action would compile at start-up, and
+// only a config with a json_schema grader uses it. The bundle gets a stand-in whose classes
+// require dist/chunks/ajv.cjs, built below, when first constructed; the sources and the tests
+// import ajv as usual.
+const AJV_FILE = "ajv.cjs";
+const lazyAjv = {
+  name: "lazy-ajv",
+  setup(b) {
+    b.onResolve({ filter: /^ajv(\/dist\/2020\.js)?$/ }, (args) =>
+      args.importer.endsWith("json-schema.ts") ? { path: args.path, namespace: "lazy-ajv" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-ajv" }, (args) => {
+      const name = args.path === "ajv" ? "Ajv" : "Ajv2020";
+      return {
+        contents: [
+          'import { createRequire } from "node:module";',
+          'import { fileURLToPath } from "node:url";',
+          "let ajv;",
+          `const load = () => (ajv ??= createRequire(import.meta.url)(fileURLToPath(new URL("./${AJV_FILE}", import.meta.url))));`,
+          `export const ${name} = new Proxy(function ${name}() {}, {`,
+          `  construct: (_, args) => new (load().${name})(...args),`,
+          "});",
+        ].join("\n"),
+        loader: "js",
+      };
+    });
+  },
+};
+
 rmSync("dist", { recursive: true, force: true });
 await build({
   entryPoints: { index: "src/index.ts", post: "src/post.ts", cli: "src/cli.ts" },
-  plugins: [noOidc],
+  plugins: [noOidc, lazyAjv],
   outdir: "dist",
   bundle: true,
   splitting: true,
@@ -42,6 +72,29 @@ await build({
   legalComments: "none",
   logLevel: "warning",
   sourcemap: false,
+  minifySyntax: true,
+  minifyWhitespace: true,
+});
+// The stand-in finds ajv.cjs beside itself: it must have landed in a chunk, not in an entry file.
+for (const file of readdirSync("dist", { recursive: true })) {
+  const path = join("dist", String(file));
+  if (!path.endsWith(".js") || !readFileSync(path, "utf8").includes(`"./${AJV_FILE}"`)) continue;
+  if (dirname(path) !== join("dist", "chunks"))
+    throw new Error(`the ajv stand-in landed in ${path}; it must be in dist/chunks/ beside ${AJV_FILE}`);
+}
+await build({
+  stdin: {
+    contents: 'export { Ajv } from "ajv"; export { Ajv2020 } from "ajv/dist/2020.js";',
+    resolveDir: ".",
+    loader: "js",
+  },
+  outfile: join("dist", "chunks", AJV_FILE),
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  legalComments: "none",
+  logLevel: "warning",
   minifySyntax: true,
   minifyWhitespace: true,
 });
