@@ -39,7 +39,8 @@ export class FileTextStore implements TextStore {
     if (id < 0 || id >= this.count) throw new Error(`no text ${id} in ${this.folder}`);
     const at = this.offsets[id] as number;
     const size = this.sizes[id] as number;
-    if (at + size > this.written) this.flush();
+    // A text of the piece not written yet is still here: a small run never reads its file back.
+    if (at >= this.written) return this.pending[id - (this.count - this.pending.length)] as string;
     const buffer = Buffer.allocUnsafe(size);
     let read = 0;
     while (read < size) {
