@@ -2,6 +2,7 @@
 // with its wall time and peak memory, and printing a figure beside its limit.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -161,4 +162,22 @@ export function median(values) {
 export function line({ name, value, unit, limit, ok, note = "" }) {
   const mark = ok === null ? " " : ok ? "✓" : "✗";
   return `${mark} ${name.padEnd(46)} ${String(value).padStart(10)} ${unit.padEnd(6)} limit ${limit}${note ? `  (${note})` : ""}`;
+}
+
+/**
+ * Writes a run's figures to bench/<kind>-results.json (the last run) and to bench/runs/, one file
+ * a run with the date and the machine, which `node bench/table.mjs` turns into the README's
+ * tables with ranges over the runs.
+ */
+export function saveRun(kind, figures) {
+  const at = new Date();
+  const machine = {
+    platform: `${process.platform}/${process.arch}`,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+  };
+  const text = `${JSON.stringify({ kind, at: at.toISOString(), machine, ...figures }, null, 2)}\n`;
+  writeFileSync(join(root, kind === "run" ? "bench/results.json" : `bench/${kind}-results.json`), text);
+  mkdirSync(join(root, "bench/runs"), { recursive: true });
+  writeFileSync(join(root, "bench/runs", `${kind}-${at.toISOString().replace(/[:.]/g, "-")}.json`), text);
 }

@@ -21,6 +21,7 @@ import {
   root,
   runAction,
   SYSTEM_PROMPT,
+  saveRun,
 } from "./lib.mjs";
 import { externalServer, startServer } from "./server.mjs";
 
@@ -140,6 +141,26 @@ try {
   const tc = median(theirCold);
   row(`cold run, ${N} cases (ms, median of ${runs})`, Math.round(oc), Math.round(tc));
   row("cold run ÷ N·L/C", ratio(oc), ratio(tc), "the limit is 1.00×; the target ≤ 1.3×");
+  // The floor on this machine and server: the same requests from a bare Node client, no tool.
+  const floors = [];
+  for (let i = 0; i < runs; i++) {
+    await server.reset();
+    const bare = await measure(process.execPath, [join(root, "bench/floor.mjs"), server.url, N, C], {
+      cwd: work,
+      env: { PATH: process.env.PATH },
+    });
+    if (bare.code !== 0) throw new Error(`bench/floor.mjs failed:\n${bare.stderr}`);
+    floors.push(bare.wall);
+  }
+  const floor = median(floors);
+  row(
+    "the same requests from a bare Node client (ms)",
+    Math.round(floor),
+    Math.round(floor),
+    `the floor for both tools, median of ${runs}`,
+  );
+  const overFloor = (ms) => `${(ms / floor).toFixed(2)}×`;
+  row("cold run ÷ bare client floor", overFloor(oc), overFloor(tc), "eval-gate's target ≤ 1.15×");
 
   // The same cases again, every answer in the tool's own cache.
   await server.reset();
@@ -242,12 +263,20 @@ try {
       ).wall,
     );
   }
-  row("start-up (ms, median of 5)", Math.round(median(ours)), Math.round(median(theirs)));
-
-  writeFileSync(
-    join(root, "bench/peer-results.json"),
-    `${JSON.stringify({ node: process.version, promptfoo: version, quick, rows }, null, 2)}\n`,
+  const bare = [];
+  for (let i = 0; i < 5; i++)
+    bare.push(
+      (await measure(process.execPath, ["-e", ""], { cwd: empty, env: { PATH: process.env.PATH } })).wall,
+    );
+  row(
+    "start-up (ms, median of 5)",
+    Math.round(median(ours)),
+    Math.round(median(theirs)),
+    `bare \`node -e ""\` here: ${Math.round(median(bare))} ms`,
   );
+  row('bare `node -e ""` start-up (ms, median of 5)', Math.round(median(bare)), Math.round(median(bare)));
+
+  saveRun("peer", { node: process.version, promptfoo: version, quick, rows });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

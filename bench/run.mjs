@@ -5,7 +5,7 @@
 // `--big` adds the peak memory of a 100,000-case run (about 35 s more).
 
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -21,6 +21,7 @@ import {
   pushEvent,
   root,
   runAction,
+  saveRun,
 } from "./lib.mjs";
 import { externalServer, startServer } from "./server.mjs";
 
@@ -225,10 +226,13 @@ try {
     note: `bare \`node -e ""\` here: ${Math.round(bareStart)} ms; eval-gate adds ${Math.round(start - bareStart)} ms`,
   });
 
-  writeFileSync(
-    join(root, "bench/results.json"),
-    `${JSON.stringify({ node: process.version, quick, server: opts.server ?? "suite", results }, null, 2)}\n`,
-  );
+  saveRun("run", {
+    node: process.version,
+    quick,
+    big: Boolean(opts.big),
+    server: opts.server ?? "suite",
+    results,
+  });
   const failed = results.filter((r) => r.ok === false);
   console.log(failed.length === 0 ? "\nall targets met" : `\n${failed.length} target(s) missed`);
   process.exitCode = failed.length === 0 ? 0 : 1;
