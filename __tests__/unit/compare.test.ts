@@ -180,7 +180,12 @@ describe("compareSlices: the floor", () => {
       ...single("errored", i, 1, 0),
       base: { runs: 0, passes: 0, errors: 1 },
     }));
-    expect(find(compareSlices([anchor], errored, gate), "errored")?.status).toBe("no_baseline");
+    // Its base score is unknown, not 0%: no base case was graded.
+    expect(find(compareSlices([anchor], errored, gate), "errored")).toMatchObject({
+      n: 0,
+      base_score: null,
+      status: "no_baseline",
+    });
     expect(
       decideVerdict({ slices: diffs, errorRate: 0, maxErrorRate: 0, errorRuns: 0, hasBase: false }).verdict,
     ).toBe("pass");

@@ -66,7 +66,7 @@ export function sliceStats(
     return {
       diff: {
         ...common,
-        base_score: hasBase ? 0 : null,
+        base_score: null,
         delta: null,
         ci_low: null,
         ci_high: null,
