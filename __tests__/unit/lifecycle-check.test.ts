@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { parseSet } from "../../src/core/config/sets.js";
 import { checkEvalSets, findLeaks, setOverlap } from "../../src/core/lifecycle/check.js";
 import { renderCheckReport } from "../../src/core/lifecycle/report-text.js";
-import { parseSet } from "../../src/core/sets.js";
 import type { EvalSet, Visibility } from "../../src/core/types.js";
 
 function set(name: string, cases: Record<string, unknown>[], visibility: Visibility = "full"): EvalSet {

@@ -8,13 +8,11 @@
 //   held out).
 // A set with `visibility: aggregate` is never quoted: its cases are named by line only.
 
-import { AGGREGATE_SLICE } from "../compare.js";
-import { DEFAULT_GRADERS, isUnlabelled, unlabelledCounts } from "../labels.js";
-import type { SetCase } from "../sets.js";
-import { clusterKey } from "../slice-stats.js";
-import type { EvalSet, GraderSpec } from "../types.js";
-import { isVariant } from "./perturb.js";
-import { fitNoise, mdeAlpha, minimumDetectableDrop } from "./power.js";
+import { DEFAULT_GRADERS, isUnlabelled, unlabelledCounts } from "../config/labels.js";
+import type { SetCase } from "../config/sets.js";
+import { AGGREGATE_SLICE } from "../gate/compare.js";
+import { clusterKey } from "../gate/slice-stats.js";
+import { fitNoise, mdeAlpha, minimumDetectableDrop } from "../stats/power.js";
 import {
   caseText,
   lineAt,
@@ -25,7 +23,9 @@ import {
   tokenize,
   wordNgrams,
   words,
-} from "./text.js";
+} from "../text/words.js";
+import type { EvalSet, GraderSpec } from "../types.js";
+import { isVariant } from "./perturb.js";
 
 export interface PromptText {
   file: string;

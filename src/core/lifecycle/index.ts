@@ -1,4 +1,20 @@
 // The eval set's life cycle: from production traces to a set that can see what matters.
+
+export {
+  fisherCombined,
+  type OverfittingSets,
+  overfittingSignal,
+  pooledChange,
+} from "../gate/overfitting.js";
+export {
+  fitNoise,
+  mdeAlpha,
+  minimumDetectableDrop,
+  type NoiseModel,
+  type PowerDesign,
+  slicePower,
+} from "../stats/power.js";
+export { NearDuplicates, normalizeText } from "../text/words.js";
 export { type Allocation, apportion, type Part } from "./allocate.js";
 export {
   type CheckOptions,
@@ -12,7 +28,6 @@ export {
   type SliceCheck,
   setOverlap,
 } from "./check.js";
-export { fisherCombined, type OverfittingSets, overfittingSignal, pooledChange } from "./overfitting.js";
 export {
   flipRates,
   isVariant,
@@ -24,14 +39,6 @@ export {
   TRANSFORMS,
   type TransformName,
 } from "./perturb.js";
-export {
-  fitNoise,
-  mdeAlpha,
-  minimumDetectableDrop,
-  type NoiseModel,
-  type PowerDesign,
-  slicePower,
-} from "./power.js";
 export { type Predicate, parsePredicate, testPredicate } from "./predicate.js";
 export { cleanRewrite, type RewriteFn, rejectionCounts, rewriteCases } from "./rewrite.js";
 export { type RotateOptions, type RotateResult, rotateSet } from "./rotation.js";
@@ -42,7 +49,6 @@ export {
   sampleTraces,
   screenTraces,
 } from "./sample.js";
-export { NearDuplicates, normalizeText } from "./text.js";
 export {
   DEFAULT_TRACE_FIELDS,
   parseSeed,

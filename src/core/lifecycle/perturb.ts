@@ -5,7 +5,7 @@
 // ready"). Each variant keeps its original's slice, expected value, graders and vars; the report
 // then says how often a variant's result differs from its original's.
 
-import type { SetCase } from "../sets.js";
+import type { SetCase } from "../config/sets.js";
 import type { CaseResult, ChatMessage } from "../types.js";
 import { choose, streamFor } from "./sample.js";
 
