@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compareSlices, type GateOptions } from "../../src/core/gate/compare.js";
+import { compareSlices } from "../../src/core/gate/compare.js";
+import type { GateOptions } from "../../src/core/gate/options.js";
 import { decideVerdict } from "../../src/core/gate/verdict.js";
 import { binomialAtMost } from "../../src/core/stats/index.js";
 import type { CaseResult, EvalSet } from "../../src/core/types.js";

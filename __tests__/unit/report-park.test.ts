@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { buildReport, type Collected } from "../../src/core/gate/assemble.js";
-import { keepTexts } from "../../src/core/gate/collect.js";
 import type { TextStore } from "../../src/core/ports.js";
 import { regressionAnnotations } from "../../src/core/report/annotations.js";
 import { type FittedReport, fitReport, reportJson, reportPieces } from "../../src/core/report/fit.js";
-import { ParkedTexts } from "../../src/core/report/park.js";
+import { keepTexts, ParkedTexts } from "../../src/core/report/park.js";
 import { parkedId } from "../../src/core/report/parked.js";
 import { renderComment } from "../../src/core/report/render/comment.js";
 import { renderJunit } from "../../src/core/report/render/junit.js";

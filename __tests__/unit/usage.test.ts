@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toRunStat } from "../../src/core/gate/assemble.js";
+import { toRunStat } from "../../src/core/gate/collect.js";
 import { looksLikeRefusal, quantile, summarizeUsage } from "../../src/core/gate/usage.js";
 import type { Run } from "../../src/core/types.js";
 

@@ -13,7 +13,8 @@
 //
 // Flags: --prs N (PRs per cell, default 1000: ±1.1 points on a power of 85%), --seed S.
 
-import { compareSlices, type GateOptions } from "../../src/core/gate/compare.js";
+import { compareSlices } from "../../src/core/gate/compare.js";
+import type { GateOptions } from "../../src/core/gate/options.js";
 import { decideVerdict } from "../../src/core/gate/verdict.js";
 import { DEFAULT_MAX_REPEATS, rerunSelected } from "../../src/core/run/adaptive.js";
 import type { CaseResult, CaseSideResult, SliceDiff } from "../../src/core/types.js";

@@ -21,7 +21,8 @@
 // - A null PR: head = base. A drop d on the first slice: every case of it keeps (1 - d/base) of its
 //   pass rate on head (the model the MDE assumes), so the slice's expected score falls by d.
 
-import { compareSlices, type GateOptions } from "../../src/core/gate/compare.js";
+import { compareSlices } from "../../src/core/gate/compare.js";
+import type { GateOptions } from "../../src/core/gate/options.js";
 import { decideVerdict } from "../../src/core/gate/verdict.js";
 import { DEFAULT_MAX_REPEATS, rerunSelected } from "../../src/core/run/adaptive.js";
 import { createRng } from "../../src/core/stats/index.js";

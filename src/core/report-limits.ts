@@ -91,3 +91,11 @@ export function expectedSize(value: unknown): number {
     return Number.POSITIVE_INFINITY;
   }
 }
+
+/** Limits on a case's free text; the byte budget asks for tighter ones when the report is too big. */
+export interface CaseTextLimits {
+  output: number;
+  input: number;
+  expected: number;
+  reason: number;
+}

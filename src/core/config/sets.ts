@@ -40,6 +40,9 @@ const messageSchema = z
     }
   });
 
+/** The name of the one slice an aggregate-only set (a holdout) is reported as. */
+export const AGGREGATE_SLICE = "all";
+
 export const caseSchema = z.strictObject({
   id: z.string().min(1),
   slice: z.string().min(1),

@@ -12,40 +12,14 @@ import type {
   UnlabelledCases,
   Visibility,
 } from "../types.js";
-import { compareSlices, DEFAULT_REVIEW_DROP, type GateOptions } from "./compare.js";
+import { compareSlices } from "./compare.js";
 import { compareDimensions, droppedDimensions } from "./dimensions.js";
 import { changedBehaviour, compareDrift } from "./drift.js";
+import { DEFAULT_REVIEW_DROP, type GateOptions } from "./options.js";
 import { overfittingSignal } from "./overfitting.js";
-import type { RunStats } from "./run-stats.js";
-import { looksLikeRefusal, type Prices, summarizeUsage } from "./usage.js";
+import type { RunStat, RunStats } from "./run-stats.js";
+import { type Prices, summarizeUsage } from "./usage.js";
 import { decideVerdict } from "./verdict.js";
-
-/** What the report needs of one run, without its text: small enough to carry between shards. */
-export interface RunStat {
-  side: Side;
-  set: string;
-  cached: boolean;
-  error?: string;
-  usage?: { prompt_tokens: number; completion_tokens: number };
-  latencyMs?: number;
-  outputChars?: number;
-  refusal: boolean;
-  /** A run of a case the PR adds: reported, but outside the gate (its errors too). */
-  added?: boolean;
-}
-
-export function toRunStat(run: Run): RunStat {
-  return {
-    side: run.side,
-    set: run.set,
-    cached: run.cached,
-    ...(run.error !== undefined ? { error: run.error } : {}),
-    ...(run.usage ? { usage: run.usage } : {}),
-    ...(run.latencyMs !== undefined ? { latencyMs: run.latencyMs } : {}),
-    ...(run.output !== undefined ? { outputChars: run.output.length } : {}),
-    refusal: run.output !== undefined && looksLikeRefusal(run.output, run.refusal),
-  };
-}
 
 /** Everything a run produced that the report is made of; a sharded run merges these. */
 export interface Collected {

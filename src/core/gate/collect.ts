@@ -2,17 +2,24 @@
 // every sample, the reruns of `repeats: auto` too), and its runs, with their outputs, grades and
 // trajectories, are let go: a run holds the runs of the cases in flight, not of the whole set.
 
-import { dropTexts, type ParkedTexts } from "../report/park.js";
+import type { RunOf } from "../run/runner.js";
 import type { Case, CaseResult, EvalSet, Run, Side } from "../types.js";
-import { toRunStat } from "./assemble.js";
 import { type ReduceOptions, reduceCase } from "./reduce.js";
-import { RunStats } from "./run-stats.js";
+import { type RunStat, RunStats } from "./run-stats.js";
+import { looksLikeRefusal } from "./usage.js";
 
-/** Which case a run belongs to: its set, the case, and its place in the plan (set by set, from 0). */
-export interface RunOf {
-  set: EvalSet;
-  c: Case;
-  index: number;
+/** What the report keeps of one run: its numbers, not its texts. */
+export function toRunStat(run: Run): RunStat {
+  return {
+    side: run.side,
+    set: run.set,
+    cached: run.cached,
+    ...(run.error !== undefined ? { error: run.error } : {}),
+    ...(run.usage ? { usage: run.usage } : {}),
+    ...(run.latencyMs !== undefined ? { latencyMs: run.latencyMs } : {}),
+    ...(run.output !== undefined ? { outputChars: run.output.length } : {}),
+    refusal: run.output !== undefined && looksLikeRefusal(run.output, run.refusal),
+  };
 }
 
 /** Distinct lists shared between cases at most: beyond, the map would cost more than it saves. */
@@ -97,13 +104,4 @@ export class CaseCollector {
     if (this.lists.size < MAX_SHARED) this.lists.set(key, list);
     return list;
   }
-}
-
-/**
- * What a run keeps of a case's texts: those only the report file shows are put aside in `parked`;
- * a case of an aggregate-only set, never shown with its texts (not even in the report), keeps none.
- */
-export function keepTexts(sets: EvalSet[], parked: ParkedTexts): (result: CaseResult) => CaseResult {
-  const hidden = new Set(sets.filter((s) => s.visibility === "aggregate").map((s) => s.name));
-  return (result) => (hidden.has(result.set) ? dropTexts(result) : parked.park(result));
 }

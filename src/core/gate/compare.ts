@@ -1,24 +1,9 @@
+import { AGGREGATE_SLICE } from "../config/sets.js";
 import { type FamilyTest, taroneHolm } from "../stats/index.js";
 import { fitNoise, minimumDetectableDrop } from "../stats/power.js";
 import type { CaseResult, EvalSet, SliceDiff, SliceStatus } from "../types.js";
+import { DEFAULT_REVIEW_DROP, type GateOptions } from "./options.js";
 import { type MeasuredSlice, sliceStats } from "./slice-stats.js";
-
-export interface GateOptions {
-  mode: "statistical" | "strict";
-  alpha: number;
-  floor: number | null;
-  min_slice_n: number;
-  repeats: number;
-  /** The smallest drop worth a review (`gate.review_drop`, default 0.01). */
-  review_drop?: number;
-  /** Tarone's rule on the Holm family (default on); off only to measure what it recovers. */
-  tarone?: boolean;
-}
-
-/** The name of the one slice an aggregate-only set (a holdout) is reported as. */
-export const AGGREGATE_SLICE = "all";
-
-export const DEFAULT_REVIEW_DROP = 0.01;
 
 const EPS = 1e-12;
 

@@ -29,7 +29,7 @@ export interface DimensionGate {
   review_drop: number;
 }
 
-import { DEFAULT_REVIEW_DROP } from "./compare.js";
+import { DEFAULT_REVIEW_DROP } from "./options.js";
 
 export { DEFAULT_REVIEW_DROP };
 

@@ -1,6 +1,20 @@
 // Every run's RunStat, held as columns: a run of 100,000 cases holds ~40 bytes a run here instead
 // of two objects (the stat and its usage, ~130 bytes). Read back as RunStat objects, one at a time.
-import type { RunStat } from "./assemble.js";
+import type { Side } from "../types.js";
+
+/** What the report needs of one run, without its text: small enough to carry between shards. */
+export interface RunStat {
+  side: Side;
+  set: string;
+  cached: boolean;
+  error?: string;
+  usage?: { prompt_tokens: number; completion_tokens: number };
+  latencyMs?: number;
+  outputChars?: number;
+  refusal: boolean;
+  /** A run of a case the PR adds: reported, but outside the gate (its errors too). */
+  added?: boolean;
+}
 
 const HEAD = 1;
 const CACHED = 2;

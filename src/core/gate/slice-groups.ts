@@ -1,5 +1,5 @@
+import { AGGREGATE_SLICE } from "../config/sets.js";
 import type { CaseResult, EvalSet } from "../types.js";
-import { AGGREGATE_SLICE } from "./compare.js";
 
 export interface SliceGroup {
   set: string;

@@ -10,7 +10,7 @@ import {
   signFlipTest,
 } from "../stats/index.js";
 import type { CaseResult, CaseSideResult, SliceDiff, SliceStatus } from "../types.js";
-import type { GateOptions } from "./compare.js";
+import type { GateOptions } from "./options.js";
 import { caseScore } from "./reduce.js";
 
 /** A slice's diff and what the run's family needs to know about its tests. */

@@ -1,5 +1,5 @@
 import type { Usage } from "../types.js";
-import type { RunStat } from "./assemble.js";
+import type { RunStat } from "./run-stats.js";
 
 /** US dollars per million tokens. */
 export interface Prices {

@@ -10,7 +10,7 @@
 
 import { DEFAULT_GRADERS, isUnlabelled, unlabelledCounts } from "../config/labels.js";
 import type { SetCase } from "../config/sets.js";
-import { AGGREGATE_SLICE } from "../gate/compare.js";
+import { AGGREGATE_SLICE } from "../config/sets.js";
 import { clusterKey } from "../gate/slice-stats.js";
 import { fitNoise, mdeAlpha, minimumDetectableDrop } from "../stats/power.js";
 import {

@@ -1,6 +1,12 @@
-import { COUNT_LIMITS, expectedSize, REPORT_BYTES, TEXT_LIMITS } from "../report-limits.js";
+import {
+  type CaseTextLimits,
+  COUNT_LIMITS,
+  expectedSize,
+  REPORT_BYTES,
+  TEXT_LIMITS,
+} from "../report-limits.js";
 import type { CaseResult, Report } from "../types.js";
-import { type CaseTextLimits, caseRank, fitCase } from "./fit-case.js";
+import { caseRank, fitCase } from "./fit-case.js";
 import { needStore, type ParkedTexts } from "./park.js";
 import { parkedId } from "./parked.js";
 import { bySeverity } from "./render/format.js";

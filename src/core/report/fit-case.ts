@@ -1,14 +1,6 @@
-import { clip, expectedSize, TEXT_LIMITS as T } from "../report-limits.js";
+import { type CaseTextLimits, clip, expectedSize, TEXT_LIMITS as T } from "../report-limits.js";
 import type { CaseResult } from "../types.js";
 import { PARKED, PARKED_CUT, type ParkedCase, parkedId } from "./parked.js";
-
-/** Limits on a case's free text; the byte budget asks for tighter ones when the report is too big. */
-export interface CaseTextLimits {
-  output: number;
-  input: number;
-  expected: number;
-  reason: number;
-}
 
 /** What fitField gives for a key the cut leaves out. */
 const LEFT_OUT = Symbol("left out");

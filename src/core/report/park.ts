@@ -7,7 +7,7 @@
 
 import type { TextStore } from "../ports.js";
 import { clip, TEXT_LIMITS as T } from "../report-limits.js";
-import type { CaseResult, CaseSideResult } from "../types.js";
+import type { CaseResult, CaseSideResult, EvalSet } from "../types.js";
 import { cutText, fitCase } from "./fit-case.js";
 import { fitCaseDimensions } from "./fit-signals.js";
 import { PARKED, PARKED_CUT, PARKED_KEYS, type ParkedCase, type ParkedKey, parkedId } from "./parked.js";
@@ -114,4 +114,13 @@ export function needStore(c: CaseResult, parked: ParkedTexts | undefined): Parke
   if (parked === undefined && parkedId(c) !== undefined)
     throw new Error("a case's texts were put aside, but the report is written without their store");
   return parked;
+}
+
+/**
+ * What a run keeps of a case's texts: those only the report file shows are put aside in `parked`;
+ * a case of an aggregate-only set, never shown with its texts (not even in the report), keeps none.
+ */
+export function keepTexts(sets: EvalSet[], parked: ParkedTexts): (result: CaseResult) => CaseResult {
+  const hidden = new Set(sets.filter((s) => s.visibility === "aggregate").map((s) => s.name));
+  return (result) => (hidden.has(result.set) ? dropTexts(result) : parked.park(result));
 }

@@ -2,8 +2,8 @@
 // no value, so the case keeps its shape and key order; these two marks say where the texts are
 // and how the writer has cut the case since.
 
+import type { CaseTextLimits } from "../report-limits.js";
 import type { CaseResult } from "../types.js";
-import type { CaseTextLimits } from "./fit-case.js";
 
 /** The texts a case may have put aside: those that are read in the report file only. */
 export const PARKED_KEYS = ["base_output", "head_output", "base_reason", "head_reason"] as const;

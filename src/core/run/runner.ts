@@ -1,11 +1,11 @@
 import { buildRequest, requestKey, type TargetSpec, targetKeyPart } from "../config/requests.js";
 import { describeError } from "../errors.js";
-import type { RunOf } from "../gate/collect.js";
 import { noGraderContext } from "../graders/context.js";
 import { gradeRun } from "../graders/grade.js";
 import type { GraderContext } from "../graders/types.js";
 import type { Clock, ModelProvider, ProgressEvent, ResponseCache } from "../ports.js";
 import type {
+  Case,
   ChatMessage,
   ChatRequest,
   EvalSet,
@@ -18,6 +18,13 @@ import type {
 import { RequestPipeline, RunStop } from "./request-pipeline.js";
 import { defaultRetryPolicy, type RetryPolicy } from "./retry.js";
 import { type Task as QueueTask, RunQueue } from "./run-queue.js";
+
+/** Which case a run belongs to: its set, the case, and its place in the plan (set by set, from 0). */
+export interface RunOf {
+  set: EvalSet;
+  c: Case;
+  index: number;
+}
 
 export interface SidePlan {
   side: Side;

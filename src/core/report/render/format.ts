@@ -1,4 +1,8 @@
 import { worstSlice as lowestHeadScore } from "../../gate/verdict.js";
+import { DASH, interval, percent, points, tenths } from "../../text/numbers.js";
+
+export { interval, percent, points, pValue } from "../../text/numbers.js";
+
 import type { SliceDiff, SliceStatus, Verdict } from "../../types.js";
 
 export const VERDICT_ICON: Record<Verdict, string> = {
@@ -74,42 +78,6 @@ export function worstFirst(slices: readonly SliceDiff[]): SliceDiff[] {
 /** The slice the headline names: the lowest head score, as the `worst-slice` output. */
 export function worstSlice(slices: readonly SliceDiff[]): SliceDiff | null {
   return lowestHeadScore([...slices]) ?? null;
-}
-
-const DASH = "—";
-
-/** Rounded to 0.1 with the trailing `.0` dropped, and never `-0`. */
-function tenths(x: number): string {
-  const r = Math.round(x * 10) / 10;
-  return r === 0 ? "0" : String(r);
-}
-
-function signed(x: number): string {
-  const s = tenths(x);
-  return s === "0" || s.startsWith("-") ? s : `+${s}`;
-}
-
-/** A 0..1 score as a percentage: `0.9` -> `90%`, `0.8333` -> `83.3%`. */
-export function percent(x: number | null | undefined): string {
-  return x == null || Number.isNaN(x) ? DASH : `${tenths(x * 100)}%`;
-}
-
-/** A score difference in percentage points: `-0.45` -> `-45 pts`. */
-export function points(delta: number | null | undefined): string {
-  return delta == null || Number.isNaN(delta) ? DASH : `${signed(delta * 100)} pts`;
-}
-
-/** A confidence interval of a difference, in points: `[-63, -25]`. */
-export function interval(low: number | null | undefined, high: number | null | undefined): string {
-  if (low == null || high == null) return DASH;
-  return `[${signed(low * 100)}, ${signed(high * 100)}]`;
-}
-
-export function pValue(p: number | null | undefined): string {
-  if (p == null || Number.isNaN(p)) return DASH;
-  if (p < 0.001) return "<0.001";
-  if (p < 0.01) return p.toFixed(3);
-  return p.toFixed(2);
 }
 
 /** `90% → 45%`, or the head score alone without a baseline. */
