@@ -11,7 +11,6 @@ import { buildReport, type Collected } from "./gate/assemble.js";
 import { CaseCollector } from "./gate/collect.js";
 import { type Shard, selectShard } from "./gate/shard.js";
 import type { GraderContext } from "./graders/types.js";
-import { findLeaks, type Leak } from "./lifecycle/check.js";
 import type { Clock, FileSource, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
 import { keepTexts, type ParkedTexts } from "./report/park.js";
 import { repeatDesign } from "./run/adaptive.js";
@@ -19,6 +18,7 @@ import { calibrateJudges } from "./run/judges.js";
 import { RunStop } from "./run/request-pipeline.js";
 import { defaultRetryPolicy } from "./run/retry.js";
 import { runAll, type SidePlan } from "./run/runner.js";
+import { findLeaks, type Leak } from "./text/leaks.js";
 import type { EvalSet, Report, Side } from "./types.js";
 
 export interface EvaluateOptions {

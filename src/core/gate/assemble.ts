@@ -6,7 +6,6 @@ import type {
   CaseResult,
   DefinitionChanges,
   Report,
-  Run,
   Side,
   SliceDiff,
   UnlabelledCases,

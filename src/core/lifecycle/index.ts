@@ -14,17 +14,14 @@ export {
   type PowerDesign,
   slicePower,
 } from "../stats/power.js";
+export { findLeaks, type Leak, type LeakOptions, type PromptText } from "../text/leaks.js";
 export { NearDuplicates, normalizeText } from "../text/words.js";
 export { type Allocation, apportion, type Part } from "./allocate.js";
 export {
   type CheckOptions,
   type CheckResult,
   checkEvalSets,
-  findLeaks,
-  type Leak,
-  type LeakOptions,
   type Overlap,
-  type PromptText,
   type SliceCheck,
   setOverlap,
 } from "./check.js";
