@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSet, type SetCase } from "../../src/core/config/sets.js";
-import {
-  caseLine,
-  flipRates,
-  perturbCases,
-  perturbText,
-  robustness,
-  TRANSFORMS,
-} from "../../src/core/lifecycle/perturb.js";
+import { caseLine, perturbCases, perturbText, TRANSFORMS } from "../../src/core/lifecycle/perturb.js";
 import { cleanRewrite, rewriteCases } from "../../src/core/lifecycle/rewrite.js";
 import { streamFor } from "../../src/core/lifecycle/sample.js";
+import { flipRates, robustness } from "../../src/core/report/robustness.js";
 import { normalizeText } from "../../src/core/text/words.js";
 import { type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
 import { makeCase } from "./fixtures/report.js";

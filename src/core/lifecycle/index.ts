@@ -6,6 +6,7 @@ export {
   overfittingSignal,
   pooledChange,
 } from "../gate/overfitting.js";
+export { flipRates, type Robustness, robustness } from "../report/robustness.js";
 export {
   fitNoise,
   mdeAlpha,
@@ -26,13 +27,10 @@ export {
   setOverlap,
 } from "./check.js";
 export {
-  flipRates,
   isVariant,
   type PerturbOptions,
   perturbCases,
   perturbText,
-  type Robustness,
-  robustness,
   TRANSFORMS,
   type TransformName,
 } from "./perturb.js";

@@ -1,5 +1,5 @@
-import { robustness } from "../../lifecycle/perturb.js";
 import type { Report, SliceStatus } from "../../types.js";
+import { robustness } from "../robustness.js";
 import { behaviourLine } from "./behaviour.js";
 import { dimensionsLine } from "./dimensions.js";
 import { plainText } from "./escape.js";
