@@ -42,7 +42,7 @@ const bundle = join(root, "bench", ".regex-bundle.mjs");
 writeFileSync(
   entry,
   [
-    `export { createPatternEngine } from "../src/adapters/patterns.ts";`,
+    `export { createPatternEngine } from "../src/adapters/patterns/patterns.ts";`,
     `export { plainPatterns } from "../src/core/graders/patterns.ts";`,
     `export { regex } from "../src/core/graders/regex.ts";`,
     `export { jsonSchema } from "../src/core/graders/json-schema.ts";`,

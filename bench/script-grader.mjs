@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { flags, git, root } from "./lib.mjs";
@@ -15,29 +15,22 @@ const calls = Number(options.calls ?? 2000);
 const colds = Number(options.colds ?? 7);
 const rounds = Number(options.rounds ?? 3);
 const work = mkdtempSync(join(tmpdir(), "eval-gate-bench-script-"));
+const RUNNER = "src/adapters/scripts/script-runner.ts";
+const OLD_RUNNER = "src/adapters/script-runner.ts";
 
 /** The last revision whose runner used worker threads: the parent of the commit that dropped them. */
 function beforeRevision() {
   if (typeof options.before === "string") return options.before;
-  const dropped = git(
-    root,
-    "log",
-    "-1",
-    "--format=%H",
-    "-S",
-    "new Worker(",
-    "--",
-    "src/adapters/script-runner.ts",
-  );
+  const dropped = git(root, "log", "-1", "--format=%H", "-S", "new Worker(", "--", RUNNER, OLD_RUNNER);
   return dropped ? `${dropped}^` : "HEAD";
 }
 
-/** Bundles one version of src/adapters/script-runner.ts into a module of its own and imports it. */
+/** Bundles one version of the script runner (RUNNER) into a module of its own and imports it. */
 async function loadRunner(name, source) {
   const out = await build({
     stdin: {
       contents: source,
-      resolveDir: join(root, "src/adapters"),
+      resolveDir: join(root, dirname(RUNNER)),
       sourcefile: "script-runner.ts",
       loader: "ts",
     },
@@ -97,16 +90,21 @@ async function measure({ createScriptRunner }) {
 const revision = beforeRevision();
 const runners = [];
 try {
-  const old = execFileSync("git", ["show", `${revision}:src/adapters/script-runner.ts`], {
-    cwd: root,
-    encoding: "utf8",
-  });
+  // Before src/adapters was grouped by port, the runner sat at OLD_RUNNER.
+  const show = (path) =>
+    execFileSync("git", ["show", `${revision}:${path}`], { cwd: root, encoding: "utf8" });
+  let old;
+  try {
+    old = show(RUNNER);
+  } catch {
+    old = show(OLD_RUNNER);
+  }
   const name = `before (${git(root, "rev-parse", "--short", revision)}, worker threads)`;
   runners.push([name, await loadRunner("before", old)]);
 } catch (e) {
   console.log(`before: no runner at ${revision} (${e.message.split("\n")[0]})`);
 }
-const now = readFileSync(join(root, "src/adapters/script-runner.ts"), "utf8");
+const now = readFileSync(join(root, RUNNER), "utf8");
 runners.push(["after (work tree, child processes)", await loadRunner("after", now)]);
 
 // Rounds alternate the runners, so that neither gets the machine's quiet or busy moments alone.

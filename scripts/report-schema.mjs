@@ -1,5 +1,5 @@
 // Writes the report's JSON Schema (schema/report-v2.schema.json) from the zod schema that
-// post-report checks reports with (src/core/report-schema.ts), so the two cannot drift apart.
+// post-report checks reports with (src/core/report/schema.ts), so the two cannot drift apart.
 //   npm run schema            rewrite the file
 //   npm run schema -- --check fail (exit 1) when the committed file differs from a fresh one
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,7 +21,7 @@ export async function reportJsonSchema() {
       stdin: {
         contents: [
           'import * as z from "zod";',
-          'import { reportSchema } from "./src/core/report-schema.ts";',
+          'import { reportSchema } from "./src/core/report/schema.ts";',
           'import { REPORT_SCHEMA_URL, REPORT_VERSION } from "./src/core/report-id.ts";',
           "export { z, reportSchema, REPORT_SCHEMA_URL, REPORT_VERSION };",
         ].join("\n"),
@@ -43,7 +43,7 @@ export async function reportJsonSchema() {
       $id: REPORT_SCHEMA_URL,
       title: `eval-gate report (${REPORT_VERSION})`,
       description:
-        "The JSON report eval-gate writes (the action's `report` output, the CLI's --json). Generated from src/core/report-schema.ts by `npm run schema`; do not edit.",
+        "The JSON report eval-gate writes (the action's `report` output, the CLI's --json). Generated from src/core/report/schema.ts by `npm run schema`; do not edit.",
       ...Object.fromEntries(Object.entries(generated).filter(([k]) => k !== "$schema")),
     };
     return `${JSON.stringify(schema, null, 2)}\n`;
@@ -65,7 +65,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       );
       process.exit(1);
     }
-    console.log("schema/report-v2.schema.json matches src/core/report-schema.ts");
+    console.log("schema/report-v2.schema.json matches src/core/report/schema.ts");
   } else {
     writeFileSync(file, text);
     console.log(`wrote ${file}`);

@@ -1,5 +1,5 @@
-import { boundHeapGrowth } from "./adapters/heap-flags.js";
-import { boundBacktracking } from "./adapters/regexp-flags.js";
+import { boundBacktracking } from "./adapters/patterns/regexp-flags.js";
+import { boundHeapGrowth } from "./adapters/process/heap-flags.js";
 import { main } from "./cli/main.js";
 
 boundBacktracking();

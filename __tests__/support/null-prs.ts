@@ -4,7 +4,7 @@
  * here is the same on every machine. A "null" PR changes nothing: both sides draw from the same
  * per-case model, so every difference is noise.
  */
-import { createRng } from "../../src/core/stats.js";
+import { createRng } from "../../src/core/stats/index.js";
 import type { Behaviour, CaseResult, CaseSideResult } from "../../src/core/types.js";
 
 export interface PrShape {

@@ -4,9 +4,10 @@
  * Text is hostile on purpose: controls, quotes, markup, multi-byte and astral characters, lone
  * surrogates (optional), and now and then far past every limit of the report.
  */
-import type { Collected, RunStat } from "../../src/core/assemble.js";
-import { calibrationStats } from "../../src/core/calibration.js";
-import type { JudgeTrust } from "../../src/core/judges.js";
+import type { Collected } from "../../src/core/gate/assemble.js";
+import type { RunStat } from "../../src/core/gate/run-stats.js";
+import { calibrationStats } from "../../src/core/run/calibration.js";
+import type { JudgeTrust } from "../../src/core/run/judges.js";
 import type { Behaviour, CaseResult, CaseSideResult, DefinitionChanges, Side } from "../../src/core/types.js";
 import type { Rng } from "./prng.js";
 

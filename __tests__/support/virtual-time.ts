@@ -6,7 +6,7 @@
  * milliseconds, and the same seed gives the same run.
  */
 import type { Clock, ModelProvider } from "../../src/core/ports.js";
-import { RetryableError } from "../../src/core/retry.js";
+import { RetryableError } from "../../src/core/run/retry.js";
 import { type Rng, seededRng } from "./prng.js";
 
 interface Timer {

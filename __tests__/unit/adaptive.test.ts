@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { extraRunsOf, repeatDesign, rerunSelected, withExtraRuns } from "../../src/core/adaptive.js";
-import { compareSlices } from "../../src/core/compare.js";
-import { createRng } from "../../src/core/stats.js";
+import { compareSlices } from "../../src/core/gate/compare.js";
+import { extraRunsOf, repeatDesign, rerunSelected, withExtraRuns } from "../../src/core/run/adaptive.js";
+import { createRng } from "../../src/core/stats/index.js";
 import type { CaseResult } from "../../src/core/types.js";
 
 type Tally = { runs: number; passes: number };

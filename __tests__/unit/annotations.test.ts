@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { regressionAnnotations } from "../../src/core/annotations.js";
-import { resultLine } from "../../src/core/render/oneline.js";
+import { regressionAnnotations } from "../../src/core/report/annotations.js";
+import { resultLine } from "../../src/core/report/render/oneline.js";
 import { flippedCase, makeCase, makeReport, makeSlice } from "./fixtures/report.js";
 
 const FILE = "evals/anchor.jsonl";

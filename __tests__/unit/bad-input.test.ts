@@ -1,14 +1,14 @@
 // The loaders' messages for bad input: lines for config graders and target files, JSON columns, and
 // a holdout set (`visibility: aggregate`) whose case ids, inputs and expected values no message quotes.
 import { describe, expect, it } from "vitest";
-import { parseConfigWithLines, validateGraders } from "../../src/core/config.js";
+import { parseConfigWithLines, validateGraders } from "../../src/core/config/config.js";
+import { parseSet } from "../../src/core/config/sets.js";
 import { type UserError, UserErrors } from "../../src/core/errors.js";
 import { evaluate } from "../../src/core/evaluate.js";
 import { graderRegistry } from "../../src/core/graders/index.js";
-import { jsonErrorOffset, lineColumn } from "../../src/core/json-error.js";
 import { systemClock } from "../../src/core/ports.js";
-import { parseSet } from "../../src/core/sets.js";
-import { fillSystem, missingSystemVars } from "../../src/core/template.js";
+import { jsonErrorOffset, lineColumn } from "../../src/core/text/json-error.js";
+import { fillSystem, missingSystemVars } from "../../src/core/text/template.js";
 
 const SECRET_ID = "h-secret-42";
 const SECRET_INPUT = "SECRET card 4242 charged twice";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { makeGraderContext } from "../../src/adapters/grader-context.js";
-import { calibrationStats, type Label, parseLabels, runCalibration } from "../../src/core/calibration.js";
+import { makeGraderContext } from "../../src/adapters/graders/grader-context.js";
 import { UserError, UserErrors } from "../../src/core/errors.js";
 import type { JudgeSpec } from "../../src/core/graders/judge.js";
+import { calibrationStats, type Label, parseLabels, runCalibration } from "../../src/core/run/calibration.js";
 import {
   messageText,
   type OpenAIServer,

@@ -1,11 +1,11 @@
 // Dimensions and behaviour measures per case: named from the grader specs, tallied from real runs
 // of the runner, and reduced to numbers (no output text) before any slice statistic.
 import { describe, expect, it } from "vitest";
-import { caseDimensions, dimensionKey } from "../../src/core/dimension-key.js";
+import type { TargetSpec } from "../../src/core/config/requests.js";
+import { caseDimensions, dimensionKey } from "../../src/core/gate/dimension-key.js";
+import { reduceCases } from "../../src/core/gate/reduce.js";
 import { type ModelProvider, systemClock } from "../../src/core/ports.js";
-import { reduceCases } from "../../src/core/reduce.js";
-import type { TargetSpec } from "../../src/core/requests.js";
-import { runAll } from "../../src/core/runner.js";
+import { runAll } from "../../src/core/run/runner.js";
 import type { Case, EvalSet, GraderSpec, Run } from "../../src/core/types.js";
 
 describe("dimensionKey", () => {

@@ -4,10 +4,10 @@ import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CommandContext, formatOption, listOption } from "../../src/cli/command.js";
 import { finish } from "../../src/cli/finish.js";
-import { parseConfigWithLines, validateGraders } from "../../src/core/config.js";
+import { parseConfigWithLines, validateGraders } from "../../src/core/config/config.js";
+import { parseSet } from "../../src/core/config/sets.js";
+import { starterFiles } from "../../src/core/config/starter.js";
 import { graderRegistry } from "../../src/core/graders/index.js";
-import { parseSet } from "../../src/core/sets.js";
-import { starterFiles } from "../../src/core/starter.js";
 import { cleanupAll, makeTempDir } from "../support/git-repo.js";
 import { brokenAnchorReport } from "./fixtures/scenarios.js";
 

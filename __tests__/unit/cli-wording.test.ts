@@ -3,13 +3,13 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { resolveCommit } from "../../src/adapters/git.js";
-import { makeProvider } from "../../src/adapters/providers.js";
+import { resolveCommit } from "../../src/adapters/files/git.js";
+import { makeProvider } from "../../src/adapters/providers/providers.js";
 import { commandHelp } from "../../src/cli/command.js";
 import { commands, main } from "../../src/cli/main.js";
-import type { Config } from "../../src/core/config.js";
+import type { Config } from "../../src/core/config/config.js";
+import type { ResolvedTarget } from "../../src/core/config/target.js";
 import { UserError } from "../../src/core/errors.js";
-import type { ResolvedTarget } from "../../src/core/target.js";
 import { cleanupAll, makeRepo } from "../support/git-repo.js";
 
 afterAll(() => cleanupAll());

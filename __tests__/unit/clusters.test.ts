@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { buildReport, type Collected } from "../../src/core/assemble.js";
-import { reduceCases } from "../../src/core/reduce.js";
-import { parseSet } from "../../src/core/sets.js";
-import { mergePartials, toPartial } from "../../src/core/shard.js";
+import { parseSet } from "../../src/core/config/sets.js";
+import { buildReport, type Collected } from "../../src/core/gate/assemble.js";
+import { reduceCases } from "../../src/core/gate/reduce.js";
+import { mergePartials, toPartial } from "../../src/core/gate/shard.js";
 import type { CaseResult, Run } from "../../src/core/types.js";
 
 /** 12 originals with 4 variants each in a holdout; the first 4 originals broke in every variant. */

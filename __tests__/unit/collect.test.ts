@@ -1,12 +1,11 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { toRunStat } from "../../src/core/assemble.js";
-import { CaseCollector } from "../../src/core/collect.js";
+import type { TargetSpec } from "../../src/core/config/requests.js";
+import { CaseCollector, toRunStat } from "../../src/core/gate/collect.js";
+import { reduceCases } from "../../src/core/gate/reduce.js";
 import { type ModelProvider, systemClock } from "../../src/core/ports.js";
-import { reduceCases } from "../../src/core/reduce.js";
-import type { TargetSpec } from "../../src/core/requests.js";
-import { type RunPlan, runAll } from "../../src/core/runner.js";
+import { type RunPlan, runAll } from "../../src/core/run/runner.js";
 import type { Case, EvalSet, Run } from "../../src/core/types.js";
 
 const base: TargetSpec = { endpoint: "http://model", model: "m", system: "base", params: {} };

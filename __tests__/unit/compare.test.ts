@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { compareSlices, type GateOptions } from "../../src/core/compare.js";
-import { binomialAtMost } from "../../src/core/stats.js";
+import { compareSlices } from "../../src/core/gate/compare.js";
+import type { GateOptions } from "../../src/core/gate/options.js";
+import { decideVerdict } from "../../src/core/gate/verdict.js";
+import { binomialAtMost } from "../../src/core/stats/index.js";
 import type { CaseResult, EvalSet } from "../../src/core/types.js";
-import { decideVerdict } from "../../src/core/verdict.js";
 
 const gate: GateOptions = { mode: "statistical", alpha: 0.05, floor: null, min_slice_n: 12, repeats: 1 };
 const anchor: EvalSet = { name: "anchor", path: "anchor.jsonl", visibility: "full", cases: [] };

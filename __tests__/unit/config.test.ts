@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { parseConfig, validateGraders } from "../../src/core/config.js";
+import { parseConfig, validateGraders } from "../../src/core/config/config.js";
 import { type UserError, UserErrors } from "../../src/core/errors.js";
 import { graderRegistry } from "../../src/core/graders/index.js";
 import type { GraderDefinition } from "../../src/core/graders/types.js";
-import { suggest } from "../../src/core/suggest.js";
+import { suggest } from "../../src/core/text/suggest.js";
 
 const FILE = "eval-gate.yml";
 const MINIMAL = "version: 1\ntarget:\n  model: gpt-4o-mini\nsets:\n  anchor: evals/anchor.jsonl\n";

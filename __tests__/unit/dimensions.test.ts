@@ -1,10 +1,10 @@
 // Per-dimension statistics and the review rule: exact values on small slices, the verdict's
 // reason, and the rate at which PRs that change nothing get review, measured by simulation.
 import { describe, expect, it } from "vitest";
-import { compareDimensions, type DimensionGate } from "../../src/core/dimensions.js";
-import { holm, mcnemarOneSided } from "../../src/core/stats.js";
+import { compareDimensions, type DimensionGate } from "../../src/core/gate/dimensions.js";
+import { decideVerdict } from "../../src/core/gate/verdict.js";
+import { holm, mcnemarOneSided } from "../../src/core/stats/index.js";
 import type { CaseResult } from "../../src/core/types.js";
-import { decideVerdict } from "../../src/core/verdict.js";
 import { printRate as print, rate } from "../support/null-prs.js";
 
 const gate: DimensionGate = { mode: "statistical", alpha: 0.05, min_slice_n: 12, review_drop: 0.01 };

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DiskCache } from "../../src/adapters/disk-cache.js";
+import { DiskCache } from "../../src/adapters/cache/disk-cache.js";
 
 const dirs: string[] = [];
 afterEach(() => {

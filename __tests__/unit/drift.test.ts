@@ -2,8 +2,8 @@
 // left out of latency, the verdict under gate.drift, and the rate of "behaviour changed" on PRs
 // that change nothing, measured by simulation.
 import { describe, expect, it } from "vitest";
-import { buildReport, type Collected } from "../../src/core/assemble.js";
-import { bigEnough, compareDrift, describeChange } from "../../src/core/drift.js";
+import { buildReport, type Collected } from "../../src/core/gate/assemble.js";
+import { bigEnough, compareDrift, describeChange } from "../../src/core/gate/drift.js";
 import type { Behaviour, CaseResult } from "../../src/core/types.js";
 import { printRate as print, rate } from "../support/null-prs.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { filterSets } from "../../src/core/config/filter.js";
 import { UserError, UserErrors } from "../../src/core/errors.js";
-import { filterSets } from "../../src/core/filter.js";
 import type { EvalSet } from "../../src/core/types.js";
 
 function set(name: string, slices: Record<string, number>): EvalSet {

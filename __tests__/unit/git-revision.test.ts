@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
-import { revisionSource } from "../../src/adapters/git.js";
-import { parseTree } from "../../src/adapters/git-objects.js";
+import { revisionSource } from "../../src/adapters/files/git.js";
+import { parseTree } from "../../src/adapters/files/git-objects.js";
 import { OutsideRepositoryError } from "../../src/core/errors.js";
 import { cleanupAll, makeRepo } from "../support/git-repo.js";
 
@@ -82,7 +82,7 @@ describe("revisionSource", () => {
 
   it("does not keep the process alive once the reads are answered", async () => {
     const repo = await makeRepo({ "a.txt": "a\n" });
-    const script = `import { revisionSource } from ${JSON.stringify(join(process.cwd(), "src/adapters/git.ts"))};
+    const script = `import { revisionSource } from ${JSON.stringify(join(process.cwd(), "src/adapters/files/git.ts"))};
       const text = await revisionSource(${JSON.stringify(repo.dir)}, ${JSON.stringify(repo.head())}).read("a.txt");
       process.stdout.write(text);`;
     // A child that held the event loop would keep the process from exiting: execFileSync times out.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { githubCommentStore } from "../../src/adapters/github.js";
-import { commentMarker, upsertComment } from "../../src/core/sticky.js";
+import { githubCommentStore } from "../../src/adapters/github/github.js";
+import { commentMarker, upsertComment } from "../../src/core/report/sticky.js";
 import { type GitHubServer, startGitHubServer } from "../support/github-server.js";
 
 let gh: GitHubServer;

@@ -3,10 +3,10 @@ import {
   type GraderContextOptions,
   inRepository,
   makeGraderContext,
-} from "../../src/adapters/grader-context.js";
+} from "../../src/adapters/graders/grader-context.js";
 import { UserError } from "../../src/core/errors.js";
 import type { ResponseCache } from "../../src/core/ports.js";
-import { RunStop } from "../../src/core/request-pipeline.js";
+import { RunStop } from "../../src/core/run/request-pipeline.js";
 import type { ModelResponse } from "../../src/core/types.js";
 import { hashedBagOfWords, type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
 

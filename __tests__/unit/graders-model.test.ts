@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { makeGraderContext } from "../../src/adapters/grader-context.js";
+import { makeGraderContext } from "../../src/adapters/graders/grader-context.js";
 import { UserError } from "../../src/core/errors.js";
 import { GraderError } from "../../src/core/graders/common.js";
 import { gradeRun } from "../../src/core/graders/grade.js";

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { validateGraders } from "../../src/core/config.js";
+import { validateGraders } from "../../src/core/config/config.js";
+import { parseSet } from "../../src/core/config/sets.js";
 import { graderRegistry } from "../../src/core/graders/index.js";
 import { toJsonl } from "../../src/core/import/common.js";
 import { importOpenAIEvals } from "../../src/core/import/openai-evals.js";
 import { importPromptfoo } from "../../src/core/import/promptfoo.js";
-import { parseSet } from "../../src/core/sets.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures/import");
 const read = (name: string) => readFileSync(join(FIXTURES, name), "utf8");

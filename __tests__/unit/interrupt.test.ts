@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
-import { listenForInterrupt } from "../../src/adapters/interrupt.js";
+import { listenForInterrupt } from "../../src/adapters/process/interrupt.js";
 
 function fakeProcess() {
   const signals = new EventEmitter();

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { invocation, PACKAGE_NAME } from "../../src/cli/invocation.js";
-import { nextSteps } from "../../src/core/starter.js";
+import { nextSteps } from "../../src/core/config/starter.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 

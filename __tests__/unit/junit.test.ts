@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderJunit, xmlAttr, xmlText } from "../../src/core/render/junit.js";
+import { renderJunit, xmlAttr, xmlText } from "../../src/core/report/render/junit.js";
 import { findAll, parseXml, type XmlElement } from "../support/xml.js";
 import { flippedCase, makeCase, makeReport, makeSlice } from "./fixtures/report.js";
 

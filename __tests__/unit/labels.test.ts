@@ -1,9 +1,9 @@
 // Issue 14, "no silent mis-grade": which cases wait for a person's label. One rule, for `run` (it
 // neither grades them nor sends them to the model) and `check` (it counts them).
 import { describe, expect, it } from "vitest";
-import { graderNeedsExpected, isUnlabelled, splitUnlabelled } from "../../src/core/labels.js";
+import { graderNeedsExpected, isUnlabelled, splitUnlabelled } from "../../src/core/config/labels.js";
+import { parseSet } from "../../src/core/config/sets.js";
 import { traceToCase } from "../../src/core/lifecycle/traces.js";
-import { parseSet } from "../../src/core/sets.js";
 import type { EvalSet, GraderSpec, Visibility } from "../../src/core/types.js";
 
 const DEFAULT: GraderSpec[] = [{ type: "contains", value: "{{expected}}" }];

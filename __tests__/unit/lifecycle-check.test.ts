@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { checkEvalSets, findLeaks, setOverlap } from "../../src/core/lifecycle/check.js";
+import { parseSet } from "../../src/core/config/sets.js";
+import { checkEvalSets, setOverlap } from "../../src/core/lifecycle/check.js";
 import { renderCheckReport } from "../../src/core/lifecycle/report-text.js";
-import { parseSet } from "../../src/core/sets.js";
+import { findLeaks } from "../../src/core/text/leaks.js";
 import type { EvalSet, Visibility } from "../../src/core/types.js";
 
 function set(name: string, cases: Record<string, unknown>[], visibility: Visibility = "full"): EvalSet {

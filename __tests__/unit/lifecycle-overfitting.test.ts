@@ -4,7 +4,7 @@ import {
   fisherCombined,
   overfittingSignal,
   pooledChange,
-} from "../../src/core/lifecycle/overfitting.js";
+} from "../../src/core/gate/overfitting.js";
 import type { SliceDiff } from "../../src/core/types.js";
 import { makeSlice } from "./fixtures/report.js";
 

@@ -1,16 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  caseLine,
-  flipRates,
-  perturbCases,
-  perturbText,
-  robustness,
-  TRANSFORMS,
-} from "../../src/core/lifecycle/perturb.js";
+import { parseSet, type SetCase } from "../../src/core/config/sets.js";
+import { caseLine, perturbCases, perturbText, TRANSFORMS } from "../../src/core/lifecycle/perturb.js";
 import { cleanRewrite, rewriteCases } from "../../src/core/lifecycle/rewrite.js";
 import { streamFor } from "../../src/core/lifecycle/sample.js";
-import { normalizeText } from "../../src/core/lifecycle/text.js";
-import { parseSet, type SetCase } from "../../src/core/sets.js";
+import { flipRates, robustness } from "../../src/core/report/robustness.js";
+import { normalizeText } from "../../src/core/text/words.js";
 import { type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
 import { makeCase } from "./fixtures/report.js";
 
@@ -264,8 +258,8 @@ describe("rewrites through a chat completion", () => {
   });
 
   it("rewrites each case once per style at temperature 0, and drops rewrites that lose a number", async () => {
-    const { openAIEndpoint } = await import("../../src/adapters/openai-http.js");
-    const { parseCompletion } = await import("../../src/adapters/openai-provider.js");
+    const { openAIEndpoint } = await import("../../src/adapters/providers/openai-http.js");
+    const { parseCompletion } = await import("../../src/adapters/providers/openai-provider.js");
     const post = openAIEndpoint({ baseURL: server.url, apiKey: "sk-test", timeoutMs: 5000 });
     const result = await rewriteCases(
       cases(),

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { type Design, rng, simulatePr } from "../../bench/stats/core.js";
 import { checkEvalSets } from "../../src/core/lifecycle/check.js";
+import { mcnemarOneSided } from "../../src/core/stats/index.js";
 import {
   fitNoise,
   minimumDetectableDrop,
   type NoiseModel,
   type PowerDesign,
   slicePower,
-} from "../../src/core/lifecycle/power.js";
-import { mcnemarOneSided } from "../../src/core/stats.js";
+} from "../../src/core/stats/power.js";
 import type { EvalSet } from "../../src/core/types.js";
 
 const design = (over: Partial<PowerDesign> = {}): PowerDesign => ({

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { parseSet } from "../../src/core/config/sets.js";
 import { UserErrors } from "../../src/core/errors.js";
 import { apportion } from "../../src/core/lifecycle/allocate.js";
 import { parsePredicate, testPredicate } from "../../src/core/lifecycle/predicate.js";
 import { rotateSet } from "../../src/core/lifecycle/rotation.js";
 import { type ExistingCase, sampleTraces } from "../../src/core/lifecycle/sample.js";
-import { jaccard, NearDuplicates, normalizeText, shingles, words } from "../../src/core/lifecycle/text.js";
 import {
   DEFAULT_TRACE_FIELDS,
   parseSeed,
@@ -12,7 +12,7 @@ import {
   type Trace,
   traceToCase,
 } from "../../src/core/lifecycle/traces.js";
-import { parseSet } from "../../src/core/sets.js";
+import { jaccard, NearDuplicates, normalizeText, shingles, words } from "../../src/core/text/words.js";
 
 const jsonl = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
 

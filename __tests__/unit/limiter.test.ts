@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AdaptiveLimiter } from "../../src/core/limiter.js";
-import { backoffMs, retryAfterFromHeaders } from "../../src/core/retry.js";
-import { runAll } from "../../src/core/runner.js";
+import { AdaptiveLimiter } from "../../src/core/run/limiter.js";
+import { backoffMs, retryAfterFromHeaders } from "../../src/core/run/retry.js";
+import { runAll } from "../../src/core/run/runner.js";
 import { echoSet } from "../support/echo-set.js";
 import { seededRng } from "../support/prng.js";
 import { bucketEndpoint, cappedEndpoint, noisyEndpoint, VirtualClock } from "../support/virtual-time.js";

@@ -1,8 +1,12 @@
 // The bounded pattern engine: which patterns V8 runs in linear time on this Node, that the worker
 // path answers as a RegExp would, and that its time limit stops a match and recovers.
 import { afterAll, describe, expect, it } from "vitest";
-import { createPatternEngine } from "../../src/adapters/patterns.js";
-import { boundBacktracking, fallbackHolds, runsInLinearTime } from "../../src/adapters/regexp-flags.js";
+import { createPatternEngine } from "../../src/adapters/patterns/patterns.js";
+import {
+  boundBacktracking,
+  fallbackHolds,
+  runsInLinearTime,
+} from "../../src/adapters/patterns/regexp-flags.js";
 import { PatternTimeout } from "../../src/core/graders/patterns.js";
 
 const engine = createPatternEngine({ limitMs: 300 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type PullHead, postTarget, type TriggeringRun } from "../../src/core/post-target.js";
+import { type PullHead, postTarget, type TriggeringRun } from "../../src/core/report/post-target.js";
 import { makeReport } from "./fixtures/report.js";
 
 const SHA = "a".repeat(40);

@@ -1,9 +1,9 @@
 // A case that opens with its own system message is sent without the target's prompt: the gate
 // says so, or a prompt change that cannot reach those cases would pass as "unchanged".
 import { describe, expect, it } from "vitest";
+import { shadowedPromptWarnings, type TargetSpec } from "../../src/core/config/requests.js";
 import { evaluate } from "../../src/core/evaluate.js";
 import { systemClock } from "../../src/core/ports.js";
-import { shadowedPromptWarnings, type TargetSpec } from "../../src/core/requests.js";
 import type { EvalSet } from "../../src/core/types.js";
 
 const jsonl = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openAIProvider } from "../../src/adapters/openai-provider.js";
+import { openAIProvider } from "../../src/adapters/providers/openai-provider.js";
 import { ProviderError } from "../../src/core/errors.js";
 import { systemClock } from "../../src/core/ports.js";
-import { RetryableError } from "../../src/core/retry.js";
-import { type RunPlan, runAll } from "../../src/core/runner.js";
+import { RetryableError } from "../../src/core/run/retry.js";
+import { type RunPlan, runAll } from "../../src/core/run/runner.js";
 import type { ChatRequest } from "../../src/core/types.js";
 import { echoSet } from "../support/echo-set.js";
 import { type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { readableGrants } from "../../src/adapters/readable-paths.js";
+import { readableGrants } from "../../src/adapters/files/readable-paths.js";
 import { UserError } from "../../src/core/errors.js";
 
 let root: string;

@@ -3,7 +3,7 @@
 // each (2^32 backtracking steps; 250 s measured for the backreference), so a regression fails on
 // the time bound instead of hanging for hours.
 import { afterAll, describe, expect, it } from "vitest";
-import { makeGraderContext } from "../../src/adapters/grader-context.js";
+import { makeGraderContext } from "../../src/adapters/graders/grader-context.js";
 import { describeError } from "../../src/core/errors.js";
 import { gradeRun, type RunGrade } from "../../src/core/graders/grade.js";
 import type { Case, GraderSpec } from "../../src/core/types.js";

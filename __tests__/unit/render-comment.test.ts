@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { commentMarker, renderComment } from "../../src/core/render/comment.js";
-import { NO_BASELINE } from "../../src/core/render/sections.js";
-import { errorReport } from "../../src/core/report.js";
+import { commentMarker, renderComment } from "../../src/core/report/render/comment.js";
+import { NO_BASELINE } from "../../src/core/report/render/sections.js";
+import { errorReport } from "../../src/core/report/report.js";
 import type { Report } from "../../src/core/types.js";
 import { seededRng } from "../support/prng.js";
 import { splitFences, structuralProblems, tables } from "./fixtures/markdown.js";

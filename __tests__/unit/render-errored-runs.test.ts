@@ -2,8 +2,8 @@
 // comment's and summary's case lists must read them so: a case that passed its one graded run and
 // errored on another passed, and one whose graded runs all passed did not get worse.
 import { describe, expect, it } from "vitest";
-import { renderComment } from "../../src/core/render/comment.js";
-import { caseScore } from "../../src/core/render/format.js";
+import { renderComment } from "../../src/core/report/render/comment.js";
+import { caseScore } from "../../src/core/report/render/format.js";
 import { brokenAnchorReport } from "./fixtures/scenarios.js";
 
 describe("cases with errored runs in the views", () => {

@@ -6,7 +6,7 @@ import {
   inlineText,
   plainText,
   truncate,
-} from "../../src/core/render/escape.js";
+} from "../../src/core/report/render/escape.js";
 import { splitFences, unescapedCount } from "./fixtures/markdown.js";
 
 /** Untrusted text as a model, a case file or a slice name might carry it. */

@@ -13,7 +13,7 @@ import {
   statusLabel,
   verdictLabel,
   worstFirst,
-} from "../../src/core/render/format.js";
+} from "../../src/core/report/render/format.js";
 import { makeSlice } from "./fixtures/report.js";
 
 describe("format", () => {

@@ -1,10 +1,10 @@
 // The life-cycle additions to the comment, the summary and the terminal: the MDE column, the
 // overfitting warning and the robustness line. Each appears only when the report carries it.
 import { describe, expect, it } from "vitest";
-import { renderComment } from "../../src/core/render/comment.js";
-import { renderSummary } from "../../src/core/render/summary.js";
-import { mdeCell } from "../../src/core/render/tables.js";
-import { renderTerminal } from "../../src/core/render/terminal.js";
+import { renderComment } from "../../src/core/report/render/comment.js";
+import { renderSummary } from "../../src/core/report/render/summary.js";
+import { mdeCell } from "../../src/core/report/render/tables.js";
+import { renderTerminal } from "../../src/core/report/render/terminal.js";
 import type { Report } from "../../src/core/types.js";
 import { splitFences, structuralProblems, tables } from "./fixtures/markdown.js";
 import { makeCase, makeReport, makeSlice } from "./fixtures/report.js";

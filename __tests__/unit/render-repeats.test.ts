@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { renderComment } from "../../src/core/render/comment.js";
-import { extraRunsNote } from "../../src/core/render/repeats.js";
-import { renderSummary } from "../../src/core/render/summary.js";
-import { renderTerminal } from "../../src/core/render/terminal.js";
-import { parseReport } from "../../src/core/report-schema.js";
+import { renderComment } from "../../src/core/report/render/comment.js";
+import { extraRunsNote } from "../../src/core/report/render/repeats.js";
+import { renderSummary } from "../../src/core/report/render/summary.js";
+import { renderTerminal } from "../../src/core/report/render/terminal.js";
+import { parseReport } from "../../src/core/report/schema.js";
 import type { Report } from "../../src/core/types.js";
 import { makeReport, makeSlice } from "./fixtures/report.js";
 

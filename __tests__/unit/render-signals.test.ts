@@ -1,11 +1,11 @@
 // Dimensions and "Behaviour changed" in the comment, the summary and the terminal: shown when
 // there is something to show, collapsed when long, inert whatever the names, within the budgets.
 import { describe, expect, it } from "vitest";
-import { behaviourSection, COMMENT_BEHAVIOUR } from "../../src/core/render/behaviour.js";
-import { renderComment } from "../../src/core/render/comment.js";
-import { COMMENT_DIMENSIONS, dimensionsSection } from "../../src/core/render/dimensions.js";
-import { renderSummary } from "../../src/core/render/summary.js";
-import { renderTerminal } from "../../src/core/render/terminal.js";
+import { behaviourSection, COMMENT_BEHAVIOUR } from "../../src/core/report/render/behaviour.js";
+import { renderComment } from "../../src/core/report/render/comment.js";
+import { COMMENT_DIMENSIONS, dimensionsSection } from "../../src/core/report/render/dimensions.js";
+import { renderSummary } from "../../src/core/report/render/summary.js";
+import { renderTerminal } from "../../src/core/report/render/terminal.js";
 import type { DimensionDiff, DriftDiff, DriftReport, Report } from "../../src/core/types.js";
 import { structuralProblems } from "./fixtures/markdown.js";
 import { makeReport } from "./fixtures/report.js";

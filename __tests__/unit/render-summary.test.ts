@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { utf8Length } from "../../src/core/render/budget.js";
-import { renderSummary } from "../../src/core/render/summary.js";
+import { utf8Length } from "../../src/core/report/render/budget.js";
+import { renderSummary } from "../../src/core/report/render/summary.js";
 import { splitFences, structuralProblems, tables } from "./fixtures/markdown.js";
 import { flippedCase } from "./fixtures/report.js";
 import {

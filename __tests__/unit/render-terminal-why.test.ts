@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { displayWidth, renderTerminal } from "../../src/core/render/terminal.js";
-import { wrap } from "../../src/core/render/terminal-text.js";
+import { displayWidth, renderTerminal } from "../../src/core/report/render/terminal.js";
+import { wrap } from "../../src/core/report/render/terminal-text.js";
 import type { Report } from "../../src/core/types.js";
 import { flippedCase, makeCase, makeReport, makeSlice } from "./fixtures/report.js";
 import { brokenAnchorReport, noBaselineReport } from "./fixtures/scenarios.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { displayWidth, renderTerminal } from "../../src/core/render/terminal.js";
+import { displayWidth, renderTerminal } from "../../src/core/report/render/terminal.js";
 import { makeSlice } from "./fixtures/report.js";
 import { brokenAnchorReport, errorsReport, noBaselineReport } from "./fixtures/scenarios.js";
 

@@ -1,12 +1,12 @@
 // Issue 14: what the views say about cases that were not graded for want of a label, and about
 // slices that have nothing to be compared with. Neither may read as "unchanged".
 import { describe, expect, it } from "vitest";
-import { renderComment } from "../../src/core/render/comment.js";
-import { resultLine } from "../../src/core/render/oneline.js";
-import { renderSummary } from "../../src/core/render/summary.js";
-import { renderTerminal } from "../../src/core/render/terminal.js";
-import { fitReport, reportJson } from "../../src/core/report-fit.js";
-import { parseReport } from "../../src/core/report-schema.js";
+import { fitReport, reportJson } from "../../src/core/report/fit.js";
+import { renderComment } from "../../src/core/report/render/comment.js";
+import { resultLine } from "../../src/core/report/render/oneline.js";
+import { renderSummary } from "../../src/core/report/render/summary.js";
+import { renderTerminal } from "../../src/core/report/render/terminal.js";
+import { parseReport } from "../../src/core/report/schema.js";
 import type { Report } from "../../src/core/types.js";
 import { structuralProblems } from "./fixtures/markdown.js";
 import { makeReport, makeSlice } from "./fixtures/report.js";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { UserError } from "../../src/core/errors.js";
-import { type FittedReport, fitReport, reportJson } from "../../src/core/report-fit.js";
+import { type FittedReport, fitReport, reportJson } from "../../src/core/report/fit.js";
+import { parseReport } from "../../src/core/report/schema.js";
+import { ARRAY_FRAME_BYTES, elementBytes, skeletonBytes } from "../../src/core/report/size.js";
 import { COUNT_LIMITS, REPORT_BYTES, TEXT_LIMITS } from "../../src/core/report-limits.js";
-import { parseReport } from "../../src/core/report-schema.js";
-import { ARRAY_FRAME_BYTES, elementBytes, skeletonBytes } from "../../src/core/report-size.js";
 import type { Report } from "../../src/core/types.js";
 import { flippedCase, makeCase, makeReport, makeSlice } from "./fixtures/report.js";
 import { brokenAnchorReport } from "./fixtures/scenarios.js";

@@ -6,8 +6,8 @@ import { join, resolve } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { reportJsonSchema } from "../../scripts/report-schema.mjs";
-import { errorReport } from "../../src/core/report.js";
-import { fitReport, reportJson } from "../../src/core/report-fit.js";
+import { fitReport, reportJson } from "../../src/core/report/fit.js";
+import { errorReport } from "../../src/core/report/report.js";
 import { REPORT_SCHEMA_URL, REPORT_VERSION } from "../../src/core/report-id.js";
 import {
   brokenAnchorReport,

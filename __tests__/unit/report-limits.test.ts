@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { UserError } from "../../src/core/errors.js";
+import { parseReport } from "../../src/core/report/schema.js";
 import { clip, cutMarker, expectedSize, TEXT_LIMITS } from "../../src/core/report-limits.js";
-import { parseReport } from "../../src/core/report-schema.js";
 import { makeCase, makeReport } from "./fixtures/report.js";
 
 describe("clip", () => {

@@ -1,16 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { regressionAnnotations } from "../../src/core/annotations.js";
-import { buildReport, type Collected } from "../../src/core/assemble.js";
-import { keepTexts } from "../../src/core/collect.js";
-import { parkedId } from "../../src/core/parked.js";
+import { buildReport, type Collected } from "../../src/core/gate/assemble.js";
 import type { TextStore } from "../../src/core/ports.js";
-import { renderComment } from "../../src/core/render/comment.js";
-import { renderJunit } from "../../src/core/render/junit.js";
-import { renderSummary } from "../../src/core/render/summary.js";
-import { renderTerminal } from "../../src/core/render/terminal.js";
-import { type FittedReport, fitReport, reportJson, reportPieces } from "../../src/core/report-fit.js";
+import { regressionAnnotations } from "../../src/core/report/annotations.js";
+import { type FittedReport, fitReport, reportJson, reportPieces } from "../../src/core/report/fit.js";
+import { keepTexts, ParkedTexts } from "../../src/core/report/park.js";
+import { parkedId } from "../../src/core/report/parked.js";
+import { renderComment } from "../../src/core/report/render/comment.js";
+import { renderJunit } from "../../src/core/report/render/junit.js";
+import { renderSummary } from "../../src/core/report/render/summary.js";
+import { renderTerminal } from "../../src/core/report/render/terminal.js";
 import { REPORT_BYTES, TEXT_LIMITS } from "../../src/core/report-limits.js";
-import { ParkedTexts } from "../../src/core/report-park.js";
 import type { CaseResult, Report } from "../../src/core/types.js";
 import { seededRng } from "../support/prng.js";
 import { RandomText, randomCollected } from "../support/random-run.js";
@@ -74,7 +73,7 @@ describe("texts put aside while the run goes on", () => {
         withBase: t.chance(0.7),
       });
       // Nesting deep enough to overflow JSON.stringify's stack is written either way depending on
-      // the stack left at the call (report-fit-case.ts), so it is kept out of this comparison.
+      // the stack left at the call (report/fit-case.ts), so it is kept out of this comparison.
       for (const c of collected.cases) if (depth(c.expected) > 50) c.expected = "deep";
       const run = bothWays(collected, seed);
       expect(run.after).toEqual(run.before);

@@ -2,12 +2,12 @@
 // real path (buildReport, the PR fields the action adds, fitReport, reportJson) into parseReport.
 // A failure names its seed: `new RandomText(seededRng(seed), ...)` rebuilds the run.
 import { describe, expect, it } from "vitest";
-import { buildReport, type Collected } from "../../src/core/assemble.js";
 import { UserError } from "../../src/core/errors.js";
-import { errorReport } from "../../src/core/report.js";
-import { type FittedReport, fitReport, reportJson } from "../../src/core/report-fit.js";
+import { buildReport, type Collected } from "../../src/core/gate/assemble.js";
+import { type FittedReport, fitReport, reportJson } from "../../src/core/report/fit.js";
+import { errorReport } from "../../src/core/report/report.js";
+import { parseReport } from "../../src/core/report/schema.js";
 import { COUNT_LIMITS, REPORT_BYTES } from "../../src/core/report-limits.js";
-import { parseReport } from "../../src/core/report-schema.js";
 import type { Report } from "../../src/core/types.js";
 import { seededRng } from "../support/prng.js";
 import { RandomText, randomCollected, wellFormed } from "../support/random-run.js";

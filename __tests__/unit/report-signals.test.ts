@@ -2,9 +2,9 @@
 // reader refuses them misshapen.
 import { describe, expect, it } from "vitest";
 import type { UserError } from "../../src/core/errors.js";
-import { fitReport, reportJson } from "../../src/core/report-fit.js";
+import { fitReport, reportJson } from "../../src/core/report/fit.js";
+import { parseReport } from "../../src/core/report/schema.js";
 import { COUNT_LIMITS, TEXT_LIMITS } from "../../src/core/report-limits.js";
-import { parseReport } from "../../src/core/report-schema.js";
 import type { DimensionDiff, DriftDiff, Report } from "../../src/core/types.js";
 import { makeCase, makeReport } from "./fixtures/report.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildReport } from "../../src/core/assemble.js";
-import { fitReport, reportJson } from "../../src/core/report-fit.js";
-import { reportText } from "../../src/core/report-text.js";
+import { buildReport } from "../../src/core/gate/assemble.js";
+import { fitReport, reportJson } from "../../src/core/report/fit.js";
+import { reportText } from "../../src/core/report/texts.js";
 import { seededRng } from "../support/prng.js";
 import { RandomText, randomCollected } from "../support/random-run.js";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ProviderError } from "../../src/core/errors.js";
 import { type Clock, systemClock } from "../../src/core/ports.js";
-import { type PipelineOptions, RequestPipeline, RunStop } from "../../src/core/request-pipeline.js";
-import { RetryableError } from "../../src/core/retry.js";
+import { type PipelineOptions, RequestPipeline, RunStop } from "../../src/core/run/request-pipeline.js";
+import { RetryableError } from "../../src/core/run/retry.js";
 
 const policy = { attempts: 4, rateLimitRetries: 8, baseDelayMs: 500, maxDelayMs: 10_000 };
 

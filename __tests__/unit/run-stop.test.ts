@@ -1,10 +1,10 @@
 // The runner and the graders' requests share one stop: either endpoint going down ends the run.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { makeGraderContext } from "../../src/adapters/grader-context.js";
+import { makeGraderContext } from "../../src/adapters/graders/grader-context.js";
 import { type ModelProvider, systemClock } from "../../src/core/ports.js";
-import { RunStop } from "../../src/core/request-pipeline.js";
-import { RetryableError } from "../../src/core/retry.js";
-import { type RunPlan, runAll } from "../../src/core/runner.js";
+import { RunStop } from "../../src/core/run/request-pipeline.js";
+import { RetryableError } from "../../src/core/run/retry.js";
+import { type RunPlan, runAll } from "../../src/core/run/runner.js";
 import type { EvalSet } from "../../src/core/types.js";
 import { type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { buildReport } from "../../src/core/assemble.js";
+import type { TargetSpec } from "../../src/core/config/requests.js";
+import { buildReport } from "../../src/core/gate/assemble.js";
+import { reduceCases } from "../../src/core/gate/reduce.js";
 import type { ModelProvider, ResponseCache } from "../../src/core/ports.js";
 import { systemClock } from "../../src/core/ports.js";
-import { reduceCases } from "../../src/core/reduce.js";
-import type { TargetSpec } from "../../src/core/requests.js";
-import { type RunPlan, runAll } from "../../src/core/runner.js";
+import { type RunPlan, runAll } from "../../src/core/run/runner.js";
 import type { Case, ChatRequest, EvalSet, ModelResponse, Run } from "../../src/core/types.js";
 
 const baseTarget: TargetSpec = { endpoint: "http://model", model: "m", system: "base", params: {} };

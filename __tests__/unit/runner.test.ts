@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import type { TargetSpec } from "../../src/core/config/requests.js";
 import { ProviderError } from "../../src/core/errors.js";
+import { reduceCases } from "../../src/core/gate/reduce.js";
 import { type ModelProvider, systemClock } from "../../src/core/ports.js";
-import { reduceCases } from "../../src/core/reduce.js";
-import type { TargetSpec } from "../../src/core/requests.js";
-import { type RunPlan, runAll } from "../../src/core/runner.js";
+import { type RunPlan, runAll } from "../../src/core/run/runner.js";
 import type { Case, EvalSet, ModelResponse } from "../../src/core/types.js";
 
 const target: TargetSpec = { endpoint: "http://model", model: "m", system: "Be {{tone}}.", params: {} };

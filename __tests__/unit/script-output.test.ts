@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LineRelay, limitOutput, outputPrefix } from "../../src/adapters/script-output.js";
+import { LineRelay, limitOutput, outputPrefix } from "../../src/adapters/scripts/script-output.js";
 
 function relay(chunks: string[], prefix = outputPrefix("graders/x.mjs")): string[] {
   const out: string[] = [];

@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { makeGraderContext } from "../../src/adapters/grader-context.js";
-import { createScriptRunner, type ScriptRunner } from "../../src/adapters/script-runner.js";
+import { makeGraderContext } from "../../src/adapters/graders/grader-context.js";
+import { createScriptRunner, type ScriptRunner } from "../../src/adapters/scripts/script-runner.js";
 import { UserError } from "../../src/core/errors.js";
 
 let dir: string;

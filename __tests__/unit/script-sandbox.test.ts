@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createScriptRunner, type ScriptRunner } from "../../src/adapters/script-runner.js";
+import { createScriptRunner, type ScriptRunner } from "../../src/adapters/scripts/script-runner.js";
 
 const SECRET = "sk-eval-gate-unit-secret-5f1c9a";
 let repo: string;

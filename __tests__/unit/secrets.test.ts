@@ -1,7 +1,7 @@
 // A key quoted back by an endpoint, whole or in part, never survives into anything eval-gate keeps.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openAIProvider } from "../../src/adapters/openai-provider.js";
-import { MIN_PART, secretScrubber } from "../../src/core/secrets.js";
+import { openAIProvider } from "../../src/adapters/providers/openai-provider.js";
+import { MIN_PART, secretScrubber } from "../../src/core/run/secrets.js";
 import { type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
 import { seededRng } from "../support/prng.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { caseSchema, parseSet, plainCase } from "../../src/core/config/sets.js";
 import { type UserError, UserErrors } from "../../src/core/errors.js";
-import { caseSchema, parseSet, plainCase } from "../../src/core/sets.js";
 import { seededRng } from "../support/prng.js";
 
 const FILE = "evals/anchor.jsonl";

@@ -1,9 +1,9 @@
 // A sharded run merged must report the same dimensions and drift as the unsharded run, holdout
 // sets included (their partials lose ids and texts, never the dimension names they need).
 import { describe, expect, it } from "vitest";
-import { buildReport, type Collected } from "../../src/core/assemble.js";
-import { mergePartials, toPartial } from "../../src/core/shard.js";
-import { seedFromString } from "../../src/core/stats.js";
+import { buildReport, type Collected } from "../../src/core/gate/assemble.js";
+import { mergePartials, toPartial } from "../../src/core/gate/shard.js";
+import { seedFromString } from "../../src/core/stats/index.js";
 import { simulatePr } from "../support/null-prs.js";
 
 function collected(): Collected {

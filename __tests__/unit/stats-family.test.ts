@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { holm, pairedBootstrapCI, taroneHolm } from "../../src/core/stats.js";
+import { holm, pairedBootstrapCI, taroneHolm } from "../../src/core/stats/index.js";
 
 describe("taroneHolm", () => {
   it("leaves out the tests that cannot reach alpha/K and runs Holm over the rest", () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { binomialAtLeast, type DiffUnits, differenceInterval, signFlipTest } from "../../src/core/stats.js";
+import {
+  binomialAtLeast,
+  type DiffUnits,
+  differenceInterval,
+  signFlipTest,
+} from "../../src/core/stats/index.js";
 
 /** Park-Miller minimal standard generator: deliberately not the module's own PRNG. */
 function testRng(seed: number): () => number {

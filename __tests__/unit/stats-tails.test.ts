@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { binomialAtLeast, binomialAtMost, normalCdf, normalQuantile } from "../../src/core/stats.js";
+import { binomialAtLeast, binomialAtMost, normalCdf, normalQuantile } from "../../src/core/stats/index.js";
 
 // Reference values from exact rational arithmetic: with p = a/b, P(X = j) = C(n, j) a^j (b-a)^(n-j) / b^n.
 

@@ -9,7 +9,7 @@ import {
   seedFromString,
   signFlipOneSided,
   signFlipTest,
-} from "../../src/core/stats.js";
+} from "../../src/core/stats/index.js";
 
 // Reference values below come from code written here independently of the module: exact BigInt
 // arithmetic, brute-force enumeration, or textbook approximations.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../src/core/errors.js";
-import { fill, fillSystem, withoutPlaceholders } from "../../src/core/template.js";
+import { fill, fillSystem, withoutPlaceholders } from "../../src/core/text/template.js";
 import type { Case } from "../../src/core/types.js";
 
 function makeCase(overrides: Partial<Case> = {}): Case {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { FileTextStore } from "../../src/adapters/text-spill.js";
+import { FileTextStore } from "../../src/adapters/cache/text-spill.js";
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { toRunStat } from "../../src/core/assemble.js";
+import { toRunStat } from "../../src/core/gate/collect.js";
+import { looksLikeRefusal, quantile, summarizeUsage } from "../../src/core/gate/usage.js";
 import type { Run } from "../../src/core/types.js";
-import { looksLikeRefusal, quantile, summarizeUsage } from "../../src/core/usage.js";
 
 const run = (over: Partial<Run>): Run => ({
   caseId: "c",

@@ -12,7 +12,7 @@
 //   round. The other cases are unchanged. A prompt change that breaks one behaviour looks so.
 // - A drop d, "diffuse": every case passes on head with p_i · (1 − d / r), a little worse each.
 //   Any rule that picks cases by their own data gains least here, as the table shows.
-import { createRng } from "../../src/core/stats.js";
+import { createRng } from "../../src/core/stats/index.js";
 
 export const BASE_RATE = 0.9;
 export const CONCENTRATION = 20;

@@ -12,10 +12,12 @@
 // without alpha spending).
 //
 // Flags: --prs N (PRs per cell, default 1000: ±1.1 points on a power of 85%), --seed S.
-import { DEFAULT_MAX_REPEATS, rerunSelected } from "../../src/core/adaptive.js";
-import { compareSlices, type GateOptions } from "../../src/core/compare.js";
+
+import { compareSlices } from "../../src/core/gate/compare.js";
+import type { GateOptions } from "../../src/core/gate/options.js";
+import { decideVerdict } from "../../src/core/gate/verdict.js";
+import { DEFAULT_MAX_REPEATS, rerunSelected } from "../../src/core/run/adaptive.js";
 import type { CaseResult, CaseSideResult, SliceDiff } from "../../src/core/types.js";
-import { decideVerdict } from "../../src/core/verdict.js";
 import { BASE_RATE, type Change, CONCENTRATION, type Rng, rng, sliceRates } from "./adaptive-noise.js";
 
 const SLICES = 5;

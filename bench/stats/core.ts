@@ -20,11 +20,13 @@
 //   near-identical prompts do, while each keeps its own pass rate.
 // - A null PR: head = base. A drop d on the first slice: every case of it keeps (1 - d/base) of its
 //   pass rate on head (the model the MDE assumes), so the slice's expected score falls by d.
-import { DEFAULT_MAX_REPEATS, rerunSelected } from "../../src/core/adaptive.js";
-import { compareSlices, type GateOptions } from "../../src/core/compare.js";
-import { createRng } from "../../src/core/stats.js";
+
+import { compareSlices } from "../../src/core/gate/compare.js";
+import type { GateOptions } from "../../src/core/gate/options.js";
+import { decideVerdict } from "../../src/core/gate/verdict.js";
+import { DEFAULT_MAX_REPEATS, rerunSelected } from "../../src/core/run/adaptive.js";
+import { createRng } from "../../src/core/stats/index.js";
 import type { CaseResult, CaseSideResult, SliceDiff, Verdict } from "../../src/core/types.js";
-import { decideVerdict } from "../../src/core/verdict.js";
 
 export type Rng = () => number;
 

@@ -1,5 +1,5 @@
 import * as core from "@actions/core";
-import type { DiskCache } from "../adapters/disk-cache.js";
+import type { DiskCache } from "../adapters/cache/disk-cache.js";
 import { State } from "./state.js";
 
 /** The saved cache's ceiling; GitHub keeps 10 GB per repository across all caches. */

@@ -1,6 +1,6 @@
 import * as core from "@actions/core";
-import type { DiskCache } from "../adapters/disk-cache.js";
-import type { Interrupt } from "../adapters/interrupt.js";
+import type { DiskCache } from "../adapters/cache/disk-cache.js";
+import type { Interrupt } from "../adapters/process/interrupt.js";
 import { State } from "./state.js";
 
 /**

@@ -1,5 +1,5 @@
 import * as core from "@actions/core";
-import { RESERVED_KEY_PREFIXES, reservedKeyPrefix } from "../core/config.js";
+import { RESERVED_KEY_PREFIXES, reservedKeyPrefix } from "../core/config/config.js";
 import { UserError } from "../core/errors.js";
 
 export type FailOn = "regression" | "review" | "never";

@@ -1,7 +1,7 @@
 import * as core from "@actions/core";
-import { regressionAnnotations } from "../core/annotations.js";
 import type { ProgressEvent } from "../core/ports.js";
-import { unlabelledWarnings } from "../core/render/unlabelled.js";
+import { regressionAnnotations } from "../core/report/annotations.js";
+import { unlabelledWarnings } from "../core/report/render/unlabelled.js";
 import type { Report } from "../core/types.js";
 
 /** The sets a run covers, one log line each: name, file, cases, and whether it is aggregate-only. */

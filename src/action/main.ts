@@ -1,29 +1,29 @@
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as core from "@actions/core";
-import type { DiskCache } from "../adapters/disk-cache.js";
-import { readPartials, writeAtomic } from "../adapters/files.js";
-import { headSha, resolveCommit, revisionSource, workspaceSource } from "../adapters/git.js";
-import { graderSetup } from "../adapters/grader-setup.js";
-import { type Interrupt, listenForInterrupt } from "../adapters/interrupt.js";
-import { makeProvider } from "../adapters/providers.js";
-import { FileTextStore } from "../adapters/text-spill.js";
-import { buildReport } from "../core/assemble.js";
+import type { DiskCache } from "../adapters/cache/disk-cache.js";
+import { FileTextStore } from "../adapters/cache/text-spill.js";
+import { readPartials, writeAtomic } from "../adapters/files/files.js";
+import { headSha, resolveCommit, revisionSource, workspaceSource } from "../adapters/files/git.js";
+import { graderSetup } from "../adapters/graders/grader-setup.js";
+import { type Interrupt, listenForInterrupt } from "../adapters/process/interrupt.js";
+import { makeProvider } from "../adapters/providers/providers.js";
 import { describeError, isUserError, MissingKeyError, UserError, UserErrors } from "../core/errors.js";
 import { type Evaluation, evaluate } from "../core/evaluate.js";
+import { buildReport } from "../core/gate/assemble.js";
+import { mergePartials, parseShard, type Shard, toPartial } from "../core/gate/shard.js";
+import { worstSlice } from "../core/gate/verdict.js";
 import { systemClock } from "../core/ports.js";
-import { renderComment } from "../core/render/comment.js";
-import { renderJunit } from "../core/render/junit.js";
-import { resultLine } from "../core/render/oneline.js";
-import { renderSummary } from "../core/render/summary.js";
-import { renderTerminal } from "../core/render/terminal.js";
-import { checkFails, errorReport } from "../core/report.js";
-import { fitReport, reportPieces } from "../core/report-fit.js";
-import { ParkedTexts } from "../core/report-park.js";
-import { mergePartials, parseShard, type Shard, toPartial } from "../core/shard.js";
-import { upsertComment } from "../core/sticky.js";
+import { fitReport, reportPieces } from "../core/report/fit.js";
+import { ParkedTexts } from "../core/report/park.js";
+import { renderComment } from "../core/report/render/comment.js";
+import { renderJunit } from "../core/report/render/junit.js";
+import { resultLine } from "../core/report/render/oneline.js";
+import { renderSummary } from "../core/report/render/summary.js";
+import { renderTerminal } from "../core/report/render/terminal.js";
+import { checkFails, errorReport } from "../core/report/report.js";
+import { upsertComment } from "../core/report/sticky.js";
 import type { Report } from "../core/types.js";
-import { worstSlice } from "../core/verdict.js";
 import { reportCancelled } from "./cancel.js";
 import { type EventInfo, readEvent } from "./event.js";
 import { type ActionInputs, readInputs } from "./inputs.js";
@@ -322,7 +322,7 @@ async function writeComment(
     overrideLabelUsed: overrideUsed,
   });
   try {
-    const { githubCommentStore } = await import("../adapters/github.js");
+    const { githubCommentStore } = await import("../adapters/github/github.js");
     const store = githubCommentStore(
       inputs.githubToken,
       { owner: event.owner, repo: event.repo },

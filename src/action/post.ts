@@ -1,15 +1,15 @@
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import * as core from "@actions/core";
-import { githubCommentStore, pullRequestHead } from "../adapters/github.js";
+import { githubCommentStore, pullRequestHead } from "../adapters/github/github.js";
 import { UserError } from "../core/errors.js";
-import { type PostTarget, postTarget, type TriggeringRun } from "../core/post-target.js";
-import { renderComment } from "../core/render/comment.js";
-import { renderSummary } from "../core/render/summary.js";
+import { worstSlice } from "../core/gate/verdict.js";
+import { type PostTarget, postTarget, type TriggeringRun } from "../core/report/post-target.js";
+import { renderComment } from "../core/report/render/comment.js";
+import { renderSummary } from "../core/report/render/summary.js";
+import { parseReport } from "../core/report/schema.js";
+import { upsertComment } from "../core/report/sticky.js";
 import { REPORT_BYTES } from "../core/report-limits.js";
-import { parseReport } from "../core/report-schema.js";
-import { upsertComment } from "../core/sticky.js";
-import { worstSlice } from "../core/verdict.js";
 import type { ActionInputs } from "./inputs.js";
 
 interface WorkflowRunPayload {

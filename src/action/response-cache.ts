@@ -1,8 +1,8 @@
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as core from "@actions/core";
-import { DiskCache } from "../adapters/disk-cache.js";
-import { isInside, trackedFilesUnder } from "../adapters/git.js";
+import { DiskCache } from "../adapters/cache/disk-cache.js";
+import { isInside, trackedFilesUnder } from "../adapters/files/git.js";
 import type { EventInfo } from "./event.js";
 import type { ActionInputs } from "./inputs.js";
 

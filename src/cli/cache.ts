@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
-import { DiskCache } from "../adapters/disk-cache.js";
-import { trackedFilesUnder } from "../adapters/git.js";
+import { DiskCache } from "../adapters/cache/disk-cache.js";
+import { trackedFilesUnder } from "../adapters/files/git.js";
 import type { CommandContext } from "./command.js";
 
 /**

@@ -1,10 +1,10 @@
 import { relative, resolve } from "node:path";
-import { writeAtomic } from "../adapters/files.js";
-import { renderJunit } from "../core/render/junit.js";
-import { renderSummary } from "../core/render/summary.js";
-import { renderTerminal } from "../core/render/terminal.js";
-import { checkFails } from "../core/report.js";
-import { type FittedReport, fitReport, reportJson, reportPieces } from "../core/report-fit.js";
+import { writeAtomic } from "../adapters/files/files.js";
+import { type FittedReport, fitReport, reportJson, reportPieces } from "../core/report/fit.js";
+import { renderJunit } from "../core/report/render/junit.js";
+import { renderSummary } from "../core/report/render/summary.js";
+import { renderTerminal } from "../core/report/render/terminal.js";
+import { checkFails } from "../core/report/report.js";
 import type { Report } from "../core/types.js";
 import type { CommandContext, OutputFormat } from "./command.js";
 

@@ -3,14 +3,14 @@
 
 import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { workspaceSource } from "../adapters/git.js";
-import { type Config, type LineOf, parseConfigWithLines } from "../core/config.js";
+import { workspaceSource } from "../adapters/files/git.js";
+import { type Config, type LineOf, parseConfigWithLines } from "../core/config/config.js";
+import { parseSet } from "../core/config/sets.js";
 import { UserError, UserErrors } from "../core/errors.js";
 import { loadSets } from "../core/evaluate.js";
 import type { ExistingCase } from "../core/lifecycle/sample.js";
-import { caseText } from "../core/lifecycle/text.js";
 import type { FileSource } from "../core/ports.js";
-import { parseSet } from "../core/sets.js";
+import { caseText } from "../core/text/words.js";
 import type { EvalSet, Visibility } from "../core/types.js";
 
 /** A path as the config and messages write it: relative to `cwd`, with `/`. */

@@ -1,13 +1,13 @@
 // The model behind `perturb --rewrite`: the config's target endpoint and key variable, through the
 // provider the gate builds, so a rewrite goes where `eval-gate run` sends its requests.
 
-import { workspaceSource } from "../adapters/git.js";
-import { makeProvider } from "../adapters/providers.js";
-import { type Config, configSchema, parseConfigWithLines } from "../core/config.js";
+import { workspaceSource } from "../adapters/files/git.js";
+import { makeProvider } from "../adapters/providers/providers.js";
+import { type Config, configSchema, parseConfigWithLines } from "../core/config/config.js";
+import { type ResolvedTarget, resolveTarget } from "../core/config/target.js";
 import { describeError, MissingKeyError, UserError } from "../core/errors.js";
 import type { RewriteFn } from "../core/lifecycle/rewrite.js";
-import { backoffMs, defaultRetryPolicy, RetryableError } from "../core/retry.js";
-import { type ResolvedTarget, resolveTarget } from "../core/target.js";
+import { backoffMs, defaultRetryPolicy, RetryableError } from "../core/run/retry.js";
 import { exists, relativePath } from "./lifecycle-io.js";
 
 const REWRITE_ATTEMPTS = 5;

@@ -1,24 +1,24 @@
-import { repeatDesign } from "./adaptive.js";
-import { buildReport, type Collected } from "./assemble.js";
-import { CaseCollector, keepTexts } from "./collect.js";
-import { AGGREGATE_SLICE } from "./compare.js";
-import type { Config } from "./config.js";
-import { addedCases, describeChanges } from "./definition.js";
+import type { Config } from "./config/config.js";
+import { addedCases, describeChanges } from "./config/definition.js";
+import { type CaseFilter, filterSets } from "./config/filter.js";
+import { nothingLabelled, splitUnlabelled } from "./config/labels.js";
+import { checkSystemVars, loadProject, type Project } from "./config/project.js";
+import { buildMessages, shadowedPromptWarnings } from "./config/requests.js";
+import { AGGREGATE_SLICE } from "./config/sets.js";
+import { checkEndpoint, checkKeyEnv, type ResolvedTarget } from "./config/target.js";
 import { describeError, isUserError, UserError, UserErrors } from "./errors.js";
-import { type CaseFilter, filterSets } from "./filter.js";
+import { buildReport, type Collected } from "./gate/assemble.js";
+import { CaseCollector } from "./gate/collect.js";
+import { type Shard, selectShard } from "./gate/shard.js";
 import type { GraderContext } from "./graders/types.js";
-import { calibrateJudges } from "./judges.js";
-import { nothingLabelled, splitUnlabelled } from "./labels.js";
-import { findLeaks, type Leak } from "./lifecycle/check.js";
 import type { Clock, FileSource, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
-import { checkSystemVars, loadProject, type Project } from "./project.js";
-import type { ParkedTexts } from "./report-park.js";
-import { RunStop } from "./request-pipeline.js";
-import { buildMessages, shadowedPromptWarnings } from "./requests.js";
-import { defaultRetryPolicy } from "./retry.js";
-import { runAll, type SidePlan } from "./runner.js";
-import { type Shard, selectShard } from "./shard.js";
-import { checkEndpoint, checkKeyEnv, type ResolvedTarget } from "./target.js";
+import { keepTexts, type ParkedTexts } from "./report/park.js";
+import { repeatDesign } from "./run/adaptive.js";
+import { calibrateJudges } from "./run/judges.js";
+import { RunStop } from "./run/request-pipeline.js";
+import { defaultRetryPolicy } from "./run/retry.js";
+import { runAll, type SidePlan } from "./run/runner.js";
+import { findLeaks, type Leak } from "./text/leaks.js";
 import type { EvalSet, Report, Side } from "./types.js";
 
 export interface EvaluateOptions {
@@ -68,7 +68,7 @@ export interface EvaluateDeps {
   /** Stops the run early (a cancelled job, Ctrl-C): what was answered is kept, the verdict is `error`. */
   signal?: AbortSignal;
   /**
-   * Where the texts that only the report file shows wait while the run goes on (report-park.ts);
+   * Where the texts that only the report file shows wait while the run goes on (report/park.ts);
    * the report is then cut and written with it. Not used by a shard: its partial holds every text.
    */
   park?: ParkedTexts;
@@ -313,5 +313,5 @@ function leakError(leak: Leak, file: string): UserError {
   });
 }
 
-export { loadProject, loadSets } from "./project.js";
+export { loadProject, loadSets } from "./config/project.js";
 export { AGGREGATE_SLICE };

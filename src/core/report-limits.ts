@@ -1,6 +1,6 @@
-// The one definition of how much a JSON report may hold. The reader (report-schema.ts) refuses a
+// The one definition of how much a JSON report may hold. The reader (report/schema.ts) refuses a
 // report past these limits, because a report handed over as an artifact is hostile input; the
-// writer (report-fit.ts) cuts every report it writes to them, so the reader never refuses one of
+// writer (report/fit.ts) cuts every report it writes to them, so the reader never refuses one of
 // eval-gate's own. A new report field that can grow gets its limit here and is used by both.
 
 /** Lengths in UTF-16 code units, as JavaScript (and zod's `max`) count them. */
@@ -90,4 +90,12 @@ export function expectedSize(value: unknown): number {
     // Nested too deeply to serialize: never within the limit.
     return Number.POSITIVE_INFINITY;
   }
+}
+
+/** Limits on a case's free text; the byte budget asks for tighter ones when the report is too big. */
+export interface CaseTextLimits {
+  output: number;
+  input: number;
+  expected: number;
+  reason: number;
 }

@@ -303,7 +303,7 @@ export interface Report {
   /** Per slice: how outputs changed besides their grades (seed 001's monitoring signals). */
   drift?: DriftReport;
   /**
-   * Per set, the cases that wait for a label (src/core/labels.ts): sent to no model, graded by
+   * Per set, the cases that wait for a label (src/core/config/labels.ts): sent to no model, graded by
    * nothing, in no slice's n. Absent when every case had one.
    */
   unlabelled?: UnlabelledCases[];
@@ -319,7 +319,7 @@ export interface UnlabelledCases {
   ids: string[] | null;
 }
 
-// --- Dimensions and behaviour drift (src/core/dimensions.ts, src/core/drift.ts) ---
+// --- Dimensions and behaviour drift (src/core/gate/dimensions.ts, src/core/gate/drift.ts) ---
 
 /**
  * `dropped`: the review rule held; `lower`: a drop without enough evidence or size for it;
@@ -430,7 +430,7 @@ export interface JudgeReport {
   disagreements: number;
 }
 
-// --- The gate definition a PR is judged by (src/core/definition.ts) ---
+// --- The gate definition a PR is judged by (src/core/config/definition.ts) ---
 
 /** Per set and slice, the cases a PR adds, removes or rewrites (ids left out for aggregate-only sets). */
 export interface CaseChange {

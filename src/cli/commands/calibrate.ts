@@ -1,10 +1,10 @@
 import { relative, resolve, sep } from "node:path";
-import { repositoryRoot, workspaceSource } from "../../adapters/git.js";
-import { graderSetup } from "../../adapters/grader-setup.js";
+import { repositoryRoot, workspaceSource } from "../../adapters/files/git.js";
+import { graderSetup } from "../../adapters/graders/grader-setup.js";
 import { UserError } from "../../core/errors.js";
 import { loadProject } from "../../core/evaluate.js";
-import { calibrateJudges } from "../../core/judges.js";
-import { plainText } from "../../core/render/escape.js";
+import { plainText } from "../../core/report/render/escape.js";
+import { calibrateJudges } from "../../core/run/judges.js";
 import { closeLocalCache, openLocalCache } from "../cache.js";
 import type { Command } from "../command.js";
 

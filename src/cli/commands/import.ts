@@ -1,14 +1,14 @@
 import { existsSync, realpathSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, relative, resolve, sep } from "node:path";
-import { writeAtomic } from "../../adapters/files.js";
-import { repositoryRoot } from "../../adapters/git.js";
-import { projectReader } from "../../adapters/project-reader.js";
+import { writeAtomic } from "../../adapters/files/files.js";
+import { repositoryRoot } from "../../adapters/files/git.js";
+import { projectReader } from "../../adapters/files/project-reader.js";
+import { parseSet } from "../../core/config/sets.js";
 import { UserError } from "../../core/errors.js";
 import { type ImportResult, toJsonl } from "../../core/import/common.js";
 import { importOpenAIEvals } from "../../core/import/openai-evals.js";
 import { importPromptfoo } from "../../core/import/promptfoo.js";
-import { parseSet } from "../../core/sets.js";
 import type { Command, CommandContext } from "../command.js";
 
 const FORMATS = ["promptfoo", "openai-evals"] as const;

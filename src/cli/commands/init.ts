@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { writeAtomic } from "../../adapters/files.js";
+import { writeAtomic } from "../../adapters/files/files.js";
+import { nextSteps, starterFiles } from "../../core/config/starter.js";
 import { UserError } from "../../core/errors.js";
-import { nextSteps, starterFiles } from "../../core/starter.js";
 import type { Command } from "../command.js";
 import { invocation } from "../invocation.js";
 

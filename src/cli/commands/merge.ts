@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
-import { readPartials } from "../../adapters/files.js";
-import { buildReport } from "../../core/assemble.js";
+import { readPartials } from "../../adapters/files/files.js";
 import { UserError } from "../../core/errors.js";
-import { unlabelledWarnings } from "../../core/render/unlabelled.js";
-import { mergePartials } from "../../core/shard.js";
+import { buildReport } from "../../core/gate/assemble.js";
+import { mergePartials } from "../../core/gate/shard.js";
+import { unlabelledWarnings } from "../../core/report/render/unlabelled.js";
 import { type Command, failOnOption, formatOption } from "../command.js";
 import { finish } from "../finish.js";
 

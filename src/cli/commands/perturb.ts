@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { writeAtomic } from "../../adapters/files.js";
+import { writeAtomic } from "../../adapters/files/files.js";
 import { UserError } from "../../core/errors.js";
 import { caseLine, perturbCases, TRANSFORMS, type TransformName } from "../../core/lifecycle/perturb.js";
 import { rejectionCounts, rewriteCases } from "../../core/lifecycle/rewrite.js";

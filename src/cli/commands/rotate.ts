@@ -1,10 +1,10 @@
 import { resolve } from "node:path";
-import { writeAtomic } from "../../adapters/files.js";
+import { writeAtomic } from "../../adapters/files/files.js";
+import { resolvePath } from "../../core/config/target.js";
 import { UserError } from "../../core/errors.js";
 import { renderRotateReport } from "../../core/lifecycle/report-text.js";
 import { rotateSet } from "../../core/lifecycle/rotation.js";
 import { parseSeed, parseTraces } from "../../core/lifecycle/traces.js";
-import { resolvePath } from "../../core/target.js";
 import type { Command } from "../command.js";
 import {
   existingCases,

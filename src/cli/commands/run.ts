@@ -1,21 +1,21 @@
 import { relative, resolve, sep } from "node:path";
-import type { DiskCache } from "../../adapters/disk-cache.js";
-import { writeAtomic } from "../../adapters/files.js";
+import type { DiskCache } from "../../adapters/cache/disk-cache.js";
+import { writeAtomic } from "../../adapters/files/files.js";
 import {
   headSha,
   repositoryRoot,
   resolveCommit,
   revisionSource,
   workspaceSource,
-} from "../../adapters/git.js";
-import { graderSetup } from "../../adapters/grader-setup.js";
-import { type Interrupt, listenForInterrupt } from "../../adapters/interrupt.js";
-import { makeProvider } from "../../adapters/providers.js";
+} from "../../adapters/files/git.js";
+import { graderSetup } from "../../adapters/graders/grader-setup.js";
+import { type Interrupt, listenForInterrupt } from "../../adapters/process/interrupt.js";
+import { makeProvider } from "../../adapters/providers/providers.js";
 import { UserError } from "../../core/errors.js";
 import { evaluate } from "../../core/evaluate.js";
+import { parseShard, toPartial } from "../../core/gate/shard.js";
 import { systemClock } from "../../core/ports.js";
-import { unlabelledWarnings } from "../../core/render/unlabelled.js";
-import { parseShard, toPartial } from "../../core/shard.js";
+import { unlabelledWarnings } from "../../core/report/render/unlabelled.js";
 import { closeLocalCache, openLocalCache } from "../cache.js";
 import { type Command, type CommandContext, failOnOption, formatOption, listOption } from "../command.js";
 import { finish } from "../finish.js";

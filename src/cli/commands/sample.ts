@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { writeAtomic } from "../../adapters/files.js";
+import { writeAtomic } from "../../adapters/files/files.js";
 import { UserError } from "../../core/errors.js";
 import { renderSampleReport } from "../../core/lifecycle/report-text.js";
 import { sampleTraces } from "../../core/lifecycle/sample.js";

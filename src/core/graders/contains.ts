@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { UserError } from "../errors.js";
-import { fill } from "../template.js";
+import { fill } from "../text/template.js";
 import { clip, passAt, quote, specBase } from "./common.js";
 import type { GraderDefinition } from "./types.js";
 

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { fill } from "../template.js";
+import { fill } from "../text/template.js";
 import { clip, passAt, quote, specBase } from "./common.js";
 import type { GraderDefinition } from "./types.js";
 

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { UserError } from "../errors.js";
-import { fill, withoutPlaceholders } from "../template.js";
+import { fill, withoutPlaceholders } from "../text/template.js";
 import { clip, escapeRegExp, passAt, quote, specBase } from "./common.js";
 import { type PatternMatcher, type Patterns, PatternTimeout, patternTimedOut } from "./patterns.js";
 import type { GraderDefinition } from "./types.js";

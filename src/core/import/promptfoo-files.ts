@@ -4,7 +4,7 @@
 
 import { LineCounter, parseDocument } from "yaml";
 import { UserError } from "../errors.js";
-import { jsonErrorOffset, jsonReason, lineColumn } from "../json-error.js";
+import { jsonErrorOffset, jsonReason, lineColumn } from "../text/json-error.js";
 import type { Skipped } from "./common.js";
 import type { WhereOf } from "./promptfoo-extras.js";
 

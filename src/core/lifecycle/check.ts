@@ -1,164 +1,20 @@
 // `eval-gate check`: what can be known about an eval set before any model is called.
 // - Power: per slice, the smallest drop the gate can see (power.ts), and the slices under
 //   `gate.min_slice_n`.
-// - Leakage (seed 003): "if your eval cases end up as few-shot examples in the prompt, you're
-//   testing memorization, not capability". A case's input or expected text found in a prompt file,
-//   exactly (after folding case, punctuation and whitespace) or as a large share of its word 8-grams.
+// - Leakage: a case's text found in a prompt file (text/leaks.ts).
 // - Overlap: the same case in two sets (an anchor case in the holdout makes the holdout no longer
 //   held out).
 // A set with `visibility: aggregate` is never quoted: its cases are named by line only.
 
-import { AGGREGATE_SLICE } from "../compare.js";
-import { DEFAULT_GRADERS, isUnlabelled, unlabelledCounts } from "../labels.js";
-import type { SetCase } from "../sets.js";
-import { clusterKey } from "../slice-stats.js";
+import { DEFAULT_GRADERS, isUnlabelled, unlabelledCounts } from "../config/labels.js";
+import type { SetCase } from "../config/sets.js";
+import { AGGREGATE_SLICE } from "../config/sets.js";
+import { clusterKey } from "../gate/slice-stats.js";
+import { fitNoise, mdeAlpha, minimumDetectableDrop } from "../stats/power.js";
+import { findLeaks, type Leak, type LeakOptions, type PromptText } from "../text/leaks.js";
+import { caseText, type NearDuplicateOptions, NearDuplicates, normalizeText } from "../text/words.js";
 import type { EvalSet, GraderSpec } from "../types.js";
 import { isVariant } from "./perturb.js";
-import { fitNoise, mdeAlpha, minimumDetectableDrop } from "./power.js";
-import {
-  caseText,
-  lineAt,
-  type NearDuplicateOptions,
-  NearDuplicates,
-  normalizeText,
-  stringLeaves,
-  tokenize,
-  wordNgrams,
-  words,
-} from "./text.js";
-
-export interface PromptText {
-  file: string;
-  text: string;
-}
-
-export interface Leak {
-  set: string;
-  /** The case's id; null in a set with `visibility: aggregate`, which is named by line only. */
-  id: string | null;
-  line: number;
-  field: "input" | "expected";
-  /** The prompt file the text was found in, and the line of the (first) match there. */
-  prompt: string;
-  prompt_line: number;
-  kind: "exact" | "ngram";
-  /** Share of the text's word n-grams found in the prompt; 1 for an exact match. */
-  share: number;
-}
-
-export interface LeakOptions {
-  /** Words per n-gram. Default 8. */
-  ngram?: number;
-  /** Share of a text's distinct n-grams that must be in a prompt. Default 0.5. */
-  minShare?: number;
-  /**
-   * Shortest text (in words) an exact match counts for: a one-word expected value such as
-   * "refund" is in most support prompts without being a leak. Default 5.
-   */
-  minExactWords?: number;
-}
-
-interface PreparedPrompt {
-  file: string;
-  text: string;
-  /** Words joined by single spaces, padded with one space at each end. */
-  padded: string;
-  /** Offset in `padded` of each word, and its offset in the original text. */
-  starts: number[];
-  at: number[];
-  grams: Map<string, number>;
-}
-
-function prepare(p: PromptText, n: number): PreparedPrompt {
-  const tokens = tokenize(p.text);
-  const starts: number[] = [];
-  let padded = " ";
-  for (const t of tokens) {
-    starts.push(padded.length);
-    padded += `${t.word} `;
-  }
-  const grams = new Map<string, number>();
-  wordNgrams(
-    tokens.map((t) => t.word),
-    n,
-  ).forEach((g, i) => {
-    if (!grams.has(g)) grams.set(g, i);
-  });
-  return { file: p.file, text: p.text, padded, starts, at: tokens.map((t) => t.at), grams };
-}
-
-function promptLine(p: PreparedPrompt, wordIndex: number): number {
-  return lineAt(p.text, p.at[wordIndex] ?? 0);
-}
-
-function leakOf(
-  ws: readonly string[],
-  p: PreparedPrompt,
-  o: Required<LeakOptions>,
-): Pick<Leak, "kind" | "share" | "prompt_line"> | null {
-  if (ws.length >= o.minExactWords) {
-    const at = p.padded.indexOf(` ${ws.join(" ")} `);
-    if (at >= 0) {
-      const wordIndex = p.starts.indexOf(at + 1);
-      return { kind: "exact", share: 1, prompt_line: promptLine(p, Math.max(0, wordIndex)) };
-    }
-  }
-  const grams = [...new Set(wordNgrams(ws, o.ngram))];
-  if (grams.length === 0) return null;
-  let hits = 0;
-  let first = Number.POSITIVE_INFINITY;
-  for (const g of grams) {
-    const i = p.grams.get(g);
-    if (i !== undefined) {
-      hits++;
-      first = Math.min(first, i);
-    }
-  }
-  const share = hits / grams.length;
-  if (share < o.minShare) return null;
-  return { kind: "ngram", share, prompt_line: promptLine(p, first) };
-}
-
-/** Eval text (inputs, expected values) found in the prompts. One leak per case, field and prompt. */
-export function findLeaks(
-  input: { prompts: readonly PromptText[]; sets: readonly EvalSet[] },
-  options: LeakOptions = {},
-): Leak[] {
-  const o: Required<LeakOptions> = {
-    ngram: options.ngram ?? 8,
-    minShare: options.minShare ?? 0.5,
-    minExactWords: options.minExactWords ?? 5,
-  };
-  const prompts = input.prompts.map((p) => prepare(p, o.ngram));
-  const leaks: Leak[] = [];
-  for (const set of input.sets) {
-    const hidden = set.visibility === "aggregate";
-    for (const c of set.cases) {
-      const fields: [Leak["field"], string][] = [["input", caseText(c)]];
-      if (c.expected !== undefined && c.expected !== null)
-        fields.push(["expected", stringLeaves(c.expected)]);
-      for (const [field, text] of fields) {
-        const ws = words(text);
-        // Too short to count as an exact match and to have one n-gram: nothing to look for.
-        if (ws.length < o.minExactWords && ws.length < o.ngram) continue;
-        for (const p of prompts) {
-          const found = leakOf(ws, p, o);
-          if (found) {
-            leaks.push({
-              set: set.name,
-              id: hidden ? null : c.id,
-              line: c.line,
-              field,
-              prompt: p.file,
-              ...found,
-            });
-          }
-        }
-      }
-    }
-  }
-  return leaks;
-}
 
 export interface Overlap {
   /** The set listed first in the config, and the other one. */

@@ -1,29 +1,12 @@
 // The eval set's life cycle: from production traces to a set that can see what matters.
-export { type Allocation, apportion, type Part } from "./allocate.js";
+
 export {
-  type CheckOptions,
-  type CheckResult,
-  checkEvalSets,
-  findLeaks,
-  type Leak,
-  type LeakOptions,
-  type Overlap,
-  type PromptText,
-  type SliceCheck,
-  setOverlap,
-} from "./check.js";
-export { fisherCombined, type OverfittingSets, overfittingSignal, pooledChange } from "./overfitting.js";
-export {
-  flipRates,
-  isVariant,
-  type PerturbOptions,
-  perturbCases,
-  perturbText,
-  type Robustness,
-  robustness,
-  TRANSFORMS,
-  type TransformName,
-} from "./perturb.js";
+  fisherCombined,
+  type OverfittingSets,
+  overfittingSignal,
+  pooledChange,
+} from "../gate/overfitting.js";
+export { flipRates, type Robustness, robustness } from "../report/robustness.js";
 export {
   fitNoise,
   mdeAlpha,
@@ -31,7 +14,26 @@ export {
   type NoiseModel,
   type PowerDesign,
   slicePower,
-} from "./power.js";
+} from "../stats/power.js";
+export { findLeaks, type Leak, type LeakOptions, type PromptText } from "../text/leaks.js";
+export { NearDuplicates, normalizeText } from "../text/words.js";
+export { type Allocation, apportion, type Part } from "./allocate.js";
+export {
+  type CheckOptions,
+  type CheckResult,
+  checkEvalSets,
+  type Overlap,
+  type SliceCheck,
+  setOverlap,
+} from "./check.js";
+export {
+  isVariant,
+  type PerturbOptions,
+  perturbCases,
+  perturbText,
+  TRANSFORMS,
+  type TransformName,
+} from "./perturb.js";
 export { type Predicate, parsePredicate, testPredicate } from "./predicate.js";
 export { cleanRewrite, type RewriteFn, rejectionCounts, rewriteCases } from "./rewrite.js";
 export { type RotateOptions, type RotateResult, rotateSet } from "./rotation.js";
@@ -42,7 +44,6 @@ export {
   sampleTraces,
   screenTraces,
 } from "./sample.js";
-export { NearDuplicates, normalizeText } from "./text.js";
 export {
   DEFAULT_TRACE_FIELDS,
   parseSeed,

@@ -1,8 +1,8 @@
 // What `sample`, `rotate` and `check` print: short plain-text tables for a terminal. Names come
 // from files anyone can edit, so each goes through plainText (no control sequences).
 
-import { plainText } from "../render/escape.js";
-import { integer, percent, plural } from "../render/format.js";
+import { plainText } from "../report/render/escape.js";
+import { integer, percent, plural } from "../report/render/format.js";
 import type { CheckResult } from "./check.js";
 import type { RotateResult } from "./rotation.js";
 import type { SampleResult } from "./sample.js";

@@ -2,7 +2,7 @@
 // polite, terse...), keeping every fact; a rewrite that lost a number or changed nothing is
 // rejected, and the command says how many were and why.
 
-import type { SetCase } from "../sets.js";
+import type { SetCase } from "../config/sets.js";
 import type { ChatMessage } from "../types.js";
 import { isVariant, variantCase } from "./perturb.js";
 

@@ -5,6 +5,7 @@
 // rewritten: the lines that stay are kept byte for byte, so the pull request's diff shows only
 // what left and what came in.
 
+import type { NearDuplicateOptions } from "../text/words.js";
 import type { Case } from "../types.js";
 import {
   choose,
@@ -14,7 +15,6 @@ import {
   screenTraces,
   streamFor,
 } from "./sample.js";
-import type { NearDuplicateOptions } from "./text.js";
 import { type Trace, traceToCase } from "./traces.js";
 
 export interface RotateOptions {

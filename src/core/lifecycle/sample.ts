@@ -3,9 +3,9 @@
 // easy, and a set drawn at its natural rate hides exactly the failures it exists to catch), with
 // near-duplicates and cases already in a set left out, and reproducible from its seed.
 
-import { createRng, seedFromString } from "../stats.js";
+import { createRng, seedFromString } from "../stats/index.js";
+import { type NearDuplicateOptions, NearDuplicates } from "../text/words.js";
 import { type Allocation, apportion } from "./allocate.js";
-import { type NearDuplicateOptions, NearDuplicates } from "./text.js";
 import type { Trace } from "./traces.js";
 
 /** A case some set already holds: its id is taken, and its text is not drawn again. */

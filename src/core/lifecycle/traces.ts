@@ -3,12 +3,12 @@
 // named by the caller (dotted paths reach into nested objects).
 
 import { UserError, UserErrors } from "../errors.js";
-import { jsonLines } from "../json-error.js";
-import { seedFromString } from "../stats.js";
+import { seedFromString } from "../stats/index.js";
+import { jsonLines } from "../text/json-error.js";
+import { caseText } from "../text/words.js";
 import type { ChatMessage } from "../types.js";
 import { fieldValue, isTruthy, type Predicate, testPredicate } from "./predicate.js";
 import { type SliceSuggestion, suggestSliceField } from "./slice-field.js";
-import { caseText } from "./text.js";
 
 export interface TraceFields {
   id: string;
