@@ -230,7 +230,10 @@ describe("the run's request discipline", () => {
     const stop = new RunStop();
     const ctx = context({ stop });
     const pending = ctx.complete(judgeRequest).catch((e: Error) => e);
-    while (server.stats().inFlight === 0) await new Promise((r) => setTimeout(r, 5));
+    // Until the server has read the whole request: a request cut mid-body (on a loaded machine)
+    // would be logged without it, here or after the next test's reset.
+    const sent = () => server.requests().some((r) => JSON.stringify(r.body).includes("hello"));
+    while (!sent()) await new Promise((r) => setTimeout(r, 5));
     const started = Date.now();
     stop.stop("the provider looks down: 8 attempts in a row failed (last: HTTP 503)");
     expect(String(await pending)).toMatch(/the judge \(gpt-4o\) failed: the run was stopped/);
