@@ -33,11 +33,12 @@ function when(group) {
   return `${group.length} run(s) on ${days.join(", ")}; ${m.platform}, ${m.cpus} CPU(s) (${m.cpu}), Node ${group[0].node.slice(1)}`;
 }
 
-for (const kind of ["run", "peer"]) {
+const commands = { run: "npm run bench", peer: "npm run bench:peer", 429: "npm run bench:429" };
+for (const kind of ["run", "peer", "429"]) {
   const group = runs.filter((r) => r.kind === kind && !r.quick);
   if (group.length === 0) continue;
-  console.log(`\n${kind === "run" ? "npm run bench" : "npm run bench:peer"}: ${when(group)}\n`);
-  if (kind === "run") {
+  console.log(`\n${commands[kind]}: ${when(group)}\n`);
+  if (kind !== "peer") {
     const order = [];
     const values = new Map();
     for (const r of group)
