@@ -2,7 +2,7 @@ import * as z from "zod";
 import { UserError } from "../errors.js";
 import { REPORT_SCHEMA_URL, REPORT_VERSION } from "../report-id.js";
 import { expectedSize, COUNT_LIMITS as N, TEXT_LIMITS as T } from "../report-limits.js";
-import type { Report } from "../types.js";
+import type { Report } from "../report-types.js";
 import { dimensions, drift } from "./schema-signals.js";
 
 // A report handed over as an artifact is hostile input: every field is checked and bounded before

@@ -1,4 +1,4 @@
-import type { Report, SliceStatus } from "../../types.js";
+import type { Report, SliceStatus } from "../../report-types.js";
 import { plainText } from "./escape.js";
 import { percent, plural, STATUS_WORD, worstFirst, worstSlice } from "./format.js";
 import { unlabelledTotal } from "./unlabelled.js";
