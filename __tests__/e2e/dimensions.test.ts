@@ -2,7 +2,7 @@
 // but breaks one of a slice's two graders gets review naming that grader; a PR that makes every
 // answer three times longer shows "Behaviour changed", and fails the check under gate.drift: fail.
 import { describe, expect, it } from "vitest";
-import type { Report } from "../../src/core/types.js";
+import type { Report } from "../../src/core/report-types.js";
 import { messageText, type RespondRequest } from "../support/openai-server.js";
 import { runAction } from "./harness.js";
 import { prWorld } from "./world.js";

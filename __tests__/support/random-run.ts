@@ -6,9 +6,10 @@
  */
 import type { Collected } from "../../src/core/gate/assemble.js";
 import type { RunStat } from "../../src/core/gate/run-stats.js";
+import type { DefinitionChanges } from "../../src/core/report-types.js";
 import { calibrationStats } from "../../src/core/run/calibration.js";
 import type { JudgeTrust } from "../../src/core/run/judges.js";
-import type { Behaviour, CaseResult, CaseSideResult, DefinitionChanges, Side } from "../../src/core/types.js";
+import type { Behaviour, CaseResult, CaseSideResult, Side } from "../../src/core/types.js";
 import type { Rng } from "./prng.js";
 
 const PIECES = [

@@ -1,8 +1,9 @@
 // The loaders' messages for bad input: lines for config graders and target files, JSON columns, and
 // a holdout set (`visibility: aggregate`) whose case ids, inputs and expected values no message quotes.
 import { describe, expect, it } from "vitest";
-import { parseConfigWithLines, validateGraders } from "../../src/core/config/config.js";
+import { parseConfigWithLines } from "../../src/core/config/parse-config.js";
 import { parseSet } from "../../src/core/config/sets.js";
+import { validateGraders } from "../../src/core/config/validate-graders.js";
 import { type UserError, UserErrors } from "../../src/core/errors.js";
 import { evaluate } from "../../src/core/evaluate.js";
 import { graderRegistry } from "../../src/core/graders/index.js";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { parseConfig, validateGraders } from "../../src/core/config/config.js";
+import { parseConfig } from "../../src/core/config/parse-config.js";
+import { validateGraders } from "../../src/core/config/validate-graders.js";
 import { type UserError, UserErrors } from "../../src/core/errors.js";
 import { graderRegistry } from "../../src/core/graders/index.js";
 import type { GraderDefinition } from "../../src/core/graders/types.js";

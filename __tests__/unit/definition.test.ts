@@ -1,7 +1,7 @@
 // What a PR changes in the gate definition, and the verdict it earns for it.
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/core/config/config.js";
 import { addedCases, caseChanges, changeSummary, settingChanges } from "../../src/core/config/definition.js";
+import { parseConfig } from "../../src/core/config/parse-config.js";
 import { buildReport, type Collected } from "../../src/core/gate/assemble.js";
 import type { Case, CaseResult, EvalSet } from "../../src/core/types.js";
 

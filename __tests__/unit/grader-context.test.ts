@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  type GraderContextOptions,
-  inRepository,
-  makeGraderContext,
-} from "../../src/adapters/graders/grader-context.js";
+import { type GraderContextOptions, makeGraderContext } from "../../src/adapters/graders/grader-context.js";
+import { inRepository } from "../../src/adapters/graders/grader-files.js";
 import { UserError } from "../../src/core/errors.js";
 import type { ResponseCache } from "../../src/core/ports.js";
 import { RunStop } from "../../src/core/run/request-pipeline.js";

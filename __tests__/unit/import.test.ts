@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { validateGraders } from "../../src/core/config/config.js";
 import { parseSet } from "../../src/core/config/sets.js";
+import { validateGraders } from "../../src/core/config/validate-graders.js";
 import { graderRegistry } from "../../src/core/graders/index.js";
 import { toJsonl } from "../../src/core/import/common.js";
 import { importOpenAIEvals } from "../../src/core/import/openai-evals.js";

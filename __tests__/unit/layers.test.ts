@@ -70,7 +70,14 @@ function cycles(graph: Map<string, string[]>): string[][] {
 }
 
 /** The top-level files of src/core that every stage shares: contracts, not steps. */
-const SHARED_FILES = ["errors.ts", "types.ts", "ports.ts", "report-id.ts", "report-limits.ts"];
+const SHARED_FILES = [
+  "errors.ts",
+  "types.ts",
+  "report-types.ts",
+  "ports.ts",
+  "report-id.ts",
+  "report-limits.ts",
+];
 
 type Layer =
   | "shared"

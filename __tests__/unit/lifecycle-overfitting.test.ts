@@ -5,7 +5,7 @@ import {
   overfittingSignal,
   pooledChange,
 } from "../../src/core/gate/overfitting.js";
-import type { SliceDiff } from "../../src/core/types.js";
+import type { SliceDiff } from "../../src/core/report-types.js";
 import { makeSlice } from "./fixtures/report.js";
 
 const up = (set: string, slice: string, n: number, delta: number, p: number, improved = false): SliceDiff =>

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSet, type SetCase } from "../../src/core/config/sets.js";
-import { caseLine, perturbCases, perturbText, TRANSFORMS } from "../../src/core/lifecycle/perturb.js";
+import { caseLine, perturbCases } from "../../src/core/lifecycle/perturb.js";
+import { perturbText, TRANSFORMS } from "../../src/core/lifecycle/perturb-text.js";
 import { cleanRewrite, rewriteCases } from "../../src/core/lifecycle/rewrite.js";
 import { streamFor } from "../../src/core/lifecycle/sample.js";
 import { flipRates, robustness } from "../../src/core/report/robustness.js";

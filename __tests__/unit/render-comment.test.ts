@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { commentMarker, renderComment } from "../../src/core/report/render/comment.js";
 import { NO_BASELINE } from "../../src/core/report/render/sections.js";
 import { errorReport } from "../../src/core/report/report.js";
-import type { Report } from "../../src/core/types.js";
+import type { Report } from "../../src/core/report-types.js";
 import { seededRng } from "../support/prng.js";
 import { splitFences, structuralProblems, tables } from "./fixtures/markdown.js";
 import { flippedCase, makeReport, makeSlice } from "./fixtures/report.js";

@@ -5,7 +5,7 @@ import { renderComment } from "../../src/core/report/render/comment.js";
 import { renderSummary } from "../../src/core/report/render/summary.js";
 import { mdeCell } from "../../src/core/report/render/tables.js";
 import { renderTerminal } from "../../src/core/report/render/terminal.js";
-import type { Report } from "../../src/core/types.js";
+import type { Report } from "../../src/core/report-types.js";
 import { splitFences, structuralProblems, tables } from "./fixtures/markdown.js";
 import { makeCase, makeReport, makeSlice } from "./fixtures/report.js";
 import { brokenAnchorReport } from "./fixtures/scenarios.js";

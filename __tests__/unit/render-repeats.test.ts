@@ -4,7 +4,7 @@ import { extraRunsNote } from "../../src/core/report/render/repeats.js";
 import { renderSummary } from "../../src/core/report/render/summary.js";
 import { renderTerminal } from "../../src/core/report/render/terminal.js";
 import { parseReport } from "../../src/core/report/schema.js";
-import type { Report } from "../../src/core/types.js";
+import type { Report } from "../../src/core/report-types.js";
 import { makeReport, makeSlice } from "./fixtures/report.js";
 
 /** A `repeats: auto` run: two slices had cases rerun, one had none. */

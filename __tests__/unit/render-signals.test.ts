@@ -6,7 +6,7 @@ import { renderComment } from "../../src/core/report/render/comment.js";
 import { COMMENT_DIMENSIONS, dimensionsSection } from "../../src/core/report/render/dimensions.js";
 import { renderSummary } from "../../src/core/report/render/summary.js";
 import { renderTerminal } from "../../src/core/report/render/terminal.js";
-import type { DimensionDiff, DriftDiff, DriftReport, Report } from "../../src/core/types.js";
+import type { DimensionDiff, DriftDiff, DriftReport, Report } from "../../src/core/report-types.js";
 import { structuralProblems } from "./fixtures/markdown.js";
 import { makeReport } from "./fixtures/report.js";
 import { manySlicesReport } from "./fixtures/scenarios.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { displayWidth, renderTerminal } from "../../src/core/report/render/terminal.js";
 import { wrap } from "../../src/core/report/render/terminal-text.js";
-import type { Report } from "../../src/core/types.js";
+import type { Report } from "../../src/core/report-types.js";
 import { flippedCase, makeCase, makeReport, makeSlice } from "./fixtures/report.js";
 import { brokenAnchorReport, noBaselineReport } from "./fixtures/scenarios.js";
 

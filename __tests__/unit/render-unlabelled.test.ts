@@ -7,7 +7,7 @@ import { resultLine } from "../../src/core/report/render/oneline.js";
 import { renderSummary } from "../../src/core/report/render/summary.js";
 import { renderTerminal } from "../../src/core/report/render/terminal.js";
 import { parseReport } from "../../src/core/report/schema.js";
-import type { Report } from "../../src/core/types.js";
+import type { Report } from "../../src/core/report-types.js";
 import { structuralProblems } from "./fixtures/markdown.js";
 import { makeReport, makeSlice } from "./fixtures/report.js";
 import { noBaselineReport } from "./fixtures/scenarios.js";

@@ -4,7 +4,7 @@ import { type FittedReport, fitReport, reportJson } from "../../src/core/report/
 import { parseReport } from "../../src/core/report/schema.js";
 import { ARRAY_FRAME_BYTES, elementBytes, skeletonBytes } from "../../src/core/report/size.js";
 import { COUNT_LIMITS, REPORT_BYTES, TEXT_LIMITS } from "../../src/core/report-limits.js";
-import type { Report } from "../../src/core/types.js";
+import type { Report } from "../../src/core/report-types.js";
 import { flippedCase, makeCase, makeReport, makeSlice } from "./fixtures/report.js";
 import { brokenAnchorReport } from "./fixtures/scenarios.js";
 

@@ -8,7 +8,7 @@ import { type FittedReport, fitReport, reportJson } from "../../src/core/report/
 import { errorReport } from "../../src/core/report/report.js";
 import { parseReport } from "../../src/core/report/schema.js";
 import { COUNT_LIMITS, REPORT_BYTES } from "../../src/core/report-limits.js";
-import type { Report } from "../../src/core/types.js";
+import type { Report } from "../../src/core/report-types.js";
 import { seededRng } from "../support/prng.js";
 import { RandomText, randomCollected, wellFormed } from "../support/random-run.js";
 

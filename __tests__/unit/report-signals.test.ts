@@ -5,7 +5,7 @@ import type { UserError } from "../../src/core/errors.js";
 import { fitReport, reportJson } from "../../src/core/report/fit.js";
 import { parseReport } from "../../src/core/report/schema.js";
 import { COUNT_LIMITS, TEXT_LIMITS } from "../../src/core/report-limits.js";
-import type { DimensionDiff, DriftDiff, Report } from "../../src/core/types.js";
+import type { DimensionDiff, DriftDiff, Report } from "../../src/core/report-types.js";
 import { makeCase, makeReport } from "./fixtures/report.js";
 
 function read(report: Report): Report {

@@ -16,8 +16,9 @@
 import { compareSlices } from "../../src/core/gate/compare.js";
 import type { GateOptions } from "../../src/core/gate/options.js";
 import { decideVerdict } from "../../src/core/gate/verdict.js";
+import type { SliceDiff } from "../../src/core/report-types.js";
 import { DEFAULT_MAX_REPEATS, rerunSelected } from "../../src/core/run/adaptive.js";
-import type { CaseResult, CaseSideResult, SliceDiff } from "../../src/core/types.js";
+import type { CaseResult, CaseSideResult } from "../../src/core/types.js";
 import { BASE_RATE, type Change, CONCENTRATION, type Rng, rng, sliceRates } from "./adaptive-noise.js";
 
 const SLICES = 5;

@@ -24,9 +24,10 @@
 import { compareSlices } from "../../src/core/gate/compare.js";
 import type { GateOptions } from "../../src/core/gate/options.js";
 import { decideVerdict } from "../../src/core/gate/verdict.js";
+import type { SliceDiff, Verdict } from "../../src/core/report-types.js";
 import { DEFAULT_MAX_REPEATS, rerunSelected } from "../../src/core/run/adaptive.js";
 import { createRng } from "../../src/core/stats/index.js";
-import type { CaseResult, CaseSideResult, SliceDiff, Verdict } from "../../src/core/types.js";
+import type { CaseResult, CaseSideResult } from "../../src/core/types.js";
 
 export type Rng = () => number;
 

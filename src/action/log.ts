@@ -2,7 +2,7 @@ import * as core from "@actions/core";
 import type { ProgressEvent } from "../core/ports.js";
 import { regressionAnnotations } from "../core/report/annotations.js";
 import { unlabelledWarnings } from "../core/report/render/unlabelled.js";
-import type { Report } from "../core/types.js";
+import type { Report } from "../core/report-types.js";
 
 /** The sets a run covers, one log line each: name, file, cases, and whether it is aggregate-only. */
 export function logSets(sets: Extract<ProgressEvent, { kind: "start" }>["sets"]): void {

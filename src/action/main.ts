@@ -23,7 +23,7 @@ import { renderSummary } from "../core/report/render/summary.js";
 import { renderTerminal } from "../core/report/render/terminal.js";
 import { checkFails, errorReport } from "../core/report/report.js";
 import { upsertComment } from "../core/report/sticky.js";
-import type { Report } from "../core/types.js";
+import type { Report } from "../core/report-types.js";
 import { reportCancelled } from "./cancel.js";
 import { type EventInfo, readEvent } from "./event.js";
 import { type ActionInputs, readInputs } from "./inputs.js";

@@ -5,7 +5,7 @@ import { renderJunit } from "../core/report/render/junit.js";
 import { renderSummary } from "../core/report/render/summary.js";
 import { renderTerminal } from "../core/report/render/terminal.js";
 import { checkFails } from "../core/report/report.js";
-import type { Report } from "../core/types.js";
+import type { Report } from "../core/report-types.js";
 import type { CommandContext, OutputFormat } from "./command.js";
 
 export interface FinishOptions {

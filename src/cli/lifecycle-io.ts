@@ -4,7 +4,8 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { workspaceSource } from "../adapters/files/git.js";
-import { type Config, type LineOf, parseConfigWithLines } from "../core/config/config.js";
+import type { Config } from "../core/config/config.js";
+import { type LineOf, parseConfigWithLines } from "../core/config/parse-config.js";
 import { parseSet } from "../core/config/sets.js";
 import { UserError, UserErrors } from "../core/errors.js";
 import { loadSets } from "../core/evaluate.js";

@@ -3,7 +3,8 @@
 
 import { workspaceSource } from "../adapters/files/git.js";
 import { makeProvider } from "../adapters/providers/providers.js";
-import { type Config, configSchema, parseConfigWithLines } from "../core/config/config.js";
+import { type Config, configSchema } from "../core/config/config.js";
+import { parseConfigWithLines } from "../core/config/parse-config.js";
 import { type ResolvedTarget, resolveTarget } from "../core/config/target.js";
 import { describeError, MissingKeyError, UserError } from "../core/errors.js";
 import type { RewriteFn } from "../core/lifecycle/rewrite.js";

@@ -13,13 +13,14 @@ import { type Shard, selectShard } from "./gate/shard.js";
 import type { GraderContext } from "./graders/types.js";
 import type { Clock, FileSource, ModelProvider, ProgressEvent, ResponseCache } from "./ports.js";
 import { keepTexts, type ParkedTexts } from "./report/park.js";
+import type { Report } from "./report-types.js";
 import { repeatDesign } from "./run/adaptive.js";
 import { calibrateJudges } from "./run/judges.js";
 import { RunStop } from "./run/request-pipeline.js";
 import { defaultRetryPolicy } from "./run/retry.js";
 import { runAll, type SidePlan } from "./run/runner.js";
 import { findLeaks, type Leak } from "./text/leaks.js";
-import type { EvalSet, Report, Side } from "./types.js";
+import type { EvalSet, Side } from "./types.js";
 
 export interface EvaluateOptions {
   /** The config's path, relative to the repository root (posix separators). */

@@ -1,7 +1,4 @@
 import { createHash } from "node:crypto";
-import { realpath, stat } from "node:fs/promises";
-import { posix, resolve, sep } from "node:path";
-import { pathProblem } from "../../core/config/paths.js";
 import { canonicalJson } from "../../core/config/requests.js";
 import { describeError, UserError } from "../../core/errors.js";
 import type { GraderContext } from "../../core/graders/types.js";
@@ -15,6 +12,7 @@ import { parseEmbeddings, readVector } from "../providers/embedding-vectors.js";
 import { openAIEndpoint } from "../providers/openai-http.js";
 import { parseCompletion, scrubResponse } from "../providers/openai-provider.js";
 import { createScriptRunner, type ScriptRunner } from "../scripts/script-runner.js";
+import { inRepository, scriptFile } from "./grader-files.js";
 
 export interface GraderContextOptions {
   /** The head side's base URL, e.g. `https://api.openai.com/v1`. */
@@ -242,44 +240,6 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
 
 function digest(value: unknown): string {
   return createHash("sha256").update(canonicalJson(value)).digest("hex");
-}
-
-/**
- * A path written relative to the config's folder, as a posix path from the repository root.
- * Refuses absolute paths and any that climb out of the repository.
- */
-export function inRepository(configDir: string, path: string, field: string): string {
-  const problem = pathProblem(`${configDir || "."}/config`, path);
-  if (problem) {
-    throw new UserError(problem, {
-      field,
-      fix: "Give a path inside the repository, relative to the config's folder.",
-    });
-  }
-  return posix.normalize(posix.join(configDir || ".", path.replace(/\\/g, "/")));
-}
-
-/** The script's file on disk, which must exist and (symbolic links followed) stay inside the repository. */
-async function scriptFile(repoRoot: string, repoPath: string): Promise<string> {
-  const file = resolve(repoRoot, ...repoPath.split("/"));
-  let real: string;
-  let root: string;
-  try {
-    [real, root] = await Promise.all([realpath(file), realpath(repoRoot)]);
-    if (!(await stat(real)).isFile()) throw new Error("not a file");
-  } catch {
-    throw new UserError(`the script ${repoPath} does not exist`, {
-      field: "script.path",
-      fix: "Give the path of a JS module of the repository, relative to the config's folder.",
-    });
-  }
-  if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) {
-    throw new UserError(`the script ${repoPath} links to a file outside the repository`, {
-      field: "script.path",
-      fix: "Point the grader at a module inside the repository.",
-    });
-  }
-  return real;
 }
 
 function memoryCache(): ResponseCache {

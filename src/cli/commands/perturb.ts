@@ -1,7 +1,8 @@
 import { resolve } from "node:path";
 import { writeAtomic } from "../../adapters/files/files.js";
 import { UserError } from "../../core/errors.js";
-import { caseLine, perturbCases, TRANSFORMS, type TransformName } from "../../core/lifecycle/perturb.js";
+import { caseLine, perturbCases } from "../../core/lifecycle/perturb.js";
+import { TRANSFORMS, type TransformName } from "../../core/lifecycle/perturb-text.js";
 import { rejectionCounts, rewriteCases } from "../../core/lifecycle/rewrite.js";
 import { parseSeed } from "../../core/lifecycle/traces.js";
 import type { Command } from "../command.js";

@@ -4,7 +4,8 @@
 
 import { OutsideRepositoryError } from "../errors.js";
 import type { FileSource } from "../ports.js";
-import type { Case, CaseChange, DefinitionChanges, EvalSet } from "../types.js";
+import type { CaseChange, DefinitionChanges } from "../report-types.js";
+import type { Case, EvalSet } from "../types.js";
 import type { Config } from "./config.js";
 import { graderFiles } from "./paths.js";
 import { canonicalJson } from "./requests.js";

@@ -13,8 +13,9 @@
 // trajectory, literal values) is labelled by its grader specs once the flag is gone.
 import { UserError } from "../errors.js";
 import { COUNT_LIMITS } from "../report-limits.js";
+import type { UnlabelledCases } from "../report-types.js";
 import { usesExpected } from "../text/template.js";
-import type { Case, EvalSet, GraderSpec, UnlabelledCases } from "../types.js";
+import type { Case, EvalSet, GraderSpec } from "../types.js";
 import type { SetCase } from "./sets.js";
 
 /** The config's graders when it names none: the same default as config.ts. */

@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import { OutsideRepositoryError, UserError } from "../errors.js";
 import type { GraderSpec } from "../types.js";
-import type { LineOf } from "./config.js";
+import type { LineOf } from "./parse-config.js";
 import { resolvePath } from "./target.js";
 
 /**

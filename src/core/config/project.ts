@@ -6,10 +6,12 @@ import { graderRegistry } from "../graders/index.js";
 import type { FileSource } from "../ports.js";
 import { type MissingVar, missingSystemVars } from "../text/template.js";
 import type { Case, EvalSet, GraderSpec } from "../types.js";
-import { type Config, type LineOf, parseConfigWithLines, validateGraders } from "./config.js";
+import type { Config } from "./config.js";
+import { type LineOf, parseConfigWithLines } from "./parse-config.js";
 import { configPathErrors, graderFiles, pathProblem } from "./paths.js";
 import { parseSet } from "./sets.js";
 import { type ResolvedTarget, readAt, resolvePath, resolveTarget } from "./target.js";
+import { validateGraders } from "./validate-graders.js";
 
 export interface Project {
   config: Config;

@@ -2,7 +2,8 @@ import { posix } from "node:path";
 import { OutsideRepositoryError, UserError, UserErrors } from "../errors.js";
 import type { FileSource } from "../ports.js";
 import { jsonErrorOffset, jsonReason, lineColumn } from "../text/json-error.js";
-import type { Config, LineOf } from "./config.js";
+import type { Config } from "./config.js";
+import type { LineOf } from "./parse-config.js";
 import type { TargetSpec } from "./requests.js";
 
 export const OPENAI_DEFAULT_URL = "https://api.openai.com/v1";

@@ -1,4 +1,5 @@
 import type * as z from "zod";
+import { UserError } from "../errors.js";
 import { suggest } from "../text/suggest.js";
 
 // Turns zod issues into plain sentences about what the user wrote. zod's own messages name
@@ -286,4 +287,13 @@ export function describeIssues(
   const out: Problem[] = [];
   for (const issue of issues) describeOne(issue, [], ctx, out);
   return out;
+}
+
+/** The problems as UserErrors of `file`, each at the line `line` finds for it. */
+export function problemsToErrors(
+  problems: Problem[],
+  file: string,
+  line: (p: Problem) => number | undefined,
+): UserError[] {
+  return problems.map((p) => new UserError(p.message, { file, line: line(p), field: p.field, fix: p.fix }));
 }

@@ -1,16 +1,9 @@
 import { changeSummary, definitionChanged } from "../config/definition.js";
 import { REPORT_SCHEMA_URL, REPORT_VERSION } from "../report-id.js";
+import type { DefinitionChanges, Report, SliceDiff, UnlabelledCases } from "../report-types.js";
 import { withExtraRuns } from "../run/adaptive.js";
 import type { JudgeTrust } from "../run/judges.js";
-import type {
-  CaseResult,
-  DefinitionChanges,
-  Report,
-  Side,
-  SliceDiff,
-  UnlabelledCases,
-  Visibility,
-} from "../types.js";
+import type { CaseResult, Side, Visibility } from "../types.js";
 import { compareSlices } from "./compare.js";
 import { compareDimensions, droppedDimensions } from "./dimensions.js";
 import { changedBehaviour, compareDrift } from "./drift.js";

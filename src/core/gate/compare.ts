@@ -1,7 +1,8 @@
 import { AGGREGATE_SLICE } from "../config/sets.js";
+import type { SliceDiff, SliceStatus } from "../report-types.js";
 import { type FamilyTest, taroneHolm } from "../stats/index.js";
 import { fitNoise, minimumDetectableDrop } from "../stats/power.js";
-import type { CaseResult, EvalSet, SliceDiff, SliceStatus } from "../types.js";
+import type { CaseResult, EvalSet } from "../types.js";
 import { DEFAULT_REVIEW_DROP, type GateOptions } from "./options.js";
 import { type MeasuredSlice, sliceStats } from "./slice-stats.js";
 

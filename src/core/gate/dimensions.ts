@@ -10,15 +10,9 @@
 // changes nothing would nearly always show one somewhere (issue 13 measured 92-98% for slices).
 // In strict mode the drop alone decides, as for slices.
 
+import type { DimensionDiff, DimensionReport, DimensionStatus } from "../report-types.js";
 import { holm, mcnemarOneSided, signFlipOneSided } from "../stats/index.js";
-import type {
-  CaseResult,
-  CaseSideResult,
-  DimensionDiff,
-  DimensionReport,
-  DimensionStatus,
-  EvalSet,
-} from "../types.js";
+import type { CaseResult, CaseSideResult, EvalSet } from "../types.js";
 import { caseScore } from "./reduce.js";
 import { firstOf, groupBySlice, mean } from "./slice-groups.js";
 

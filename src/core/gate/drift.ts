@@ -14,8 +14,9 @@
 // direction most cases moved. Latency exists only for answers asked fresh: a case enters the
 // latency test only when both sides have such runs, so a run served from the cache has no latency row.
 
+import type { DriftDiff, DriftMeasure, DriftReport } from "../report-types.js";
 import { holm, mcnemarOneSided } from "../stats/index.js";
-import type { Behaviour, CaseResult, DriftDiff, DriftMeasure, DriftReport, EvalSet } from "../types.js";
+import type { Behaviour, CaseResult, EvalSet } from "../types.js";
 import { firstOf, groupBySlice, mean } from "./slice-groups.js";
 
 export const DRIFT_RULE = {

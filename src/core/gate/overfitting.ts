@@ -3,8 +3,8 @@
 // fresh rotation cases, which is what the task looks like now. This reads that pattern off the
 // per-slice results; it is a warning for people, never a gate.
 
+import type { OverfittingSignal, PooledChange, SliceDiff } from "../report-types.js";
 import { points, pValue } from "../text/numbers.js";
-import type { OverfittingSignal, PooledChange, SliceDiff } from "../types.js";
 
 export type { OverfittingSignal, PooledChange };
 

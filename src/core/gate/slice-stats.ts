@@ -2,6 +2,7 @@
 // test on its units (clusters of cases that share an origin), the interval that inverts that test,
 // the floor test, and the noise the MDE is computed under.
 
+import type { SliceDiff, SliceStatus } from "../report-types.js";
 import {
   binomialAtMost,
   type DiffUnits,
@@ -9,7 +10,7 @@ import {
   passHatK,
   signFlipTest,
 } from "../stats/index.js";
-import type { CaseResult, CaseSideResult, SliceDiff, SliceStatus } from "../types.js";
+import type { CaseResult, CaseSideResult } from "../types.js";
 import type { GateOptions } from "./options.js";
 import { caseScore } from "./reduce.js";
 

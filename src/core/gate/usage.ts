@@ -1,4 +1,4 @@
-import type { Usage } from "../types.js";
+import type { Usage } from "../report-types.js";
 import type { RunStat } from "./run-stats.js";
 
 /** US dollars per million tokens. */

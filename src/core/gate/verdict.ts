@@ -1,4 +1,4 @@
-import type { SliceDiff, Verdict } from "../types.js";
+import type { SliceDiff, Verdict } from "../report-types.js";
 
 export interface VerdictInput {
   slices: SliceDiff[];

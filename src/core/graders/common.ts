@@ -58,3 +58,15 @@ export function formatScore(score: number, threshold?: number): string {
   }
   return score.toFixed(6);
 }
+
+/**
+ * For a schema's refinement: runs `compile` (a pattern, a JSON Schema), and what it throws becomes
+ * a custom issue at `path`, in the engine's own words (the config's hints reword it).
+ */
+export function issueIfThrows(ctx: z.RefinementCtx, path: PropertyKey[], compile: () => unknown): void {
+  try {
+    compile();
+  } catch (e) {
+    ctx.addIssue({ code: "custom", path, message: (e as Error).message });
+  }
+}

@@ -4,7 +4,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import type { RegExpEngine } from "ajv/dist/types/index.js";
 import * as z from "zod";
 import { UserError } from "../errors.js";
-import { clip, passAt, specBase } from "./common.js";
+import { clip, issueIfThrows, passAt, specBase } from "./common.js";
 import { type Patterns, PatternTimeout, patternTimedOut, plainPatterns } from "./patterns.js";
 import type { GraderDefinition } from "./types.js";
 
@@ -14,13 +14,7 @@ export const jsonSchemaSchema = z
     ...specBase,
     schema: z.record(z.string(), z.unknown()),
   })
-  .superRefine((spec, ctx) => {
-    try {
-      validatorFor(spec.schema);
-    } catch (e) {
-      ctx.addIssue({ code: "custom", path: ["schema"], message: (e as Error).message });
-    }
-  });
+  .superRefine((spec, ctx) => issueIfThrows(ctx, ["schema"], () => validatorFor(spec.schema)));
 
 export type JsonSchemaSpec = z.infer<typeof jsonSchemaSchema>;
 

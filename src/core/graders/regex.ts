@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { UserError } from "../errors.js";
 import { fill, withoutPlaceholders } from "../text/template.js";
-import { clip, escapeRegExp, passAt, quote, specBase } from "./common.js";
+import { clip, escapeRegExp, issueIfThrows, passAt, quote, specBase } from "./common.js";
 import { type PatternMatcher, type Patterns, PatternTimeout, patternTimedOut } from "./patterns.js";
 import type { GraderDefinition } from "./types.js";
 
@@ -21,11 +21,7 @@ export const regexSchema = z
     }
     // Filled values are escaped into literals, so the pattern with its placeholders removed
     // compiles exactly when every filled pattern does.
-    try {
-      new RegExp(withoutPlaceholders(spec.pattern), spec.flags);
-    } catch (e) {
-      ctx.addIssue({ code: "custom", path: ["pattern"], message: (e as Error).message });
-    }
+    issueIfThrows(ctx, ["pattern"], () => new RegExp(withoutPlaceholders(spec.pattern), spec.flags));
   });
 
 export type RegexSpec = z.infer<typeof regexSchema>;

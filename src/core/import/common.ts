@@ -1,4 +1,4 @@
-import { validateGraders } from "../config/config.js";
+import { validateGraders } from "../config/validate-graders.js";
 import { graderRegistry } from "../graders/index.js";
 import type { ChatMessage, GraderSpec } from "../types.js";
 

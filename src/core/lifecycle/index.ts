@@ -26,14 +26,8 @@ export {
   type SliceCheck,
   setOverlap,
 } from "./check.js";
-export {
-  isVariant,
-  type PerturbOptions,
-  perturbCases,
-  perturbText,
-  TRANSFORMS,
-  type TransformName,
-} from "./perturb.js";
+export { isVariant, type PerturbOptions, perturbCases } from "./perturb.js";
+export { perturbText, TRANSFORMS, type TransformName } from "./perturb-text.js";
 export { type Predicate, parsePredicate, testPredicate } from "./predicate.js";
 export { cleanRewrite, type RewriteFn, rejectionCounts, rewriteCases } from "./rewrite.js";
 export { type RotateOptions, type RotateResult, rotateSet } from "./rotation.js";

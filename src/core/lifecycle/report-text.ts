@@ -200,6 +200,20 @@ function caseRef(id: string | null, line: number): string {
   return id === null ? `line ${line}` : `${plainText(id, 60)} (line ${line})`;
 }
 
+/** What check found of one kind: the line that says there is none, or a heading and a table of it. */
+function findings(out: string[], none: string, heading: string, header: string[], rows: string[][]): void {
+  if (rows.length === 0) out.push(none);
+  else
+    out.push(
+      heading,
+      textTable(
+        header,
+        rows,
+        header.map(() => false),
+      ),
+    );
+}
+
 export function renderCheckReport(
   r: CheckResult,
   ctx: { config: string; cases: number; sets: number; minSliceN: number; fromReport: boolean },
@@ -241,43 +255,33 @@ export function renderCheckReport(
     "",
   );
 
-  if (r.leaks.length === 0) out.push("Leaks: none (no case input or expected text found in the prompts).");
-  else {
-    out.push(
-      `Leaks: ${plural(r.leaks.length, "case text")} found in the prompts (testing memorisation, not capability):`,
-    );
-    out.push(
-      textTable(
-        ["set", "case", "field", "prompt", "match"],
-        r.leaks.map((l) => [
-          plainText(l.set, 40),
-          caseRef(l.id, l.line),
-          l.field,
-          `${plainText(l.prompt, 80)}:${l.prompt_line}`,
-          l.kind === "exact" ? "exact" : `${percent(l.share)} of 8-grams`,
-        ]),
-        [false, false, false, false, false],
-      ),
-    );
-  }
+  findings(
+    out,
+    "Leaks: none (no case input or expected text found in the prompts).",
+    `Leaks: ${plural(r.leaks.length, "case text")} found in the prompts (testing memorisation, not capability):`,
+    ["set", "case", "field", "prompt", "match"],
+    r.leaks.map((l) => [
+      plainText(l.set, 40),
+      caseRef(l.id, l.line),
+      l.field,
+      `${plainText(l.prompt, 80)}:${l.prompt_line}`,
+      l.kind === "exact" ? "exact" : `${percent(l.share)} of 8-grams`,
+    ]),
+  );
   out.push("");
-  if (r.overlaps.length === 0) out.push("Overlap between sets: none.");
-  else {
-    out.push(`Overlap between sets: ${plural(r.overlaps.length, "pair")} of cases with the same input:`);
-    out.push(
-      textTable(
-        ["set", "case", "set", "case", "match"],
-        r.overlaps.map((o) => [
-          plainText(o.a, 40),
-          caseRef(o.id_a, o.line_a),
-          plainText(o.b, 40),
-          caseRef(o.id_b, o.line_b),
-          o.kind === "exact" ? "exact" : `near (${percent(o.similarity)})`,
-        ]),
-        [false, false, false, false, false],
-      ),
-    );
-  }
+  findings(
+    out,
+    "Overlap between sets: none.",
+    `Overlap between sets: ${plural(r.overlaps.length, "pair")} of cases with the same input:`,
+    ["set", "case", "set", "case", "match"],
+    r.overlaps.map((o) => [
+      plainText(o.a, 40),
+      caseRef(o.id_a, o.line_a),
+      plainText(o.b, 40),
+      caseRef(o.id_b, o.line_b),
+      o.kind === "exact" ? "exact" : `near (${percent(o.similarity)})`,
+    ]),
+  );
   for (const n of r.needs_label) {
     out.push(
       `Labels: ${plural(n.count, "case")} of ${plainText(n.set, 40)} still need an expected value; a run sends ${n.count === 1 ? "it" : "them"} to no model and grades ${n.count === 1 ? "it" : "them"} with nothing until ${n.count === 1 ? "it has" : "they have"} one (write \`expected\`, or clear metadata.needs_label where the graders need none).`,

@@ -1,4 +1,5 @@
-import type { CaseResult, CaseSideResult, Report, SliceStatus } from "../types.js";
+import type { Report, SliceStatus } from "../report-types.js";
+import type { CaseResult, CaseSideResult } from "../types.js";
 import { plainText } from "./render/escape.js";
 import { STATUS_WORD } from "./render/format.js";
 

@@ -5,7 +5,8 @@ import {
   REPORT_BYTES,
   TEXT_LIMITS,
 } from "../report-limits.js";
-import type { CaseResult, Report } from "../types.js";
+import type { Report } from "../report-types.js";
+import type { CaseResult } from "../types.js";
 import { caseRank, fitCase } from "./fit-case.js";
 import { needStore, type ParkedTexts } from "./park.js";
 import { parkedId } from "./parked.js";

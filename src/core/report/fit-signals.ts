@@ -1,7 +1,8 @@
 // The writer's cuts for dimensions and drift: names to their limits, and rows capped with the ones
 // that decide or explain the verdict kept first (a dropped dimension, a changed behaviour).
 import { COUNT_LIMITS, clip, TEXT_LIMITS as T } from "../report-limits.js";
-import type { CaseResult, CaseSideResult, DimensionReport, DriftReport } from "../types.js";
+import type { DimensionReport, DriftReport } from "../report-types.js";
+import type { CaseResult, CaseSideResult } from "../types.js";
 
 const STATUS_ORDER = { dropped: 0, lower: 1, improved: 2, unchanged: 3, no_baseline: 4 } as const;
 

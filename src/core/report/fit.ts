@@ -1,12 +1,6 @@
 import { COUNT_LIMITS, clip, TEXT_LIMITS as T } from "../report-limits.js";
-import type {
-  CaseResult,
-  DefinitionChanges,
-  JudgeReport,
-  Report,
-  SliceDiff,
-  UnlabelledCases,
-} from "../types.js";
+import type { DefinitionChanges, JudgeReport, Report, SliceDiff, UnlabelledCases } from "../report-types.js";
+import type { CaseResult } from "../types.js";
 import { fitBytes } from "./budget.js";
 import { fitCase } from "./fit-case.js";
 import { fitCaseDimensions, fitDimensions, fitDrift } from "./fit-signals.js";

@@ -1,4 +1,4 @@
-import type { Report } from "../types.js";
+import type { Report } from "../report-types.js";
 
 /**
  * What GitHub's `workflow_run` event says of the run that made the report. This, and what the API

@@ -1,5 +1,5 @@
 import { REPORT_SCHEMA_URL, REPORT_VERSION } from "../report-id.js";
-import type { Report, Usage } from "../types.js";
+import type { Report, Usage } from "../report-types.js";
 
 const NO_USAGE: Usage = {
   requests: 0,

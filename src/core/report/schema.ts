@@ -2,7 +2,7 @@ import * as z from "zod";
 import { UserError } from "../errors.js";
 import { REPORT_SCHEMA_URL, REPORT_VERSION } from "../report-id.js";
 import { expectedSize, COUNT_LIMITS as N, TEXT_LIMITS as T } from "../report-limits.js";
-import type { Report } from "../types.js";
+import { type Report, SLICE_STATUSES } from "../report-types.js";
 import { dimensions, drift } from "./schema-signals.js";
 
 // A report handed over as an artifact is hostile input: every field is checked and bounded before
@@ -55,15 +55,7 @@ const slice = z.strictObject({
   p_adjusted: p,
   p_improved: p,
   p_improved_adjusted: p,
-  status: z.enum([
-    "regressed",
-    "below_floor",
-    "dropped",
-    "below_floor_unproven",
-    "no_baseline",
-    "improved",
-    "unchanged",
-  ]),
+  status: z.enum(SLICE_STATUSES),
   pass_k_base: score.nullable(),
   pass_k_head: score.nullable(),
   undersampled: z.boolean(),

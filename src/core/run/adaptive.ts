@@ -23,7 +23,8 @@
 // pass^k is not reported under auto: a case's run count is chosen by its data, so the cases with
 // k runs are not a sample of the slice.
 import { AGGREGATE_SLICE } from "../config/sets.js";
-import type { CaseResult, CaseSideResult, SliceDiff, Visibility } from "../types.js";
+import type { SliceDiff } from "../report-types.js";
+import type { CaseResult, CaseSideResult, Visibility } from "../types.js";
 
 export const DEFAULT_MAX_REPEATS = 5;
 

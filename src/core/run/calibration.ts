@@ -8,6 +8,7 @@ import { describeIssues, describeValue, type Hint } from "../config/zod-issues.j
 import { isUserError, UserError, UserErrors } from "../errors.js";
 import { type JudgeSpec, judgeVerdict } from "../graders/judge.js";
 import type { GraderContext } from "../graders/types.js";
+import type { CalibrationStats } from "../report-types.js";
 import { jsonLines } from "../text/json-error.js";
 
 /** One human-labelled output. */
@@ -125,24 +126,6 @@ export function parseLabels(text: string, file: string): Label[] {
     ]);
   }
   return labels;
-}
-
-export interface CalibrationStats {
-  n: number;
-  /** Share of items where judge and human agree; 0 when n = 0. */
-  agreement: number;
-  /**
-   * Cohen's kappa, (po - pe) / (1 - pe). When pe = 1 (both raters gave every item the same single
-   * label, which forces po = 1) it is 1: perfect agreement, though it says nothing about the other
-   * label. 0 when n = 0: no evidence of agreement.
-   */
-  kappa: number;
-  /** Of the outputs people passed, the share the judge passed; null when people passed none. */
-  tpr: number | null;
-  /** Of the outputs people failed, the share the judge failed; null when people failed none. */
-  tnr: number | null;
-  /** "Positive" is pass: tp = both pass, fp = judge passes what people failed, and so on. */
-  confusion: { tp: number; fp: number; tn: number; fn: number };
 }
 
 /** Agreement of a judge with people, from (human, judge) verdict pairs. */

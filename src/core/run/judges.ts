@@ -4,8 +4,9 @@ import { resolvePath } from "../config/target.js";
 import type { JudgeSpec } from "../graders/judge.js";
 import type { GraderContext } from "../graders/types.js";
 import type { FileSource } from "../ports.js";
-import type { EvalSet, GraderSpec, JudgeReport } from "../types.js";
-import { type CalibrationRow, type CalibrationStats, parseLabels, runCalibration } from "./calibration.js";
+import type { CalibrationStats, JudgeReport } from "../report-types.js";
+import type { EvalSet, GraderSpec } from "../types.js";
+import { type CalibrationRow, parseLabels, runCalibration } from "./calibration.js";
 
 /** How far a judge of this run can be trusted, from the human labels of `judge.calibration`. */
 export type JudgeTrust = JudgeReport & { stats: CalibrationStats | null };

@@ -1,7 +1,7 @@
 // "Behaviour changed": the drift measures (output length, refusals, latency, tool calls) that moved
 // beyond noise and beyond the minimum size. Shown only when one did; a capped list of short lines.
 import { describeChange } from "../../gate/drift.js";
-import type { DriftDiff, Report } from "../../types.js";
+import type { DriftDiff, Report } from "../../report-types.js";
 import { inlineText, plainText } from "./escape.js";
 import { byText, integer, plural, pValue } from "./format.js";
 

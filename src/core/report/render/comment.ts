@@ -1,4 +1,4 @@
-import type { Report } from "../../types.js";
+import type { Report } from "../../report-types.js";
 import { behaviourSection, COMMENT_BEHAVIOUR } from "./behaviour.js";
 import { charLength } from "./budget.js";
 import { COMMENT_DEFINITION, definitionSection } from "./definition.js";

@@ -1,7 +1,7 @@
 // "This PR changes the eval set": what a PR changed in the gate definition, and how its new cases
 // fared, for the comment and the job summary. Every name in it is the PR's text, so it is escaped.
 import { markdownTable } from "markdown-table";
-import type { CaseChange, Report } from "../../types.js";
+import type { CaseChange, Report } from "../../report-types.js";
 import { inlineText } from "./escape.js";
 import { integer, plural, scoreChange } from "./format.js";
 

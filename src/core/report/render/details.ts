@@ -1,4 +1,5 @@
-import type { CaseResult, CaseSideResult, Report, SliceDiff } from "../../types.js";
+import type { Report, SliceDiff } from "../../report-types.js";
+import type { CaseResult, CaseSideResult } from "../../types.js";
 import { fencedBlock, htmlText, inlineText } from "./escape.js";
 import { bySeverity, byText, caseScore, integer, plural, STATUS_ICON, STATUS_WORD } from "./format.js";
 import { aggregateSets } from "./tables.js";

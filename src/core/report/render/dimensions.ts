@@ -1,7 +1,7 @@
 // Per slice and grader ("dimension"): base and head pass rates and the review rule, for the
 // comment and the job summary. Bounded by construction (a capped number of capped rows), so the
 // layout can count it as a fixed block; collapsed when there are more than a few rows.
-import type { DimensionDiff, DimensionStatus, Report } from "../../types.js";
+import type { DimensionDiff, DimensionStatus, Report } from "../../report-types.js";
 import { htmlText, inlineText, plainText } from "./escape.js";
 import { byText, integer, plural, points, pValue, scoreChange } from "./format.js";
 

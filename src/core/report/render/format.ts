@@ -3,7 +3,7 @@ import { DASH, interval, percent, points, tenths } from "../../text/numbers.js";
 
 export { interval, percent, points, pValue } from "../../text/numbers.js";
 
-import type { SliceDiff, SliceStatus, Verdict } from "../../types.js";
+import type { SliceDiff, SliceStatus, Verdict } from "../../report-types.js";
 
 export const VERDICT_ICON: Record<Verdict, string> = {
   pass: "✅",

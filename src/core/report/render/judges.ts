@@ -1,4 +1,4 @@
-import type { Report } from "../../types.js";
+import type { Report } from "../../report-types.js";
 import { inlineText } from "./escape.js";
 
 const pct = (x: number | null) => (x === null ? "—" : `${Math.round(x * 100)}%`);

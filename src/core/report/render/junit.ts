@@ -1,4 +1,5 @@
-import type { CaseResult, CaseSideResult, Report, SliceDiff } from "../../types.js";
+import type { Report, SliceDiff } from "../../report-types.js";
+import type { CaseResult, CaseSideResult } from "../../types.js";
 import { truncate } from "./escape.js";
 import { percent, STATUS_WORD } from "./format.js";
 

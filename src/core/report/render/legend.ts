@@ -1,6 +1,6 @@
 // The line under the slice tables that says what their columns and statuses mean, at this run's
 // alpha, floor and mode: the numbers in the table are only honest if their level is stated.
-import type { Report } from "../../types.js";
+import type { Report } from "../../report-types.js";
 import { percent } from "./format.js";
 import { extraRunsNote } from "./repeats.js";
 import { ciLevel, hasMde } from "./tables.js";

@@ -1,16 +1,10 @@
-import type { Report, SliceStatus } from "../../types.js";
+import { type Report, SLICE_STATUSES, type SliceStatus } from "../../report-types.js";
 import { plainText } from "./escape.js";
 import { percent, plural, STATUS_WORD, worstFirst, worstSlice } from "./format.js";
 import { unlabelledTotal } from "./unlabelled.js";
 
-const COUNTED: SliceStatus[] = [
-  "regressed",
-  "below_floor",
-  "dropped",
-  "below_floor_unproven",
-  "no_baseline",
-  "improved",
-];
+/** Every status but `unchanged`, worst first. */
+const COUNTED: SliceStatus[] = SLICE_STATUSES.filter((s) => s !== "unchanged");
 
 const WORSE: SliceStatus[] = ["regressed", "below_floor", "dropped", "below_floor_unproven"];
 

@@ -1,5 +1,5 @@
 // How the renderers speak of repeats, fixed (`repeats: 3`) or adaptive (`repeats: auto`).
-import type { Report } from "../../types.js";
+import type { Report } from "../../report-types.js";
 import { inlineText, plainText } from "./escape.js";
 import { plural } from "./format.js";
 

@@ -1,7 +1,7 @@
 // The blocks the comment and the job summary share. Each is bounded in size by construction
 // (a capped number of capped lines), so the layout can treat them as fixed costs.
 
-import type { Report, Usage } from "../../types.js";
+import type { Report, Usage } from "../../report-types.js";
 import { robustness } from "../robustness.js";
 import { inlineText } from "./escape.js";
 import {

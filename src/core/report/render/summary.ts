@@ -1,4 +1,4 @@
-import type { Report } from "../../types.js";
+import type { Report } from "../../report-types.js";
 import { behaviourSection, SUMMARY_BEHAVIOUR } from "./behaviour.js";
 import { utf8Length } from "./budget.js";
 import { definitionSection, SUMMARY_DEFINITION } from "./definition.js";

@@ -1,5 +1,5 @@
 import { markdownTable } from "markdown-table";
-import type { Report, SliceDiff } from "../../types.js";
+import type { Report, SliceDiff } from "../../report-types.js";
 import { BLOCK_SEPARATOR, type Measure } from "./budget.js";
 import { inlineText } from "./escape.js";
 import {

@@ -3,7 +3,7 @@
 // every slice's names do; and a terminal too narrow for the numbers' columns gets one block per
 // slice (the names, then the numbers as labelled fields).
 import { TEXT_LIMITS } from "../../report-limits.js";
-import type { Report, SliceDiff } from "../../types.js";
+import type { Report, SliceDiff } from "../../report-types.js";
 import { plainText } from "./escape.js";
 import { informativeP, interval, percent, points, pValue, STATUS_WORD } from "./format.js";
 import { ciLevel, hasMde, mdeCell } from "./tables.js";

@@ -1,5 +1,7 @@
 // Why a slice failed or asks for review, in the terminal: the cases that flipped, one line each.
-import type { CaseResult, CaseSideResult, Report, SliceDiff, SliceStatus } from "../../types.js";
+
+import type { Report, SliceDiff, SliceStatus } from "../../report-types.js";
+import type { CaseResult, CaseSideResult } from "../../types.js";
 import { plainText } from "./escape.js";
 import { plural } from "./format.js";
 import { mostRuns } from "./repeats.js";

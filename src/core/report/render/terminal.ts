@@ -1,4 +1,4 @@
-import type { Report, SliceStatus } from "../../types.js";
+import type { Report, SliceStatus } from "../../report-types.js";
 import { robustness } from "../robustness.js";
 import { behaviourLine } from "./behaviour.js";
 import { dimensionsLine } from "./dimensions.js";

@@ -1,7 +1,7 @@
 // Cases that were not graded for want of a label (src/core/config/labels.ts), as every view says it: one
 // sentence per set with how to label them, the ids collapsed. Bounded by construction (capped sets,
 // ids and names), so the layout can keep it whole beside the headline.
-import type { Report, UnlabelledCases } from "../../types.js";
+import type { Report, UnlabelledCases } from "../../report-types.js";
 import { htmlText, inlineText, plainText } from "./escape.js";
 import { integer, plural } from "./format.js";
 
