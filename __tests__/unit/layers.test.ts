@@ -70,7 +70,7 @@ function cycles(graph: Map<string, string[]>): string[][] {
 }
 
 /** The top-level files of src/core that every stage shares: contracts, not steps. */
-const SHARED_FILES = ["errors.ts", "types.ts", "ports.ts", "report-id.ts", "report-limits.ts"];
+const SHARED_FILES = ["errors.ts", "types.ts", "ports.ts", "report-id.ts", "report-limits.ts", "columns.ts"];
 
 type Layer =
   | "shared"
