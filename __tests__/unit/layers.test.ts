@@ -77,6 +77,7 @@ const SHARED_FILES = [
   "ports.ts",
   "report-id.ts",
   "report-limits.ts",
+  "columns.ts",
 ];
 
 type Layer =

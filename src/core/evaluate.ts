@@ -2,11 +2,17 @@ import type { Config } from "./config/config.js";
 import { addedCases, describeChanges } from "./config/definition.js";
 import { type CaseFilter, filterSets } from "./config/filter.js";
 import { nothingLabelled, splitUnlabelled } from "./config/labels.js";
-import { checkSystemVars, loadProject, type Project } from "./config/project.js";
+import {
+  checkBaseVars,
+  checkLeaks,
+  checkTargets,
+  judgingDefinition,
+  loadBaseProject,
+} from "./config/preflight.js";
+import { loadProject } from "./config/project.js";
 import { buildMessages, shadowedPromptWarnings } from "./config/requests.js";
 import { AGGREGATE_SLICE } from "./config/sets.js";
-import { checkEndpoint, checkKeyEnv, type ResolvedTarget } from "./config/target.js";
-import { describeError, isUserError, UserError, UserErrors } from "./errors.js";
+import type { ResolvedTarget } from "./config/target.js";
 import { buildReport, type Collected } from "./gate/assemble.js";
 import { CaseCollector } from "./gate/collect.js";
 import { type Shard, selectShard } from "./gate/shard.js";
@@ -19,7 +25,6 @@ import { calibrateJudges } from "./run/judges.js";
 import { RunStop } from "./run/request-pipeline.js";
 import { defaultRetryPolicy } from "./run/retry.js";
 import { runAll, type SidePlan } from "./run/runner.js";
-import { findLeaks, type Leak } from "./text/leaks.js";
 import type { EvalSet, Side } from "./types.js";
 
 export interface EvaluateOptions {
@@ -124,10 +129,7 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
 
   checkLeaks(headTarget, sets, options.base !== null, notes);
   checkTargets(options, headProject, baseProject);
-  if (judge.from === "base") {
-    const missing = checkSystemVars(headTarget, judge.project.sets).map(onBaseCases);
-    if (missing.length > 0) throw new UserErrors(missing);
-  }
+  if (judge.from === "base") checkBaseVars(headTarget, judge.project.sets);
   // Fill every head request once before the first call (what checkSystemVars missed still stops here).
   for (const set of judge.project.sets) for (const c of set.cases) buildMessages(headTarget, c);
 
@@ -232,86 +234,6 @@ function after<T>(start: Promise<void>, work: () => Promise<T>): Promise<T> {
   const started = start.then(work);
   started.catch(() => {});
   return started;
-}
-
-/**
- * Whose gate definition judges the run. On a pull request the base commit's, so a PR cannot
- * loosen the rule that judges it; the base's own `gate.definition: head` opts out (the PR's value
- * of that key counts for the PRs after it). Without a usable base, the workspace's.
- */
-function judgingDefinition(head: Project, base: Project | null, options: EvaluateOptions) {
-  if (base && options.base && (base.config.gate.definition === "base" || options.forceBaseDefinition)) {
-    return { project: base, from: "base" as const, source: options.base.source, sha: options.base.sha };
-  }
-  return { project: head, from: "head" as const, source: options.head.source, sha: null };
-}
-
-/** A placeholder the PR's prompt needs but the base's cases lack: said in the terms of the base rule. */
-function onBaseCases(e: UserError): UserError {
-  return new UserError(`${e.message} (the gate runs the base branch's cases on a pull request)`, {
-    ...(e.file ? { file: e.file } : {}),
-    ...(e.line ? { line: e.line } : {}),
-    ...(e.field ? { field: e.field } : {}),
-    fix: "Add the var to the cases in a pull request of its own first, then change the prompt; or set `gate.definition: head` on the base branch.",
-  });
-}
-
-/** Eval cases pasted into the prompt turn the gate into a memory test: an error on a PR, a note elsewhere. */
-function checkLeaks(target: ResolvedTarget, sets: EvalSet[], pullRequest: boolean, notes: string[]): void {
-  const leaks = target.system
-    ? findLeaks({ prompts: [{ file: target.systemFile ?? "the system prompt", text: target.system }], sets })
-    : [];
-  const fileOf = (set: string) => sets.find((x) => x.name === set)?.path ?? set;
-  // A push must still warm the cache, so there it is a note.
-  if (leaks.length > 0 && pullRequest) throw new UserErrors(leaks.map((l) => leakError(l, fileOf(l.set))));
-  for (const leak of leaks) notes.push(leakError(leak, fileOf(leak.set)).format());
-}
-
-/** Endpoints and key variables each side's config names, checked before any request. */
-function checkTargets(options: EvaluateOptions, head: Project, base: Project | null): void {
-  const sides = [
-    { project: head, file: options.configPath },
-    ...(base && options.base
-      ? [{ project: base, file: `${options.configPath}@${options.base.sha.slice(0, 7)}` }]
-      : []),
-  ];
-  for (const { project, file } of sides) {
-    const at = (key: string) => ({ file, line: project.lineOf(["target", key]) });
-    const endpointKey = project.target.provider === "replay" ? "provider" : "base_url";
-    if (options.allowedEndpoints) checkEndpoint(project.target, options.allowedEndpoints, at(endpointKey));
-    checkKeyEnv(project.target, options.allowedKeyEnvs ?? null, at("api_key_env"));
-  }
-}
-
-/** The base side's project, or null (with a note) when the base has no usable config. */
-async function loadBaseProject(
-  base: NonNullable<EvaluateOptions["base"]>,
-  configPath: string,
-  env: Record<string, string | undefined>,
-  notes: string[],
-): Promise<Project | null> {
-  if ((await base.source.read(configPath)) === null) {
-    notes.push(`No baseline: ${configPath} does not exist at ${base.ref} (${base.sha.slice(0, 7)})`);
-    return null;
-  }
-  try {
-    return await loadProject(base.source, configPath, env);
-  } catch (e) {
-    if (!isUserError(e)) throw e;
-    notes.push(`No baseline: the config at ${base.ref} could not be used (${describeError(e)})`);
-    return null;
-  }
-}
-
-function leakError(leak: Leak, file: string): UserError {
-  const which = leak.id === null ? "a case" : `case \`${leak.id}\``;
-  const how = leak.kind === "exact" ? "word for word" : `${Math.round(leak.share * 100)}% of its 8-word runs`;
-  return new UserError(`the ${leak.field} of ${which} is in ${leak.prompt}:${leak.prompt_line} (${how})`, {
-    file,
-    line: leak.line,
-    field: leak.field,
-    fix: "Keep eval cases out of the prompt (as few-shot examples they test memory, not the model), or drop the case; `eval-gate check` lists every leak.",
-  });
 }
 
 export { loadProject, loadSets } from "./config/project.js";

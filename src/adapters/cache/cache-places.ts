@@ -1,3 +1,5 @@
+import { grown } from "../../core/columns.js";
+
 /**
  * Where each answer of the response cache is: its segment file, its line's offset and length in
  * bytes, and whether this run used it. Columns rather than an object an answer: a run of 100,000
@@ -40,17 +42,9 @@ export class Places {
 
   private grow(): void {
     const n = this.sizes.length * 2;
-    const files = new Uint16Array(n);
-    files.set(this.files);
-    this.files = files;
-    const offsets = new Float64Array(n);
-    offsets.set(this.offsets);
-    this.offsets = offsets;
-    const sizes = new Uint32Array(n);
-    sizes.set(this.sizes);
-    this.sizes = sizes;
-    const used = new Uint8Array(n);
-    used.set(this.used);
-    this.used = used;
+    this.files = grown(this.files, n);
+    this.offsets = grown(this.offsets, n);
+    this.sizes = grown(this.sizes, n);
+    this.used = grown(this.used, n);
   }
 }

@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { grown } from "../../core/columns.js";
 import type { TextStore } from "../../core/ports.js";
 
 /** Writes are gathered into pieces of about this many bytes. */
@@ -81,11 +82,7 @@ export class FileTextStore implements TextStore {
   }
 
   private grow(): void {
-    const offsets = new Float64Array(this.offsets.length * 2);
-    offsets.set(this.offsets);
-    this.offsets = offsets;
-    const sizes = new Uint32Array(this.sizes.length * 2);
-    sizes.set(this.sizes);
-    this.sizes = sizes;
+    this.offsets = grown(this.offsets, this.offsets.length * 2);
+    this.sizes = grown(this.sizes, this.sizes.length * 2);
   }
 }

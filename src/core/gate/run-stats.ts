@@ -1,5 +1,6 @@
 // Every run's RunStat, held as columns: a run of 100,000 cases holds ~40 bytes a run here instead
 // of two objects (the stat and its usage, ~130 bytes). Read back as RunStat objects, one at a time.
+import { grown } from "../columns.js";
 import type { Side } from "../types.js";
 
 /** What the report needs of one run, without its text: small enough to carry between shards. */
@@ -101,14 +102,8 @@ export class RunStats implements Iterable<RunStat> {
 
   private grow(): void {
     const size = this.flags.length * 2;
-    const flags = new Uint8Array(size);
-    flags.set(this.flags);
-    this.flags = flags;
-    const sets = new Uint32Array(size);
-    sets.set(this.sets);
-    this.sets = sets;
-    const numbers = new Float64Array(4 * size);
-    numbers.set(this.numbers);
-    this.numbers = numbers;
+    this.flags = grown(this.flags, size);
+    this.sets = grown(this.sets, size);
+    this.numbers = grown(this.numbers, 4 * size);
   }
 }

@@ -4,7 +4,7 @@
 
 import { UserError, UserErrors } from "../errors.js";
 import { seedFromString } from "../stats/index.js";
-import { jsonLines } from "../text/json-error.js";
+import { jsonLines, notJsonLine } from "../text/json-error.js";
 import { caseText } from "../text/words.js";
 import type { ChatMessage } from "../types.js";
 import { fieldValue, isTruthy, type Predicate, testPredicate } from "./predicate.js";
@@ -115,11 +115,7 @@ export function parseTraces(
     if ("error" in entry) {
       errors.push(
         entry.error === "json"
-          ? new UserError(`not valid JSON: ${entry.reason}`, {
-              file,
-              line,
-              fix: "Export one JSON object per line.",
-            })
+          ? notJsonLine(entry, file, "Export one JSON object per line.")
           : new UserError("each line must be a JSON object (one trace)", { file, line }),
       );
       continue;

@@ -5,6 +5,7 @@
 // already cut to the report's limits, and read back one case at a time when the report is cut and
 // written. The report comes out byte for byte the same.
 
+import { grown } from "../columns.js";
 import type { TextStore } from "../ports.js";
 import { clip, TEXT_LIMITS as T } from "../report-limits.js";
 import type { CaseResult, CaseSideResult, EvalSet } from "../types.js";
@@ -88,12 +89,8 @@ export class ParkedTexts {
   private grow(id: number): void {
     let size = this.bytes.length;
     while (size <= id) size *= 2;
-    const bytes = new Float64Array(size);
-    bytes.set(this.bytes);
-    this.bytes = bytes;
-    const lengths = new Uint32Array(4 * size);
-    lengths.set(this.lengths);
-    this.lengths = lengths;
+    this.bytes = grown(this.bytes, size);
+    this.lengths = grown(this.lengths, 4 * size);
   }
 }
 

@@ -9,7 +9,7 @@ import { isUserError, UserError, UserErrors } from "../errors.js";
 import { type JudgeSpec, judgeVerdict } from "../graders/judge.js";
 import type { GraderContext } from "../graders/types.js";
 import type { CalibrationStats } from "../report-types.js";
-import { jsonLines } from "../text/json-error.js";
+import { jsonLines, notJsonLine } from "../text/json-error.js";
 
 /** One human-labelled output. */
 export interface Label {
@@ -76,11 +76,7 @@ export function parseLabels(text: string, file: string): Label[] {
     if ("error" in entry) {
       errors.push(
         entry.error === "json"
-          ? new UserError(`not valid JSON: ${entry.reason}`, {
-              file,
-              line,
-              fix: "Write one JSON object per line, with double-quoted keys and strings.",
-            })
+          ? notJsonLine(entry, file, "Write one JSON object per line, with double-quoted keys and strings.")
           : new UserError(
               `each line must be a JSON object (one label), got ${describeValue(entry.value, "json")}`,
               {

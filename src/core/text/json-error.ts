@@ -2,6 +2,8 @@
 // at position 12") and for others quotes the text around it instead, so messages that must name a
 // line and column find the place themselves.
 
+import { UserError } from "../errors.js";
+
 const WHITESPACE = new Set([" ", "\t", "\n", "\r"]);
 const ESCAPES = new Set(['"', "\\", "/", "b", "f", "n", "r", "t"]);
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
@@ -141,4 +143,9 @@ export function* jsonLines(text: string): Generator<JsonLine> {
       yield { line, error: "not-object", value };
     else yield { line, object: value as Record<string, unknown> };
   }
+}
+
+/** A line of a JSONL file that is not valid JSON, as the error that names it (with the caller's fix). */
+export function notJsonLine(entry: { line: number; reason: string }, file: string, fix: string): UserError {
+  return new UserError(`not valid JSON: ${entry.reason}`, { file, line: entry.line, fix });
 }
