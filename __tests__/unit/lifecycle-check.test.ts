@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseSet } from "../../src/core/config/sets.js";
 import { checkEvalSets, setOverlap } from "../../src/core/lifecycle/check.js";
-import { renderCheckReport } from "../../src/core/lifecycle/report-text.js";
+import { renderCheckReport } from "../../src/core/lifecycle/check-text.js";
 import { findLeaks } from "../../src/core/text/leaks.js";
 import type { EvalSet, Visibility } from "../../src/core/types.js";
 

@@ -3,7 +3,7 @@ import { writeAtomic } from "../../adapters/files/files.js";
 import { resolvePath, resolveTarget } from "../../core/config/target.js";
 import { UserError } from "../../core/errors.js";
 import { checkEvalSets, sliceKey } from "../../core/lifecycle/check.js";
-import { renderCheckReport } from "../../core/lifecycle/report-text.js";
+import { renderCheckReport } from "../../core/lifecycle/check-text.js";
 import type { PromptText } from "../../core/text/leaks.js";
 import type { Command } from "../command.js";
 import { loadProject, numberOption, readTextFile, relativePath } from "../lifecycle-io.js";
