@@ -1,4 +1,12 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -101,9 +109,40 @@ describe("DiskCache", () => {
     expect(await run.get(key(1))).toBeUndefined();
     expect(await run.get(key(3))).toBeUndefined();
     expect(await run.get(key(2))).toEqual({ content: "other" });
-    // The bare line is refused as it is read; the spliced one (the last to claim key 1) when its
-    // answer is asked for. The edited line also claims key 1 but is never read: nothing serves it.
-    expect(run.dropped).toBe(2);
+    // The bare line is refused as it is read; the spliced and the edited line (both claim key 1)
+    // when its answer is asked for: the last first, then the one before it.
+    expect(run.dropped).toBe(3);
+  });
+
+  it("serves an earlier good line when a later line claiming the same key does not verify", async () => {
+    const dir = fresh();
+    const honest = new DiskCache(dir);
+    await honest.set(key(1), { content: "the real answer" });
+    await honest.close();
+    const [segment] = readdirSync(dir);
+    const line = readFileSync(join(dir, segment as string), "utf8");
+    renameSync(join(dir, segment as string), join(dir, "responses-1.jsonl"));
+    // A later segment (read after it) whose line for the same key was torn or edited.
+    writeFileSync(join(dir, "responses-2.jsonl"), line.replace("the real answer", "a forged answer"));
+    const run = new DiskCache(dir);
+    expect(await run.get(key(1))).toEqual({ content: "the real answer" });
+    expect(run.dropped).toBe(1);
+    // Asked again, the good line is the key's answer now: nothing more is dropped.
+    expect(await run.get(key(1))).toEqual({ content: "the real answer" });
+    expect(run.dropped).toBe(1);
+  });
+
+  it("asks again, without counting a line as unverified, when a segment is gone since it was read", async () => {
+    const dir = fresh();
+    const honest = new DiskCache(dir);
+    await honest.set(key(1), { content: "answer" });
+    await honest.close();
+    const run = new DiskCache(dir);
+    run.warm();
+    await run.get(key(9));
+    for (const f of readdirSync(dir)) rmSync(join(dir, f));
+    expect(await run.get(key(1))).toBeUndefined();
+    expect(run.dropped).toBe(0);
   });
 
   it("never reads a segment the caller distrusts, and names it", async () => {

@@ -41,6 +41,8 @@ export class DiskCache implements ResponseCache {
   private readonly places = new Places();
   private readonly files: string[] = [];
   private readonly fds = new Map<number, number>();
+  /** Earlier lines that claim a key a later line claims too (rare): tried when the later one fails. */
+  private readonly older = new Map<string, number[]>();
   /** Answers that could not be written: kept here, so the run still has them. */
   private readonly memory = new Map<string, ModelResponse>();
   /** This run's segment, opened on its first answer; lines not yet written wait in `pending`. */
@@ -74,8 +76,13 @@ export class DiskCache implements ResponseCache {
         const file = this.files.push(path) - 1;
         await scanLines(path, (data, start, end, offset, bytes) => {
           const key = claimedKey(data, start, end);
-          if (key !== undefined) index.set(key, this.places.add(file, offset, bytes));
-          else this.dropped++;
+          if (key === undefined) {
+            this.dropped++;
+            return;
+          }
+          const earlier = index.get(key);
+          if (earlier !== undefined) this.older.set(key, [...(this.older.get(key) ?? []), earlier]);
+          index.set(key, this.places.add(file, offset, bytes));
         });
       }
       this.known = index;
@@ -93,8 +100,14 @@ export class DiskCache implements ResponseCache {
   }
 
   async get(key: string): Promise<ModelResponse | undefined> {
-    const id = (await this.load()).get(key);
-    const response = (id === undefined ? undefined : this.read(id, key)) ?? this.memory.get(key);
+    let id = (await this.load()).get(key);
+    let response: ModelResponse | undefined;
+    // The last line that claims the key first; should it not verify, the ones before it.
+    while (id !== undefined && response === undefined) {
+      response = this.read(id, key);
+      if (response === undefined) id = this.forget(key, id);
+    }
+    response ??= this.memory.get(key);
     if (!response) return undefined;
     if (id !== undefined) this.places.use(id);
     this.hits++;
@@ -115,6 +128,7 @@ export class DiskCache implements ResponseCache {
     const id = this.places.add(own.file, own.written + this.pendingBytes, bytes);
     this.places.use(id);
     index.set(key, id);
+    this.older.delete(key);
     this.memory.delete(key);
     this.pending.push({ line });
     this.pendingBytes += bytes;
@@ -129,13 +143,25 @@ export class DiskCache implements ResponseCache {
     // A line of this run's segment not written yet is written first.
     if (this.own?.file === this.places.fileOf(id) && this.places.offsetOf(id) >= this.own.written)
       this.flush();
-    const row = verified(this.lineAt(id));
+    const line = this.lineAt(id);
+    if (line === undefined) return undefined;
+    const row = verified(line);
     if (row?.k === key) return row.r;
-    if (this.known?.get(key) === id) {
-      this.known.delete(key);
-      this.dropped++;
-    }
+    this.dropped++;
     return undefined;
+  }
+
+  /** Drops line `id` as the key's answer; returns the line before it that claims the key, if any. */
+  private forget(key: string, id: number): number | undefined {
+    if (this.known?.get(key) !== id) return undefined;
+    const earlier = this.older.get(key)?.pop();
+    if (earlier === undefined) {
+      this.known.delete(key);
+      this.older.delete(key);
+      return undefined;
+    }
+    this.known.set(key, earlier);
+    return earlier;
   }
 
   private fd(file: number): number {
@@ -234,7 +260,7 @@ export class DiskCache implements ResponseCache {
       w.on("error", reject);
       for (const i of order.slice(0, kept)) {
         const id = used[i];
-        w.write(id === undefined ? memory[i - used.length] : this.lineAt(id));
+        w.write(id === undefined ? memory[i - used.length] : (this.lineAt(id) ?? ""));
       }
       w.end(() => resolve());
     });
@@ -244,12 +270,13 @@ export class DiskCache implements ResponseCache {
     return { removed: index.size + this.memory.size - kept, entries: kept, bytes };
   }
 
-  private lineAt(id: number): string {
+  /** Line `id` as it is on disk; undefined when its segment is gone or unreadable since. */
+  private lineAt(id: number): string | undefined {
     try {
       return readAt(this.fd(this.places.fileOf(id)), this.places.offsetOf(id), this.places.sizeOf(id));
     } catch {
-      // A segment gone or unreadable since: the answer is asked for again.
-      return "";
+      // The answer is asked for again; it is not counted as a line that did not verify.
+      return undefined;
     }
   }
 }
