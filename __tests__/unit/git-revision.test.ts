@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import { revisionSource } from "../../src/adapters/files/git.js";
-import { parseTree } from "../../src/adapters/files/git-objects.js";
+import { GitObjects, parseTree } from "../../src/adapters/files/git-objects.js";
 import { OutsideRepositoryError } from "../../src/core/errors.js";
 import { cleanupAll, makeRepo } from "../support/git-repo.js";
 
@@ -87,6 +87,33 @@ describe("revisionSource", () => {
       process.stdout.write(text);`;
     // A child that held the event loop would keep the process from exiting: execFileSync times out.
     expect(await runBundled(script)).toBe("a\n");
+  });
+});
+
+describe("GitObjects", () => {
+  it("refuses an object over its limit without holding it, and answers the reads after it", async () => {
+    const repo = await makeRepo({ "big.txt": "x".repeat(5000), "small.txt": "small\n" });
+    const objects = new GitObjects(repo.dir, 1000);
+    const sha = repo.head();
+    const [big, small] = await Promise.allSettled([
+      objects.get(`${sha}:big.txt`),
+      objects.get(`${sha}:small.txt`),
+    ]);
+    expect(big.status === "rejected" && String(big.reason)).toMatch(/larger than 1000 bytes/);
+    expect(small.status === "fulfilled" && small.value?.data.toString()).toBe("small\n");
+    expect((await objects.get(`${sha}:small.txt`))?.type).toBe("blob");
+  });
+
+  it("starts a new git process when the last one died", async () => {
+    const repo = await makeRepo({ "a.txt": "a\n" });
+    const objects = new GitObjects(repo.dir);
+    const sha = repo.head();
+    expect((await objects.get(`${sha}:a.txt`))?.data.toString()).toBe("a\n");
+    const child = (objects as unknown as { child: import("node:child_process").ChildProcess }).child;
+    const closed = new Promise((r) => child.once("close", r));
+    child.kill();
+    await closed;
+    expect((await objects.get(`${sha}:a.txt`))?.data.toString()).toBe("a\n");
   });
 });
 

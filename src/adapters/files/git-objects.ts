@@ -17,6 +17,9 @@ export interface TreeEntry {
   oid: string;
 }
 
+/** The largest object read (as `git`'s output buffer was before): a set file is far smaller. */
+export const MAX_OBJECT_BYTES = 256 * 1024 * 1024;
+
 interface Pending {
   resolve(object: GitObject | null): void;
   reject(e: Error): void;
@@ -32,18 +35,19 @@ export class GitObjects {
   private readonly waiting: Pending[] = [];
   private chunks: Buffer[] = [];
   private buffered = 0;
-  /** The object being read: its header, and how many bytes (with the trailing newline) it has. */
-  private current?: { oid: string; type: string; size: number };
-  private failure?: Error;
+  /** The object being read: its header, and whether its bytes are passed over (too large). */
+  private current?: { oid: string; type: string; size: number; skip: boolean; skipped: number };
   private stderr = "";
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly maxObjectBytes = MAX_OBJECT_BYTES,
+  ) {}
 
   /** The object `name` names, or null when git has none by that name. */
   get(name: string): Promise<GitObject | null> {
     // A name is one line of the batch's input.
     if (/[\n\r\0]/.test(name)) return Promise.resolve(null);
-    if (this.failure) return Promise.reject(this.failure);
     const child = this.process();
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });
@@ -62,14 +66,21 @@ export class GitObjects {
     if (this.child) return this.child;
     const child = spawn("git", ["cat-file", "--batch"], { cwd: this.root, stdio: ["pipe", "pipe", "pipe"] });
     this.child = child;
-    child.stdout.on("data", (d: Buffer) => this.take(d));
-    child.stderr.on("data", (d: Buffer) => {
-      this.stderr += d.toString("utf8");
+    // A process that failed may still speak or close after the next one started: it is not heard.
+    const mine = () => this.child === child;
+    child.stdout.on("data", (d: Buffer) => {
+      if (mine()) this.take(d);
     });
-    child.on("error", (e) => this.fail(e));
-    child.stdin.on("error", (e) => this.fail(e));
+    child.stderr.on("data", (d: Buffer) => {
+      if (mine()) this.stderr += d.toString("utf8");
+    });
+    const failed = (e: Error) => {
+      if (mine()) this.fail(e);
+    };
+    child.on("error", failed);
+    child.stdin.on("error", failed);
     child.on("close", (code) =>
-      this.fail(new Error(`git cat-file exited (${this.stderr.trim() || `exit ${code}`})`)),
+      failed(new Error(`git cat-file exited (${this.stderr.trim() || `exit ${code}`})`)),
     );
     child.unref();
     this.hold(false);
@@ -88,6 +99,19 @@ export class GitObjects {
   }
 
   private take(data: Buffer): void {
+    if (this.current?.skip) {
+      // An object too large to hold: its bytes pass by uncounted until it ends.
+      const left = this.current.size + 1 - this.current.skipped;
+      if (data.length < left) {
+        this.current.skipped += data.length;
+        return;
+      }
+      data = data.subarray(left);
+      this.current = undefined;
+      this.fault(
+        new Error(`a file in git is larger than ${this.maxObjectBytes} bytes, the most eval-gate reads`),
+      );
+    }
     this.chunks.push(data);
     this.buffered += data.length;
     for (;;) {
@@ -103,7 +127,15 @@ export class GitObjects {
           this.answer(null);
           continue;
         }
-        this.current = { oid: m[1] as string, type: m[2] as string, size: Number(m[3]) };
+        const size = Number(m[3]);
+        this.current = { oid: m[1] as string, type: m[2] as string, size, skip: false, skipped: 0 };
+        if (size > this.maxObjectBytes) {
+          this.current.skip = true;
+          const rest = this.joined();
+          this.keep(Buffer.alloc(0));
+          this.take(rest);
+          return;
+        }
       }
       const { oid, type, size } = this.current;
       if (this.buffered < size + 1) return;
@@ -131,10 +163,25 @@ export class GitObjects {
     next?.resolve(object);
   }
 
+  /** The request being answered fails; the ones after it go on. */
+  private fault(e: Error): void {
+    const next = this.waiting.shift();
+    if (this.waiting.length === 0) this.hold(false);
+    next?.reject(e);
+  }
+
+  /**
+   * The process is gone (git missing, killed, or exited): what waits fails with why, and the
+   * next request starts a new process.
+   */
   private fail(e: Error): void {
-    this.failure ??= e;
+    if (!this.child) return;
     this.child = undefined;
-    for (const w of this.waiting.splice(0)) w.reject(this.failure);
+    this.chunks = [];
+    this.buffered = 0;
+    this.current = undefined;
+    this.stderr = "";
+    for (const w of this.waiting.splice(0)) w.reject(e);
   }
 }
 
