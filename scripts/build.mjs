@@ -76,12 +76,13 @@ await build({
   minifyWhitespace: true,
 });
 // The stand-in finds ajv.cjs beside itself: it must have landed in a chunk, not in an entry file.
-for (const file of readdirSync("dist", { recursive: true })) {
-  const path = join("dist", String(file));
-  if (!path.endsWith(".js") || !readFileSync(path, "utf8").includes(`"./${AJV_FILE}"`)) continue;
+const standIns = readdirSync("dist", { recursive: true })
+  .map((file) => join("dist", String(file)))
+  .filter((path) => path.endsWith(".js") && readFileSync(path, "utf8").includes(`"./${AJV_FILE}"`));
+if (standIns.length === 0) throw new Error("the ajv stand-in is in no file of dist/: was json-schema.ts moved?");
+for (const path of standIns)
   if (dirname(path) !== join("dist", "chunks"))
     throw new Error(`the ajv stand-in landed in ${path}; it must be in dist/chunks/ beside ${AJV_FILE}`);
-}
 await build({
   stdin: {
     contents: 'export { Ajv } from "ajv"; export { Ajv2020 } from "ajv/dist/2020.js";',
