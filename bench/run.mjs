@@ -64,12 +64,14 @@ try {
   let repo;
   for (let i = 0; i < COLD_RUNS; i++) {
     repo = makeRepo(work, `cold-${i}`, makeCases(N), { concurrency: C });
+    // Which of a pair goes first alternates, so neither always meets the machine as the other left it.
+    if (i % 2 === 1) floors.push(await floorRun());
     await server.reset();
     const cold = await runAction(work, repo, server.url, pushEvent);
     if (cold.report.usage.requests !== N)
       throw new Error(`cold run made ${cold.report.usage.requests} requests`);
     colds.push(cold.wall);
-    floors.push(await floorRun());
+    if (i % 2 === 0) floors.push(await floorRun());
   }
   const coldMedian = median(colds);
   report({
@@ -120,23 +122,25 @@ try {
   const prWalls = [];
   const prFloors = [];
   let pr;
-  let seen;
+  const paid = [];
+  const seen = [];
   for (let i = 0; i < COLD_RUNS; i++) {
     if (i > 0) commitPrPrompt(repo, `revision ${i}`);
+    if (i % 2 === 1) prFloors.push(await floorRun());
     await server.reset();
     pr = await runAction(work, repo, server.url, prEvent(mainSha));
-    seen = (await server.stats())?.total;
+    paid.push(pr.report.usage.requests);
+    seen.push((await server.stats())?.total);
     prWalls.push(pr.wall);
-    prFloors.push(await floorRun());
+    if (i % 2 === 0) prFloors.push(await floorRun());
   }
-  const paid = pr.report.usage.requests;
   report({
     name: "PR after a push: requests made",
-    value: paid,
+    value: Math.max(...paid),
     unit: "req",
     limit: `= ${N} (one side)`,
-    ok: paid === N && (seen === undefined || seen === N),
-    note: `${pr.report.usage.cached} of ${pr.report.usage.cached + paid} from cache${seen !== undefined ? `; the server saw ${seen}` : ""}`,
+    ok: paid.every((x) => x === N) && seen.every((x) => x === undefined || x === N),
+    note: `each of ${COLD_RUNS} PR runs: ${paid.join(", ")} requests; ${pr.report.usage.cached} of ${pr.report.usage.cached + pr.report.usage.requests} from cache${seen[0] !== undefined ? `; the server saw ${seen.join(", ")}` : ""}`,
   });
   const prRatios = prWalls.map((x, i) => x / prFloors[i]);
   const prRatio = median(prRatios);
@@ -246,6 +250,7 @@ try {
     quick,
     big: Boolean(opts.big),
     server: opts.server ?? "suite",
+    setup: { cases: N, latency_ms: L, concurrency: C },
     results,
   });
   const failed = results.filter((r) => r.ok === false);
