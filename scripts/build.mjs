@@ -79,7 +79,8 @@ await build({
 const standIns = readdirSync("dist", { recursive: true })
   .map((file) => join("dist", String(file)))
   .filter((path) => path.endsWith(".js") && readFileSync(path, "utf8").includes(`"./${AJV_FILE}"`));
-if (standIns.length === 0) throw new Error("the ajv stand-in is in no file of dist/: was json-schema.ts moved?");
+if (standIns.length === 0)
+  throw new Error("the ajv stand-in is in no file of dist/: was json-schema.ts moved?");
 for (const path of standIns)
   if (dirname(path) !== join("dist", "chunks"))
     throw new Error(`the ajv stand-in landed in ${path}; it must be in dist/chunks/ beside ${AJV_FILE}`);
