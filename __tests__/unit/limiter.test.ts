@@ -35,6 +35,33 @@ describe("AdaptiveLimiter", () => {
     expect(limiter.limit).toBe(32);
     expect(limiter.rateCapped).toBe(false);
   });
+
+  it("probing, lets a 429 that took as long as answers give its slot back; one answered at once keeps it", () => {
+    let now = 0;
+    const limiter = new AdaptiveLimiter(32, () => now);
+    // Open: every 429 gives its slot back at once, as quota noise needs.
+    expect(limiter.holdsSlot(1)).toBe(false);
+    // A round at the full window, 30% of the answers 429s, each after 50 ms: the probe starts.
+    for (let i = 0; i < 1000 && !limiter.rateCapped; i++) {
+      now += 1;
+      limiter.record(i % 10 < 3 ? "rate_limited" : "ok", { sentAt: now - 50 });
+    }
+    expect(limiter.rateCapped).toBe(true);
+    expect(limiter.limit).toBeLessThan(32);
+    // A 429 after the latency an answer takes used its slot as an answer would: the slot goes on.
+    expect(limiter.holdsSlot(50)).toBe(false);
+    expect(limiter.holdsSlot(30)).toBe(false);
+    // A 429 answered at once (a cap's gateway) would send again at once: it waits out its retry-after.
+    expect(limiter.holdsSlot(1)).toBe(true);
+    // The probe's answers come without 429s: a cap. From then on every 429 keeps its slot.
+    const probeStart = now;
+    for (let i = 0; i < 1000 && now - probeStart < 1000; i++) {
+      now += 1;
+      limiter.record("ok", { sentAt: now - 50 });
+    }
+    expect(limiter.rateCapped).toBe(true);
+    expect(limiter.holdsSlot(50)).toBe(true);
+  });
 });
 
 /**

@@ -2,8 +2,7 @@
 // into a temporary .mjs and runs it with the remaining arguments.
 //   node bench/stats/run-ts.mjs bench/stats/gate.ts --prs 500
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 
@@ -12,7 +11,10 @@ if (!entry) {
   console.error("usage: node bench/stats/run-ts.mjs FILE.ts [args...]");
   process.exit(2);
 }
-const dir = mkdtempSync(join(tmpdir(), "eval-gate-stats-"));
+// Inside the checkout, so the bundle's packages (left external) resolve from node_modules.
+const cache = resolve("node_modules", ".cache");
+mkdirSync(cache, { recursive: true });
+const dir = mkdtempSync(join(cache, "eval-gate-stats-"));
 try {
   const out = join(dir, "bench.mjs");
   await build({

@@ -10,15 +10,16 @@
  * So a 429 alone changes no window: the request waits out its retry-after (in the pipeline) while
  * its slot serves another. What decides is measured in rounds of eight latencies and at least
  * twice the window in answers: answers per second, their mean latency, the share of 429s and the
- * mean requests in flight. After a round with 429s the limiter probes for a shorter round: it
- * sends at 90% of the accepted rate (the window that carries it, by Little's law: rate ×
- * latency), and a 429 now keeps its slot for its retry-after. A cap shows in the probe as clearly
- * fewer 429s (a quarter fewer as a share, at least) or clearly more answers per request in flight
- * (10% more: the slots no longer go to refusals), each beyond 2.5 standard errors; the limiter
- * then stays paced. Noise shows neither (slots that wait out retry-afters even bring in fewer
- * answers): the window goes back to the full concurrency, and 429s at about that share are taken
- * as noise for ten seconds without another probe. On the 30%-429 benchmark the probe costs about
- * 0.15 s, once.
+ * mean requests in flight. After a round with 429s the limiter probes for a shorter round (three
+ * latencies): it sends at 90% of the accepted rate (the window that carries it, by Little's law:
+ * rate × latency), and a 429 answered at once now keeps its slot for its retry-after (one that
+ * took as long as answers do used its slot's share already; see `holdsSlot`). A cap shows in the
+ * probe as clearly fewer 429s (a quarter fewer as a share, at least) or clearly more answers per
+ * request in flight (10% more: the slots no longer go to refusals), each beyond 2.5 standard
+ * errors; the limiter then stays paced. Noise shows neither: the window goes back to the full
+ * concurrency, and 429s at about that share are taken as noise for ten seconds without another
+ * probe. On the 30%-429 benchmark the probe costs about 0.09 s, once (0.13 s when it lasted four
+ * latencies and every 429 held its slot).
  *
  * Paced, a round with few 429s (a fifth at most) keeps the window and one with none widens it by
  * a tenth. One with more cuts it, by a tenth to a fifth, towards 5% over what carries the accepted
@@ -51,7 +52,7 @@ interface Round {
 /** A round lasts at least this many latencies. */
 const ROUND_LATENCIES = 8;
 /** A probe's round is shorter: what it has to show (or not) is large. */
-const PROBE_LATENCIES = 4;
+const PROBE_LATENCIES = 3;
 /** A probe sends at this share of the accepted rate. */
 const PROBE = 0.9;
 /** A paced cut leaves at least this share of the window (and takes a tenth at least). */
@@ -108,9 +109,25 @@ export class AdaptiveLimiter {
     return Math.max(1, Math.floor(this.window));
   }
 
-  /** Whether requests are paced to the accepted rate: a 429 then waits out its retry-after in its slot. */
+  /** Whether requests are paced to the accepted rate (probing, or at a cap found). */
   get rateCapped(): boolean {
     return this.paced;
+  }
+
+  /**
+   * Whether a 429 that took `tookMs` keeps its slot for its retry-after. Paced, the window is the
+   * pace: a slot sends again once its request is answered, so the window carries window/latency
+   * requests a second. A 429 answered at once, as a cap's usually is, took almost none of its slot's
+   * time; freed at once, the slot would send again at once, so it waits out the retry-after. While
+   * probing, a 429 that took as long as answers take (half their mean latency at least) took its
+   * slot's share already, as an answer would: it gives the slot back, and the probe paces as it
+   * should without holding slots that quota noise would have used. At a cap found, every 429 keeps
+   * its slot: the paced rounds' cuts and widenings were made for that.
+   */
+  holdsSlot(tookMs: number): boolean {
+    if (!this.paced) return false;
+    if (this.confirmed || this.latency === undefined) return true;
+    return tookMs < this.latency / 2;
   }
 
   async acquire(): Promise<void> {
@@ -263,6 +280,10 @@ export class AdaptiveLimiter {
 
   private setWindow(window: number, now: number): void {
     const next = Math.min(this.max, Math.max(1, window));
+    if (process.env.LIMTRACE)
+      console.log(
+        `LIM ${now.toFixed(0)} ${this.window.toFixed(1)} -> ${next.toFixed(1)} paced=${this.paced} confirmed=${this.confirmed}`,
+      );
     if (next !== this.window) {
       this.changedAt = now;
       // The next round starts once the requests sent before the change are answered.

@@ -123,7 +123,7 @@ export class RequestPipeline {
         previous = sent;
         // Paced to a cap, a 429 waits out its retry-after in its slot: the window is the pace, and
         // a slot freed at once would only be refused again.
-        const holding = rateLimited && this.limiter.rateCapped;
+        const holding = rateLimited && this.limiter.holdsSlot(clock.now() - sentAt);
         this.limiter.record(rateLimited ? "rate_limited" : "failed", { sentAt });
         if (!holding) this.limiter.free();
         try {
