@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
-import { revisionSource } from "../../src/adapters/files/git.js";
+import { resolveCommit, revisionSource } from "../../src/adapters/files/git.js";
 import { GitObjects, parseTree } from "../../src/adapters/files/git-objects.js";
 import { OutsideRepositoryError } from "../../src/core/errors.js";
-import { cleanupAll, makeRepo } from "../support/git-repo.js";
+import { cleanupAll, makeRepo, shallowClone } from "../support/git-repo.js";
 
 afterAll(cleanupAll);
 
@@ -87,6 +87,34 @@ describe("revisionSource", () => {
       process.stdout.write(text);`;
     // A child that held the event loop would keep the process from exiting: execFileSync times out.
     expect(await runBundled(script)).toBe("a\n");
+  });
+});
+
+describe("resolveCommit", () => {
+  it("names the commit git rev-parse names: a branch, an annotated tag, a short id, HEAD~1", async () => {
+    const repo = await makeRepo({ "a.txt": "1\n" });
+    const first = repo.head();
+    repo.git("tag", "-a", "v1", "-m", "one");
+    const second = repo.commit({ "a.txt": "2\n" }, "two");
+    expect(await resolveCommit(repo.dir, "main")).toBe(second);
+    expect(await resolveCommit(repo.dir, "v1")).toBe(first);
+    expect(await resolveCommit(repo.dir, first.slice(0, 10))).toBe(first);
+    expect(await resolveCommit(repo.dir, "HEAD~1")).toBe(first);
+    // A name of something that is not a commit is no base.
+    const tree = repo.git("rev-parse", "HEAD^{tree}");
+    await expect(resolveCommit(repo.dir, tree)).rejects.toThrow(/is not in this checkout/);
+  });
+
+  it("finds a base it had to fetch, and reads its files with the process that missed it", async () => {
+    const origin = await makeRepo({ "a.txt": "main\n" });
+    origin.git("checkout", "-q", "-b", "release");
+    const release = origin.commit({ "a.txt": "release\n" }, "release");
+    origin.git("checkout", "-q", "main");
+    const clone = shallowClone(origin);
+    expect(await resolveCommit(clone, "main")).toBe(origin.head());
+    // Not in the clone: the batch process misses it, git fetch brings it, and the same process reads it.
+    expect(await resolveCommit(clone, "release")).toBe(release);
+    expect(await revisionSource(clone, release).read("a.txt")).toBe("release\n");
   });
 });
 

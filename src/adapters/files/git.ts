@@ -58,13 +58,17 @@ const batches = new Map<string, GitObjects>();
  * Files as they are at a commit, read from git's objects (paths relative to the repository root).
  * A symbolic link is followed inside the commit's tree, never onto the machine's files.
  */
-export function revisionSource(root: string, sha: string): FileSource {
+function objectsOf(root: string): GitObjects {
   let objects = batches.get(root);
   if (!objects) {
     objects = new GitObjects(root);
     batches.set(root, objects);
   }
-  const git = objects;
+  return objects;
+}
+
+export function revisionSource(root: string, sha: string): FileSource {
+  const git = objectsOf(root);
   return {
     label: `git:${sha.slice(0, 7)}`,
     async read(path) {
@@ -108,7 +112,8 @@ async function treeEntry(git: GitObjects, sha: string, parts: string[]) {
  * (actions/checkout fetches one commit by default, so a PR's base is usually missing).
  */
 export async function resolveCommit(root: string, ref: string): Promise<string> {
-  const local = await tryRevParse(root, ref);
+  // Asked of the batch process that then reads the commit's files: one git process, not two.
+  const local = await tryBatch(root, ref);
   if (local) return local;
   try {
     await git(root, ["fetch", "--no-tags", "--depth=1", "origin", ref]);
@@ -132,6 +137,18 @@ export async function resolveCommit(root: string, ref: string): Promise<string> 
   return fetched;
 }
 
+/** The commit `ref` names, as `git rev-parse --verify` finds it, from the repository's batch process. */
+async function tryBatch(root: string, ref: string): Promise<string | null> {
+  try {
+    const object = await objectsOf(root).get(`${ref}^{commit}`);
+    return object?.type === "commit" ? object.oid : null;
+  } catch {
+    // No batch process (git missing, a broken repository): rev-parse says why, or finds it.
+    return tryRevParse(root, ref);
+  }
+}
+
+/** After a fetch, from a new process: one started before it may not see the fetched refs. */
 async function tryRevParse(root: string, ref: string): Promise<string | null> {
   try {
     return (await git(root, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`])).trim() || null;
