@@ -109,7 +109,9 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
   const judge = judgingDefinition(headProject, baseProject, options);
   const { config } = judge.project;
   // What the PR changes in the definition is only shown in the report: it is read from git once
-  // the first answers are in, while the rest are in flight (it raises no user error).
+  // the first answer from the endpoint is in, while the rest are in flight (it raises no user
+  // error). Not on a cached answer: those come before any request has gone out, and the diff
+  // would hold up the requests' sockets.
   const firstAnswer = signal();
   const definitionChanges = baseProject
     ? after(firstAnswer.promise, () =>
@@ -183,7 +185,7 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
         stop,
         clock: deps.clock,
         onProgress: (event) => {
-          if (event.kind === "run") firstAnswer.fire();
+          if (event.kind === "run" && !event.cached) firstAnswer.fire();
           deps.onProgress?.(event);
         },
         ...(deps.signal ? { signal: deps.signal } : {}),

@@ -72,8 +72,30 @@ function content(c: Case): string {
   return canonicalJson(rest);
 }
 
+/** Cases whose content is worked out between two turns of the event loop. */
+const CONTENTS_A_TURN = 200;
+
+/**
+ * Every case's content, worked out a few hundred cases a turn: the diff runs while requests are
+ * in flight, and their answers should not wait behind thousands of cases at once.
+ */
+async function contentsInTurns(sets: EvalSet[]): Promise<Map<Case, string>> {
+  const out = new Map<Case, string>();
+  for (const set of sets) {
+    for (const c of set.cases) {
+      out.set(c, content(c));
+      if (out.size % CONTENTS_A_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  return out;
+}
+
 /** The cases each set gains, loses or rewrites between the base's definition and the PR's. */
-export function caseChanges(base: EvalSet[], head: EvalSet[]): CaseChange[] {
+export function caseChanges(
+  base: EvalSet[],
+  head: EvalSet[],
+  contentOf: (c: Case) => string = content,
+): CaseChange[] {
   const changes = new Map<string, CaseChange>();
   const entry = (set: string, slice: string, hidden: boolean) => {
     const key = `${set}\u0000${slice}`;
@@ -105,7 +127,7 @@ export function caseChanges(base: EvalSet[], head: EvalSet[]): CaseChange[] {
         const e = entry(name, sliceOf(c), hidden);
         e.added++;
         e.ids?.added.push(id);
-      } else if (content(was) !== content(c)) {
+      } else if (contentOf(was) !== contentOf(c)) {
         const e = entry(name, sliceOf(was), hidden);
         e.changed++;
         e.ids?.changed.push(id);
@@ -176,11 +198,12 @@ export async function describeChanges(options: {
     if (before === after) continue;
     files.push({ path: file, change: before === null ? "added" : after === null ? "removed" : "changed" });
   }
+  const contents = await contentsInTurns([...base.sets, ...head.sets]);
   return {
     source: options.from,
     settings: settingChanges(base.config, head.config),
     files,
-    cases: caseChanges(base.sets, head.sets),
+    cases: caseChanges(base.sets, head.sets, (c) => contents.get(c) ?? content(c)),
   };
 }
 
