@@ -169,6 +169,20 @@ export function line({ name, value, unit, limit, ok, note = "" }) {
  * a run with the date and the machine, which `node bench/table.mjs` turns into the README's
  * tables with ranges over the runs.
  */
+/** The commit the benchmarked code is at, `+` when the checkout differs from it; null outside git. */
+function codeVersion() {
+  try {
+    const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
+      cwd: root,
+      encoding: "utf8",
+    }).trim();
+    return dirty ? `${sha}+` : sha;
+  } catch {
+    return null;
+  }
+}
+
 export function saveRun(kind, figures) {
   const at = new Date();
   const machine = {
@@ -176,7 +190,7 @@ export function saveRun(kind, figures) {
     cpus: cpus().length,
     cpu: cpus()[0]?.model,
   };
-  const text = `${JSON.stringify({ kind, at: at.toISOString(), machine, ...figures }, null, 2)}\n`;
+  const text = `${JSON.stringify({ kind, at: at.toISOString(), machine, code: codeVersion(), ...figures }, null, 2)}\n`;
   writeFileSync(join(root, kind === "run" ? "bench/results.json" : `bench/${kind}-results.json`), text);
   mkdirSync(join(root, "bench/runs"), { recursive: true });
   writeFileSync(join(root, "bench/runs", `${kind}-${at.toISOString().replace(/[:.]/g, "-")}.json`), text);

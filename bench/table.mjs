@@ -34,7 +34,8 @@ function when(group) {
   const setup = group[0].setup
     ? `; ${group[0].setup.cases} cases, ${group[0].setup.latency_ms} ms, ${group[0].setup.concurrency} in flight`
     : "";
-  return `${group.length} run(s) on ${days}; ${machines}, Node ${distinct((r) => r.node.slice(1))}; server: ${group[0].server ?? "suite"}${setup}`;
+  const code = distinct((r) => r.code ?? "?");
+  return `${group.length} run(s) on ${days} (code ${code}); ${machines}, Node ${distinct((r) => r.node.slice(1))}; server: ${group[0].server ?? "suite"}${setup}`;
 }
 
 /** Runs that can share a table: the same kind, server and set-up. */
