@@ -280,10 +280,6 @@ export class AdaptiveLimiter {
 
   private setWindow(window: number, now: number): void {
     const next = Math.min(this.max, Math.max(1, window));
-    if (process.env.LIMTRACE)
-      console.log(
-        `LIM ${now.toFixed(0)} ${this.window.toFixed(1)} -> ${next.toFixed(1)} paced=${this.paced} confirmed=${this.confirmed}`,
-      );
     if (next !== this.window) {
       this.changedAt = now;
       // The next round starts once the requests sent before the change are answered.
