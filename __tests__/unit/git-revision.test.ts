@@ -1,7 +1,7 @@
 // Files read from a commit through one `git cat-file --batch`: what each kind of tree entry gives,
 // links followed inside the tree and refused out of it, and many reads at once.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -103,6 +103,17 @@ describe("resolveCommit", () => {
     // A name of something that is not a commit is no base.
     const tree = repo.git("rev-parse", "HEAD^{tree}");
     await expect(resolveCommit(repo.dir, tree)).rejects.toThrow(/is not in this checkout/);
+  });
+
+  it("refuses a base that would reach git as an option, and fetches nothing for it", async () => {
+    const origin = await makeRepo({ "a.txt": "1\n" });
+    const clone = shallowClone(origin);
+    // `git fetch origin --upload-pack=CMD` runs CMD: the base-ref input or --base must never get there.
+    const marker = join(origin.dir, "ran");
+    for (const ref of [`--upload-pack=touch ${marker};false`, "-h", "main\nHEAD"]) {
+      await expect(resolveCommit(clone, ref)).rejects.toThrow(/is not a git ref or commit/);
+    }
+    expect(existsSync(marker)).toBe(false);
   });
 
   it("finds a base it had to fetch, and reads its files with the process that missed it", async () => {

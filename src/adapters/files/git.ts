@@ -112,6 +112,14 @@ async function treeEntry(git: GitObjects, sha: string, parts: string[]) {
  * (actions/checkout fetches one commit by default, so a PR's base is usually missing).
  */
 export async function resolveCommit(root: string, ref: string): Promise<string> {
+  // No ref starts with a dash: such a "ref" would reach `git fetch` as an option (--upload-pack=…).
+  if (ref.startsWith("-") || /[\0\n\r]/.test(ref)) {
+    throw new UserError(`the base ${JSON.stringify(ref)} is not a git ref or commit`, {
+      field: "base-ref",
+      fix: "Name a branch, a tag or a commit SHA.",
+      cli: { field: "--base", fix: "Name a branch, a tag or a commit SHA, e.g. --base main." },
+    });
+  }
   // Asked of the batch process that then reads the commit's files: one git process, not two.
   const local = await tryBatch(root, ref);
   if (local) return local;
