@@ -81,10 +81,11 @@ const CONTENTS_A_TURN = 200;
  */
 async function contentsInTurns(sets: EvalSet[]): Promise<Map<Case, string>> {
   const out = new Map<Case, string>();
+  let done = 0;
   for (const set of sets) {
     for (const c of set.cases) {
       out.set(c, content(c));
-      if (out.size % CONTENTS_A_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (++done % CONTENTS_A_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
   return out;
