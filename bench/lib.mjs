@@ -165,11 +165,11 @@ export function line({ name, value, unit, limit, ok, note = "" }) {
 }
 
 /**
- * Writes a run's figures to bench/<kind>-results.json (the last run) and to bench/runs/, one file
- * a run with the date and the machine, which `node bench/table.mjs` turns into the README's
- * tables with ranges over the runs.
+ * The commit the benchmarked code is at, `+` when the checkout differed from it, taken when the
+ * benchmark started (a commit made while it runs is not what it measured); null outside git.
  */
-/** The commit the benchmarked code is at, `+` when the checkout differs from it; null outside git. */
+const CODE = codeVersion();
+
 function codeVersion() {
   try {
     const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
@@ -183,6 +183,11 @@ function codeVersion() {
   }
 }
 
+/**
+ * Writes a run's figures to bench/<kind>-results.json (the last run) and to bench/runs/, one file
+ * a run with the date and the machine, which `node bench/table.mjs` turns into the README's
+ * tables with ranges over the runs.
+ */
 export function saveRun(kind, figures) {
   const at = new Date();
   const machine = {
@@ -190,7 +195,7 @@ export function saveRun(kind, figures) {
     cpus: cpus().length,
     cpu: cpus()[0]?.model,
   };
-  const text = `${JSON.stringify({ kind, at: at.toISOString(), machine, code: codeVersion(), ...figures }, null, 2)}\n`;
+  const text = `${JSON.stringify({ kind, at: at.toISOString(), machine, code: CODE, ...figures }, null, 2)}\n`;
   writeFileSync(join(root, kind === "run" ? "bench/results.json" : `bench/${kind}-results.json`), text);
   mkdirSync(join(root, "bench/runs"), { recursive: true });
   writeFileSync(join(root, "bench/runs", `${kind}-${at.toISOString().replace(/[:.]/g, "-")}.json`), text);

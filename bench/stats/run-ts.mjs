@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const [entry, ...args] = process.argv.slice(2);
@@ -12,7 +13,7 @@ if (!entry) {
   process.exit(2);
 }
 // Inside the checkout, so the bundle's packages (left external) resolve from node_modules.
-const cache = resolve("node_modules", ".cache");
+const cache = fileURLToPath(new URL("../../node_modules/.cache", import.meta.url));
 mkdirSync(cache, { recursive: true });
 const dir = mkdtempSync(join(cache, "eval-gate-stats-"));
 try {
