@@ -3,16 +3,26 @@
 
 import type { CaseResult } from "../types.js";
 
-/** A variant's original in the report: same set first, else the first case of that id elsewhere. */
+/**
+ * A variant's original in the report: same set first, else the first case of that id elsewhere.
+ * The index is built when the first variant asks: most reports have none.
+ */
 function originalsIndex(cases: readonly CaseResult[]) {
-  const bySetId = new Map<string, CaseResult>();
-  const byId = new Map<string, CaseResult>();
-  for (const c of cases) {
-    if (c.original !== undefined) continue;
-    bySetId.set(`${c.set}\u0000${c.id}`, c);
-    if (!byId.has(c.id)) byId.set(c.id, c);
-  }
-  return (v: CaseResult) => bySetId.get(`${v.set}\u0000${v.original}`) ?? byId.get(v.original as string);
+  let index: { bySetId: Map<string, CaseResult>; byId: Map<string, CaseResult> } | undefined;
+  const build = () => {
+    const bySetId = new Map<string, CaseResult>();
+    const byId = new Map<string, CaseResult>();
+    for (const c of cases) {
+      if (c.original !== undefined) continue;
+      bySetId.set(`${c.set}\u0000${c.id}`, c);
+      if (!byId.has(c.id)) byId.set(c.id, c);
+    }
+    return { bySetId, byId };
+  };
+  return (v: CaseResult) => {
+    index ??= build();
+    return index.bySetId.get(`${v.set}\u0000${v.original}`) ?? index.byId.get(v.original as string);
+  };
 }
 
 /** Pass or fail on head: the majority of its graded runs (a tie passes); null when none was graded. */
