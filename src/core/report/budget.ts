@@ -43,7 +43,7 @@ export function fitBytes(report: Report, notes: string[], parked?: ParkedTexts):
     );
 
   const cases = keepBest(report.cases, byRank, { max: COUNT_LIMITS.cases }).items;
-  const possible = firstPossibleStep(cases, room, (c) => lengthsOf(c, parked));
+  const possible = firstPossibleStep(cases, room, (c, visit) => eachLength(c, parked, visit));
   let step = possible.step;
   // Measured, not kept: only the cases the report keeps are cut copies in the end.
   let measured = measureAt(cases, step, parked);
@@ -85,30 +85,38 @@ function measureAt(
   for (const c of cases) {
     const m = measureCase(limits ? fitCase(c, limits) : c, parked);
     sizes.push(m.bytes);
-    units += sum(m.lengths);
+    units += m.units;
   }
   return { sizes, units };
 }
 
-/** A case's texts' lengths, those put aside included (report/park.ts). */
-function lengthsOf(c: CaseResult, parked: ParkedTexts | undefined): number[] {
+/**
+ * Visits the length of each of a case's texts, those put aside included (report/park.ts). A
+ * visitor, not a list: this runs for every case of the report, once or twice.
+ */
+function eachLength(c: CaseResult, parked: ParkedTexts | undefined, visit: (n: number) => void): void {
   const store = needStore(c, parked);
-  if (!store || parkedId(c) === undefined) return textLengths(c);
-  const aside = store.parkedLengths(c);
-  return aside ? textLengths(c).concat(aside) : textLengths(store.unpark(c));
+  const aside = store && parkedId(c) !== undefined ? store.parkedLengths(c) : null;
+  if (aside === undefined) {
+    // Cut since it was put aside: read back.
+    eachTextLength((store as ParkedTexts).unpark(c), visit);
+    return;
+  }
+  eachTextLength(c, visit);
+  if (aside) for (const n of aside) visit(n);
 }
 
-/** A case's size in the file and its texts' lengths, those put aside included (report/park.ts). */
-function measureCase(c: CaseResult, parked: ParkedTexts | undefined): { bytes: number; lengths: number[] } {
+/** A case's size in the file and the length of all its texts, those put aside included (report/park.ts). */
+function measureCase(c: CaseResult, parked: ParkedTexts | undefined): { bytes: number; units: number } {
   const store = needStore(c, parked);
   if (store && parkedId(c) !== undefined) {
     const aside = store.parkedLengths(c);
-    if (aside) return { bytes: store.caseBytes(c), lengths: textLengths(c).concat(aside) };
+    if (aside) return { bytes: store.caseBytes(c), units: textUnits(c) + sum(aside) };
     // Cut since it was put aside: measured as it will be written (read back once for both).
     const whole = store.unpark(c);
-    return { bytes: elementBytes(whole), lengths: textLengths(whole) };
+    return { bytes: elementBytes(whole), units: textUnits(whole) };
   }
-  return { bytes: elementBytes(c), lengths: textLengths(c) };
+  return { bytes: elementBytes(c), units: textUnits(c) };
 }
 
 function limitsAt(step: number): CaseTextLimits {
@@ -124,32 +132,48 @@ function limitsAt(step: number): CaseTextLimits {
 function firstPossibleStep(
   cases: CaseResult[],
   room: number,
-  lengthsOf: (c: CaseResult) => number[],
+  eachLengthOf: (c: CaseResult, visit: (n: number) => void) => void,
 ): { step: number; longest: number; units: number } {
-  const totals = new Array<number>(TEXT_STEPS.length).fill(0);
   let longest = 0;
   let units = 0;
-  for (const c of cases) {
-    for (const n of lengthsOf(c)) {
-      if (n > longest) longest = n;
-      units += n;
-      for (let step = 0; step < TEXT_STEPS.length; step++) {
-        totals[step] = (totals[step] as number) + Math.min(n, TEXT_STEPS[step] as number);
-      }
+  const measure = (n: number) => {
+    if (n > longest) longest = n;
+    units += n;
+  };
+  for (const c of cases) eachLengthOf(c, measure);
+  // Texts whole take no more than their length: when that fits, so does the first step (most runs).
+  if (units <= room) return { step: 0, longest, units };
+  const totals = new Array<number>(TEXT_STEPS.length).fill(0);
+  const add = (n: number) => {
+    for (let step = 0; step < TEXT_STEPS.length; step++) {
+      totals[step] = (totals[step] as number) + Math.min(n, TEXT_STEPS[step] as number);
     }
-  }
+  };
+  for (const c of cases) eachLengthOf(c, add);
   for (let step = 0; step < TEXT_STEPS.length - 1; step++) {
     if ((totals[step] as number) <= room) return { step, longest, units };
   }
   return { step: TEXT_STEPS.length - 1, longest, units };
 }
 
-/** The lengths of a case's texts (an expected value's as compact JSON: never more than its bytes). */
-function textLengths(c: CaseResult): number[] {
+/** Visits the lengths of a case's texts (an expected value's as compact JSON: never more than its bytes). */
+function eachTextLength(c: CaseResult, visit: (n: number) => void): void {
+  visit(c.base_output?.length ?? 0);
+  visit(c.head_output?.length ?? 0);
+  visit(c.input?.length ?? 0);
+  visit(c.base_reason?.length ?? 0);
+  visit(c.head_reason?.length ?? 0);
   const expected = c.expected === undefined ? 0 : expectedSize(c.expected);
-  return [c.base_output, c.head_output, c.input, c.base_reason, c.head_reason]
-    .map((t) => t?.length ?? 0)
-    .concat(Number.isFinite(expected) ? expected : 0);
+  visit(Number.isFinite(expected) ? expected : 0);
+}
+
+/** The length of all of a case's texts, as eachTextLength counts them. */
+function textUnits(c: CaseResult): number {
+  let units = 0;
+  eachTextLength(c, (n) => {
+    units += n;
+  });
+  return units;
 }
 
 /**

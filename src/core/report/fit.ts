@@ -6,7 +6,7 @@ import { fitCase } from "./fit-case.js";
 import { fitCaseDimensions, fitDimensions, fitDrift } from "./fit-signals.js";
 import { needStore, type ParkedTexts } from "./park.js";
 import { parkedId } from "./parked.js";
-import { reportText } from "./texts.js";
+import { elementText, reportText } from "./texts.js";
 
 declare const fitted: unique symbol;
 /** A report cut to the reader's limits: the only kind `reportJson` writes. */
@@ -84,7 +84,7 @@ export function reportPieces(report: FittedReport, parked?: ParkedTexts): Genera
     if (key !== "cases") return undefined;
     const c = item as CaseResult;
     const store = needStore(c, parked);
-    return store && parkedId(c) !== undefined ? JSON.stringify(store.unpark(c), null, 2) : undefined;
+    return store && parkedId(c) !== undefined ? elementText(store.unpark(c)) : undefined;
   });
 }
 

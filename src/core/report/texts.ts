@@ -6,10 +6,20 @@
 const PIECE = 64 * 1024;
 
 /**
- * How one element of a top-level array is written, when not by JSON.stringify: `undefined` leaves
- * it to JSON.stringify. Must give exactly `JSON.stringify(item, null, 2)`.
+ * How one element of a top-level array is written, when not as it is: `undefined` leaves it as it
+ * is. Must give exactly `elementText` of the element as it is to be written.
  */
 export type ElementText = (key: string, item: unknown) => string | undefined;
+
+/**
+ * An element of a top-level array as the file has it: `JSON.stringify(item, null, 2)` with every
+ * line after the first indented by four spaces. Serialized two arrays deep, where JSON.stringify
+ * indents it so itself, instead of re-indenting its text line by line.
+ */
+export function elementText(item: unknown): string {
+  // "[\n  [\n    " before it and "\n  ]\n]" after it.
+  return JSON.stringify([[item]], null, 2).slice(10, -6);
+}
 
 /**
  * The report's text, piece by piece: top-level arrays element by element, everything else by
@@ -30,8 +40,7 @@ export function* reportText(report: object, element?: ElementText): Generator<st
       fields++;
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
-        const text = element?.(key, item) ?? JSON.stringify(item, null, 2) ?? "null";
-        buffer += `${i === 0 ? "" : ","}\n    ${indent(text, "    ")}`;
+        buffer += `${i === 0 ? "" : ","}\n    ${element?.(key, item) ?? elementText(item)}`;
         if (buffer.length >= PIECE) {
           yield buffer;
           buffer = "";
@@ -52,9 +61,4 @@ export function* reportText(report: object, element?: ElementText): Generator<st
     }
   }
   yield `${buffer}${fields === 0 ? "{}" : "\n}"}\n`;
-}
-
-/** JSON text nested one level deeper: a newline in JSON text is always between tokens. */
-function indent(text: string, by: string): string {
-  return text.includes("\n") ? text.replaceAll("\n", `\n${by}`) : text;
 }
