@@ -93,6 +93,20 @@ export function measure(command, args, { cwd, env }) {
   });
 }
 
+/**
+ * The floor: the same N requests with C in flight from a bare Node client (bench/floor.mjs) as a
+ * process, against `server` reset first; returns its wall time in ms.
+ */
+export async function runFloor(work, server, n, c) {
+  await server.reset();
+  const bare = await measure(process.execPath, [join(root, "bench/floor.mjs"), server.url, n, c], {
+    cwd: work,
+    env: { PATH: process.env.PATH },
+  });
+  if (bare.code !== 0) throw new Error(`bench/floor.mjs failed:\n${bare.stderr}`);
+  return bare.wall;
+}
+
 /** Runs dist/index.js as the Actions runner does; adds the JSON report to measure()'s result. */
 export async function runAction(work, dir, serverUrl, event) {
   const runner = mkdtempSync(join(work, "runner-"));

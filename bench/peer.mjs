@@ -20,6 +20,7 @@ import {
   pushEvent,
   root,
   runAction,
+  runFloor,
   SYSTEM_PROMPT,
   saveRun,
 } from "./lib.mjs";
@@ -127,15 +128,7 @@ try {
   // bare Node client, no tool, run right before or after eval-gate's (the order alternates), so
   // that a machine slowing down for a while slows both of a pair. The ratios are taken per run.
   const runs = quick ? 1 : 3;
-  const floorRun = async () => {
-    await server.reset();
-    const bare = await measure(process.execPath, [join(root, "bench/floor.mjs"), server.url, N, C], {
-      cwd: work,
-      env: { PATH: process.env.PATH },
-    });
-    if (bare.code !== 0) throw new Error(`bench/floor.mjs failed:\n${bare.stderr}`);
-    return bare.wall;
-  };
+  const floorRun = () => runFloor(work, server, N, C);
   const ourCold = [];
   const theirCold = [];
   const floors = [];

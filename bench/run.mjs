@@ -21,6 +21,7 @@ import {
   pushEvent,
   root,
   runAction,
+  runFloor,
   saveRun,
 } from "./lib.mjs";
 import { externalServer, startServer } from "./server.mjs";
@@ -50,15 +51,7 @@ try {
   // process, run right after it: a machine that slows down for a while slows both of a pair, so
   // the ratio is taken per pair, and the median of the pairs' ratios is the figure.
   const limit = (N * L) / C;
-  const floorRun = async () => {
-    await server.reset();
-    const bare = await measure(process.execPath, [join(root, "bench/floor.mjs"), server.url, N, C], {
-      cwd: work,
-      env: { PATH: process.env.PATH },
-    });
-    if (bare.code !== 0) throw new Error(`bench/floor.mjs failed:\n${bare.stderr}`);
-    return bare.wall;
-  };
+  const floorRun = () => runFloor(work, server, N, C);
   const colds = [];
   const floors = [];
   let repo;
