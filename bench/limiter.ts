@@ -80,6 +80,13 @@ const caps = [
     200,
   ],
   [
+    "true cap 200/s, its 429s after 50 ms, 64 in flight",
+    (c: VirtualClock) => cappedEndpoint(c, { perSecond: 200, latencyMs: L, refusalMs: L }),
+    1000,
+    64,
+    200,
+  ],
+  [
     "token bucket 200/s (burst 20), 16 in flight",
     (c: VirtualClock) => bucketEndpoint(c, { perSecond: 200, burst: 20, latencyMs: L }),
     1600,

@@ -116,9 +116,13 @@ function endpoint(clock: VirtualClock, latencyMs: number, behaviour: Behaviour) 
 
 /**
  * A true cap: at most `perSecond` requests admitted in any sliding second; beyond it a 429 at
- * once, with the exact wait until the oldest admission leaves the window (as `retry-after-ms`).
+ * once (or after `refusalMs`, as from a proxy that queues before it refuses), with the exact wait
+ * until the oldest admission leaves the window (as `retry-after-ms`).
  */
-export function cappedEndpoint(clock: VirtualClock, options: { perSecond: number; latencyMs: number }) {
+export function cappedEndpoint(
+  clock: VirtualClock,
+  options: { perSecond: number; latencyMs: number; refusalMs?: number },
+) {
   const admitted: number[] = [];
   let head = 0;
   return endpoint(clock, options.latencyMs, {
@@ -128,7 +132,10 @@ export function cappedEndpoint(clock: VirtualClock, options: { perSecond: number
         admitted.push(now);
         return undefined;
       }
-      return { retryAfterMs: Math.max(1, (admitted[head] as number) + 1000 - now), afterMs: 1 };
+      return {
+        retryAfterMs: Math.max(1, (admitted[head] as number) + 1000 - now),
+        afterMs: options.refusalMs ?? 1,
+      };
     },
   });
 }

@@ -145,6 +145,17 @@ describe("AdaptiveLimiter against 429s, in virtual time", () => {
     expect(r.rateLimited).toBeLessThan(400);
   });
 
+  it("holds a cap whose 429s come as slowly as answers (a proxy that queues, then refuses)", async () => {
+    // While probing, such a 429 gives its slot back at once (holdsSlot): the probe must still find the cap.
+    const r = await run((clock) => cappedEndpoint(clock, { perSecond: 200, latencyMs: 50, refusalMs: 50 }), {
+      concurrency: 64,
+    });
+    expect(r.errors).toBe(0);
+    expect((1000 / r.ms) * 1000).toBeGreaterThanOrEqual(0.9 * 200);
+    expect(r.inFlight).toBeLessThan(20);
+    expect(r.rateLimited).toBeLessThan(400);
+  });
+
   it("holds a token bucket's cap, whose 429s ask to retry within milliseconds", async () => {
     const r = await run((clock) => bucketEndpoint(clock, { perSecond: 200, burst: 20, latencyMs: 50 }), {
       cases: 1600,
