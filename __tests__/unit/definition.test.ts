@@ -2,8 +2,15 @@
 import { describe, expect, it } from "vitest";
 import { addedCases, caseChanges, changeSummary, settingChanges } from "../../src/core/config/definition.js";
 import { parseConfig } from "../../src/core/config/parse-config.js";
+import { evaluate } from "../../src/core/evaluate.js";
 import { buildReport, type Collected } from "../../src/core/gate/assemble.js";
-import type { Case, CaseResult, EvalSet } from "../../src/core/types.js";
+import {
+  type FileSource,
+  type ModelProvider,
+  type ResponseCache,
+  systemClock,
+} from "../../src/core/ports.js";
+import type { Case, CaseResult, EvalSet, ModelResponse } from "../../src/core/types.js";
 
 const config = (extra = "") =>
   parseConfig(`version: 1\ntarget: { model: m }\nsets: { anchor: a.jsonl }\n${extra}`, "eval-gate.yml");
@@ -149,5 +156,70 @@ describe("the verdict of a PR that changes the definition", () => {
     expect(report.slices.map((s) => s.slice)).toEqual(["s"]);
     expect(report.new_slices?.map((s) => [s.slice, s.status])).toEqual([["fresh", "regressed"]]);
     expect(report.errors.rate).toBe(0);
+  });
+});
+
+describe("the definition diff of a run whose every answer is cached", () => {
+  // The diff starts on the first answer from the endpoint; with none, once the runs are in. A PR
+  // that edits a case while every request is cached (its prompt unchanged) must still show it.
+  it("names the edited case and earns a review, with no request made", async () => {
+    const jsonl = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
+    const rows = Array.from({ length: 6 }, (_, i) => ({
+      id: `c${i}`,
+      slice: "refund",
+      input: `question ${i}`,
+      expected: "refund",
+    }));
+    const config =
+      "version: 1\ntarget: { model: m }\nsets: { anchor: evals/anchor.jsonl }\ngate: { min_slice_n: 2 }\n";
+    const source = (files: Record<string, string>): FileSource => ({
+      label: "memory",
+      read: async (path) => files[path] ?? null,
+    });
+    const base = source({ "eval-gate.yml": config, "evals/anchor.jsonl": jsonl(rows) });
+    // The PR loosens case c2's expected value: an easier case, not a better model.
+    const edited = rows.map((r) => (r.id === "c2" ? { ...r, expected: "question" } : r));
+    const head = source({ "eval-gate.yml": config, "evals/anchor.jsonl": jsonl(edited) });
+    const store = new Map<string, ModelResponse>();
+    const cache: ResponseCache = {
+      get: async (k) => store.get(k),
+      set: async (k, v) => void store.set(k, v),
+    };
+    let asked = 0;
+    const answering: ModelProvider = {
+      complete: async (request) => {
+        asked++;
+        return { content: `refund for ${String(request.messages.at(-1)?.content)}` };
+      },
+    };
+    const run = (provider: ModelProvider) =>
+      evaluate(
+        {
+          configPath: "eval-gate.yml",
+          head: { source: head, sha: "h".repeat(40) },
+          base: { source: base, ref: "main", sha: "b".repeat(40) },
+          env: { OPENAI_API_KEY: "sk-test" },
+          allowedEndpoints: null,
+        },
+        { providerFor: () => provider, cache, clock: systemClock },
+      );
+    await run(answering);
+    const first = asked;
+    const warm = await run({
+      complete: async () => {
+        throw new Error("a cached run asked the endpoint");
+      },
+    });
+    expect(first).toBeGreaterThan(0);
+    expect(warm.report.usage.requests).toBe(0);
+    expect(warm.report.definition?.cases).toEqual([
+      expect.objectContaining({
+        set: "anchor",
+        slice: "refund",
+        changed: 1,
+        ids: expect.objectContaining({ changed: ["c2"] }),
+      }),
+    ]);
+    expect(warm.report.verdict).toBe("review");
   });
 });
