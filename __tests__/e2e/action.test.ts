@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { shallowClone } from "../support/git-repo.js";
+import { makeTempDir, shallowClone } from "../support/git-repo.js";
 import { runAction } from "./harness.js";
 import { ALL_SKILLS, baseFiles, NO_ADDRESS, REWORDED, supportModel } from "./scenario.js";
 import { prWorld } from "./world.js";
@@ -279,5 +281,35 @@ describe("the action on push", () => {
     expect(run.summary).toContain("refund");
     expect(world.github.requests()).toHaveLength(0);
     expect(run.outputs["comment-url"]).toBe("");
+  });
+
+  it("loads none of the built-ins this run does not use (each is milliseconds before the first request)", async () => {
+    const { repo, headSha } = await pr({ "prompts/support.md": ALL_SKILLS.replace("refund", "refunds") });
+    const list = join(makeTempDir("modules"), "loaded.txt");
+    // A preload that writes, at exit, every Node module the process loaded.
+    const preload = `import { writeFileSync } from "node:fs"; process.on("exit", () => writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));`;
+    const run = await runAction({
+      workspace: repo.dir,
+      eventName: "push",
+      event: { ref: "refs/heads/main", after: headSha, repository: { full_name: "acme/widgets" } },
+      // The runner always sets GITHUB_SHA; without it the action asks git for HEAD.
+      env: {
+        ...env(),
+        GITHUB_SHA: headSha,
+        NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(preload)}`,
+      },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const loaded = new Set(
+      readFileSync(list, "utf8")
+        .split("\n")
+        .map((m) => m.replace(/^NativeModule /, "")),
+    );
+    expect(loaded.has("http"), "the list is read").toBe(true);
+    // The endpoint is http://127.0.0.1, there is no git base, no script, no regex grader and no
+    // Actions cache service: https/tls, child_process, worker_threads and assert stay unloaded, and
+    // the clock is process.hrtime, not perf_hooks.
+    const unused = ["https", "tls", "child_process", "worker_threads", "assert", "perf_hooks"];
+    expect(unused.filter((m) => loaded.has(m))).toEqual([]);
   });
 });

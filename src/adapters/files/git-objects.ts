@@ -1,7 +1,8 @@
 // Git objects read through one `git cat-file --batch` process per repository, instead of a `git`
 // process per file: a pull request's base side reads its config, prompt, sets and grader files
 // from git, and at two spawns a file that was most of the time before its first request.
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import { lazyChildProcess } from "../process/builtin.js";
 
 /** An object as `git cat-file --batch` gives it: its id, type and bytes. */
 export interface GitObject {
@@ -64,7 +65,10 @@ export class GitObjects {
 
   private process(): ChildProcessWithoutNullStreams {
     if (this.child) return this.child;
-    const child = spawn("git", ["cat-file", "--batch"], { cwd: this.root, stdio: ["pipe", "pipe", "pipe"] });
+    const child = lazyChildProcess().spawn("git", ["cat-file", "--batch"], {
+      cwd: this.root,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     this.child = child;
     // A process that failed may still speak or close after the next one started: it is not heard.
     const mine = () => this.child === child;

@@ -1,17 +1,19 @@
-import { execFile, spawn } from "node:child_process";
 import { mkdir, readFile, realpath } from "node:fs/promises";
 import { isAbsolute, join, posix, relative, sep } from "node:path";
 import { promisify } from "node:util";
 import { repositoryPath } from "../../core/config/paths.js";
 import { OutsideRepositoryError, UserError } from "../../core/errors.js";
 import type { FileSource } from "../../core/ports.js";
+import { lazyChildProcess } from "../process/builtin.js";
 import { GitObjects } from "./git-objects.js";
-
-const run = promisify(execFile);
 
 /** Runs git in `cwd`; returns stdout, or throws with git's own message. */
 export async function git(cwd: string, args: string[]): Promise<string> {
-  const { stdout } = await run("git", args, { cwd, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" });
+  const { stdout } = await promisify(lazyChildProcess().execFile)("git", args, {
+    cwd,
+    maxBuffer: 256 * 1024 * 1024,
+    encoding: "utf8",
+  });
   return stdout;
 }
 
@@ -213,6 +215,7 @@ export function isInside(root: string, path: string): boolean {
 export async function snapshotCommit(root: string, sha: string, into: string): Promise<string> {
   await mkdir(into, { recursive: true });
   await new Promise<void>((done, fail) => {
+    const { spawn } = lazyChildProcess();
     const archive = spawn("git", ["archive", "--format=tar", sha], {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"],

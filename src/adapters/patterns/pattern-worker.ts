@@ -1,5 +1,6 @@
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import type { MessagePort, Worker } from "node:worker_threads";
 import { PatternTimeout } from "../../core/graders/patterns.js";
+import { lazyWorkerThreads } from "../process/builtin.js";
 
 // Matches run in a worker so that one past its time limit can be stopped (a regexp cannot be
 // interrupted on the thread that runs it). The caller blocks on shared memory until the answer or
@@ -75,6 +76,7 @@ export class PatternWorker {
       this.stop();
       throw new PatternTimeout(pattern, flags, this.limitMs);
     }
+    const { receiveMessageOnPort } = lazyWorkerThreads();
     for (let got = receiveMessageOnPort(port); got; got = receiveMessageOnPort(port)) {
       const reply = got.message as Reply;
       if (reply.id !== id) continue;
@@ -100,6 +102,7 @@ export class PatternWorker {
     if (this.running) return this.running;
     const signal = new SharedArrayBuffer(8);
     const state = new Int32Array(signal);
+    const { MessageChannel, Worker } = lazyWorkerThreads();
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,

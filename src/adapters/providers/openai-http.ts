@@ -1,8 +1,8 @@
 import http from "node:http";
-import https from "node:https";
 import { ProviderError } from "../../core/errors.js";
 import { RetryableError, retryAfterFromHeaders } from "../../core/run/retry.js";
 import { secretScrubber } from "../../core/run/secrets.js";
+import { lazyHttps } from "../process/builtin.js";
 
 export interface EndpointOptions {
   /** e.g. `https://api.openai.com/v1`; may carry a query (Azure's `?api-version=`). */
@@ -26,10 +26,9 @@ const RETRYABLE = new Set([408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524
 export function openAIEndpoint(options: EndpointOptions) {
   const base = new URL(options.baseURL);
   const scrub = secretScrubber([options.apiKey, ...(options.secrets ?? [])]);
-  const secure = base.protocol === "https:";
-  const agent = secure
-    ? new https.Agent({ keepAlive: true, maxSockets: 512 })
-    : new http.Agent({ keepAlive: true, maxSockets: 512 });
+  // https (and tls under it) is loaded only for an https endpoint.
+  const lib = base.protocol === "https:" ? lazyHttps() : http;
+  const agent = new lib.Agent({ keepAlive: true, maxSockets: 512 });
   const headers: Record<string, string> = {
     "content-type": "application/json",
     accept: "application/json",
@@ -69,7 +68,7 @@ export function openAIEndpoint(options: EndpointOptions) {
   function send(url: URL, data: string, signal?: AbortSignal) {
     return new Promise<{ status: number; text: string; retryAfter?: number }>((resolve, reject) => {
       if (signal?.aborted) return reject(aborted());
-      const req = (secure ? https : http).request(
+      const req = lib.request(
         url,
         { method: "POST", agent, headers: { ...headers, "content-length": String(Buffer.byteLength(data)) } },
         (res) => {

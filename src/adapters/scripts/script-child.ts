@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { lazyChildProcess } from "../process/builtin.js";
 import { LineRelay } from "./script-output.js";
 
 /**
@@ -121,7 +122,7 @@ export function startChild(
   prefix: string,
   write: (text: string) => void,
 ): ScriptChild {
-  const child = spawn(process.execPath, childArgs(setup, moduleUrl), {
+  const child = lazyChildProcess().spawn(process.execPath, childArgs(setup, moduleUrl), {
     cwd: setup.cwd,
     // Made from nothing: no API key, token, GITHUB_* file path, ACTIONS_* variable or NODE_OPTIONS
     // (which could load code before the permission model is on) of eval-gate's own.

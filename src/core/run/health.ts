@@ -1,3 +1,5 @@
+import { monotonicMs } from "../ports.js";
+
 /**
  * Tells an endpoint that is down from one that is flaky. Rate limits (429) are no sign of an
  * outage: the server is alive and asking for less. Two rules, both rare by chance even at a 20%
@@ -30,7 +32,7 @@ export class ProviderHealth {
     this.streak = options.streak ?? Math.max(12, 3 * concurrency);
     this.endlessRateLimits = options.endlessRateLimits ?? false;
     this.quietMs = this.endlessRateLimits ? 0 : (options.quietMs ?? 60_000);
-    this.now = options.now ?? (() => performance.now());
+    this.now = options.now ?? monotonicMs;
   }
 
   success(): void {
