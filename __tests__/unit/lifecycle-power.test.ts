@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { type Design, rng, simulatePr } from "../../bench/stats/core.js";
 import { checkEvalSets } from "../../src/core/lifecycle/check.js";
-import { mcnemarOneSided } from "../../src/core/stats/index.js";
+import { binomialUpperTail, mcnemarOneSided } from "../../src/core/stats/index.js";
 import {
   fitNoise,
   minimumDetectableDrop,
   type NoiseModel,
   type PowerDesign,
+  rejectionThresholds,
   slicePower,
 } from "../../src/core/stats/power.js";
 import type { EvalSet } from "../../src/core/types.js";
@@ -190,4 +191,27 @@ describe("eval-gate check", () => {
     });
     expect(quiet?.mde).toBe(expected);
   });
+});
+
+describe("the exact test's rejection thresholds", () => {
+  // What the O(n) walk must equal: per m, the smallest k whose tail P(X_m >= k) is at the level,
+  // each tail summed afresh as the test's own p-values are.
+  const summed = (n: number, level: number) => {
+    const table: number[] = [];
+    let k = 0;
+    for (let m = 0; m <= n; m++) {
+      while (k <= m && binomialUpperTail(k, m) > level) k++;
+      table.push(k);
+    }
+    return table;
+  };
+
+  it.each([0.5, 0.25, 0.2, 0.05, 0.05 / 6, 0.05 / 13, 1e-3, 2 ** -10, 1e-6])(
+    "are the summed tails' at level %d, ties included",
+    (level) => {
+      for (const n of [0, 1, 2, 3, 7, 20, 333, 2_000]) {
+        expect([...rejectionThresholds(n, level)], `n=${n}`).toEqual(summed(n, level));
+      }
+    },
+  );
 });

@@ -105,17 +105,44 @@ function exactSingleRunPower(n: number, drop: number, s: number, f: number, desi
  * Per m = 0..n, the smallest count of worse pairs among m discordant ones that the exact one-sided
  * test rejects at `level` (m + 1 when none does); it never decreases with m. Remembered per (n,
  * level): an MDE search asks for the same ones at every step.
+ *
+ * One walk up m, in O(n): for X_m ~ Binomial(m, 1/2) it carries the threshold k, the tail
+ * T = P(X_m >= k) and the masses a = P(X_m = k - 1) and b = P(X_m = k). Raising k takes b off T;
+ * one more pair adds half of a to it (Pascal: P(X_m+1 >= k) = P(X_m >= k) + P(X_m = k - 1) / 2),
+ * and the masses move by their ratios. Summing each tail afresh (binomialUpperTail) gives the same
+ * table (a test compares them) in O(n^1.5): ~10 ms for n = 1,000, at the end of every run.
  */
 const thresholdTables = new Map<string, Int32Array>();
-function rejectionThresholds(n: number, level: number): Int32Array {
+export function rejectionThresholds(n: number, level: number): Int32Array {
   const key = `${n}:${level}`;
   let table = thresholdTables.get(key);
   if (table) return table;
   table = new Int32Array(n + 1);
+  // m = 0: X_0 = 0, so k = 0 has T = 1 and k = 1 has T = 0 (a = P(X_0 = 0) = 1, b = 0).
   let k = 0;
-  for (let m = 0; m <= n; m++) {
-    while (k <= m && binomialUpperTail(k, m) > level) k++;
+  let tail = 1;
+  let a = 0;
+  let b = 1;
+  for (let m = 0; ; m++) {
+    // Within rounding of the level (a tie, as at level 1/2), binomialUpperTail decides, as it
+    // does for the test's own p-values.
+    const above = () =>
+      Math.abs(tail - level) <= 1e-9 * level ? binomialUpperTail(k, m) > level : tail > level;
+    while (k <= m && above()) {
+      tail -= b;
+      a = b;
+      b = (b * (m - k)) / (k + 1);
+      k++;
+    }
+    // Rounding must not carry a tail that is exactly 0 (k = m + 1) below it.
+    if (k === m + 1) tail = 0;
     table[m] = k;
+    if (m === n) break;
+    // m -> m + 1 at the same k: both masses by Pascal's rule, the tail by half of a.
+    tail += a / 2;
+    const below = k >= 2 ? (a * (k - 1)) / (m - k + 2) : 0;
+    b = (a + b) / 2;
+    a = (a + below) / 2;
   }
   if (thresholdTables.size > 256) thresholdTables.clear();
   thresholdTables.set(key, table);
