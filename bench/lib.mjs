@@ -110,6 +110,22 @@ export async function runFloor(work, server, n, c) {
 /** Runs dist/index.js as the Actions runner does; adds the JSON report to measure()'s result. */
 export async function runAction(work, dir, serverUrl, event) {
   const runner = mkdtempSync(join(work, "runner-"));
+  const { env } = actionEnv(runner, dir, serverUrl, event);
+  const run = await measure(process.execPath, [join(root, "dist/index.js")], { cwd: dir, env });
+  let report;
+  try {
+    report = JSON.parse(readFileSync(join(runner, "eval-gate-report.json"), "utf8"));
+  } catch {
+    throw new Error(`eval-gate wrote no report (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
+  }
+  return { ...run, report };
+}
+
+/**
+ * The runner's files in the folder `runner` (the event, outputs, summary, RUNNER_TEMP) and the
+ * environment the Actions runner gives the action's step, for the repository checked out at `dir`.
+ */
+export function actionEnv(runner, dir, serverUrl, event) {
   const files = {
     event: join(runner, "event.json"),
     output: join(runner, "out"),
@@ -138,14 +154,7 @@ export async function runAction(work, dir, serverUrl, event) {
     // Actions cache gives a repository's runs on GitHub (each run's RUNNER_TEMP is new).
     "INPUT_CACHE-DIR": `${dir}-response-cache`,
   };
-  const run = await measure(process.execPath, [join(root, "dist/index.js")], { cwd: dir, env });
-  let report;
-  try {
-    report = JSON.parse(readFileSync(join(runner, "eval-gate-report.json"), "utf8"));
-  } catch {
-    throw new Error(`eval-gate wrote no report (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
-  }
-  return { ...run, report };
+  return { env, files };
 }
 
 export const pushEvent = { name: "push", payload: { ref: "refs/heads/main" } };
