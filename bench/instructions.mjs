@@ -16,7 +16,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
 import {
   actionEnv,
   commitPrPrompt,
@@ -28,6 +27,7 @@ import {
   pushEvent,
   root,
 } from "./lib.mjs";
+import { bundleServer } from "./server.mjs";
 
 const opts = flags();
 const N = Number(opts.cases ?? 1000);
@@ -42,16 +42,7 @@ if (spawnSync("valgrind", ["--version"]).status !== 0) {
 const work = mkdtempSync(join(tmpdir(), "eval-gate-bench-instructions-"));
 // The suite's server in this process: its answers are where the counts are cut, and its own
 // instructions are not counted (only the measured process runs under callgrind).
-const serverModule = join(work, "openai-server.mjs");
-await build({
-  entryPoints: [join(root, "__tests__/support/openai-server.ts")],
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  outfile: serverModule,
-  logLevel: "warning",
-});
-const { startOpenAIServer, echoLastUser } = await import(pathToFileURL(serverModule).href);
+const { startOpenAIServer, echoLastUser } = await import(pathToFileURL(await bundleServer(work)).href);
 let measured = null;
 let answered = 0;
 let expected = 0;

@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const self = fileURLToPath(import.meta.url);
 
 /** Bundles the suite's server into `work` once; returns the module's path. */
-async function bundleServer(work) {
+export async function bundleServer(work) {
   const out = join(work, "openai-server.mjs");
   await build({
     entryPoints: [join(root, "__tests__/support/openai-server.ts")],
