@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { type Design, rng, simulatePr } from "../../bench/stats/core.js";
 import { checkEvalSets } from "../../src/core/lifecycle/check.js";
-import { binomialUpperTail, mcnemarOneSided } from "../../src/core/stats/index.js";
+import {
+  binomialAtLeast,
+  binomialUpperTail,
+  logBinomialPmf,
+  mcnemarOneSided,
+} from "../../src/core/stats/index.js";
 import {
   fitNoise,
   minimumDetectableDrop,
@@ -214,4 +219,44 @@ describe("the exact test's rejection thresholds", () => {
       }
     },
   );
+});
+
+describe("the exact single-run power", () => {
+  // The sum it must equal: per count m of discordant pairs, P(M = m) times the tail of the worse
+  // ones at the test's threshold, each summed afresh (what power.ts did before its walk).
+  const summed = (drop: number, design: PowerDesign, noise: NoiseModel) => {
+    const n = design.cases;
+    const f = Math.min(1, drop / noise.base);
+    const s = Math.max(0, Math.min(noise.noise, noise.base * (1 - noise.base)));
+    const worse = drop + (1 - f) * s;
+    const better = (1 - f) * s;
+    const discordant = Math.min(1, worse + better);
+    const share = worse / (worse + better);
+    const table = design.mode === "strict" ? null : rejectionThresholds(n, design.level);
+    let power = 0;
+    for (let m = 1; m <= n; m++) {
+      const pm = discordant >= 1 ? (m === n ? 1 : 0) : Math.exp(logBinomialPmf(m, n, discordant));
+      const k = table ? (table[m] as number) : Math.floor(m / 2) + 1;
+      if (pm > 0 && k <= m) power += pm * binomialAtLeast(k, m, share);
+    }
+    return Math.min(1, power);
+  };
+
+  it("is the per-count sum, to 1e-9, over sizes, base rates, noise and both modes", () => {
+    let worst = 0;
+    for (const n of [5, 60, 400]) {
+      for (const base of [1, 0.9, 0.6, 0.3]) {
+        for (const discordance of [0, 0.05, 0.3]) {
+          for (const mode of ["statistical", "strict"] as const) {
+            const noise = fitNoise({ base, caseVariance: null, discordance, designEffect: 1 });
+            const d: PowerDesign = { cases: n, clusters: n, repeats: 1, level: 0.05 / 6, mode };
+            for (let drop = 0.013; drop <= base; drop += 0.071) {
+              worst = Math.max(worst, Math.abs(slicePower(drop, d, noise) - summed(drop, d, noise)));
+            }
+          }
+        }
+      }
+    }
+    expect(worst).toBeLessThan(1e-9);
+  });
 });

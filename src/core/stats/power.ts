@@ -85,20 +85,78 @@ function exactSingleRunPower(n: number, drop: number, s: number, f: number, desi
   const better = (1 - f) * s;
   const discordant = Math.min(1, worse + better);
   const share = worse / (worse + better);
+  const thresholds = design.mode === "strict" ? null : rejectionThresholds(n, design.level);
+  // The smallest count of worse pairs the test rejects with (strict: a net drop).
+  const threshold = (m: number) => (thresholds ? (thresholds[m] as number) : Math.floor(m / 2) + 1);
+  if (discordant >= 1) {
+    const k = threshold(n);
+    return k <= n ? Math.min(1, binomialAtLeast(k, n, share)) : 0;
+  }
   // M is Binomial(n, discordant): terms more than 12 sd from its mean weigh under 1e-30 together.
   const spread = 12 * Math.sqrt(n * discordant * (1 - discordant)) + 1;
   const from = Math.max(1, Math.floor(n * discordant - spread));
   const to = Math.min(n, Math.ceil(n * discordant + spread));
-  const thresholds = design.mode === "strict" ? null : rejectionThresholds(n, design.level);
+  // P(M = m) by its ratio from one m to the next, and the worse pairs' tail by a walk (TailWalk):
+  // O(1) a term instead of a logarithm and a tail summed afresh (an MDE search asks ~11 powers).
+  const odds = discordant / (1 - discordant);
+  let pm = Math.exp(logBinomialPmf(from, n, discordant));
+  const tail = new TailWalk(share);
   let power = 0;
   for (let m = from; m <= to; m++) {
-    const pm = discordant >= 1 ? (m === n ? 1 : 0) : Math.exp(logBinomialPmf(m, n, discordant));
-    if (pm === 0) continue;
-    // The smallest count of worse pairs the test rejects with (strict: a net drop).
-    const k = thresholds ? (thresholds[m] as number) : Math.floor(m / 2) + 1;
-    if (k <= m) power += pm * binomialAtLeast(k, m, share);
+    if (m > from) pm *= ((n - m + 1) / m) * odds;
+    const k = threshold(m);
+    if (k <= m && pm > 0) power += pm * tail.atLeast(k, m);
   }
   return Math.min(1, power);
+}
+
+/**
+ * P(X_m >= k) for X_m ~ Binomial(m, p), asked for m = m0, m0 + 1, ... with k never falling and
+ * rising by at most one a step (a threshold table's shape): it carries the tail and the masses
+ * P(X_m = k - 1) and P(X_m = k) from one question to the next (Pascal's rule: P(X_m+1 >= k) =
+ * P(X_m >= k) + p P(X_m = k - 1)) instead of summing each tail afresh. Any other question, and
+ * every 64th, is answered by binomialAtLeast, and the walk starts again from there.
+ */
+class TailWalk {
+  private m = -1;
+  private k = 0;
+  private tail = 0;
+  private a = 0;
+  private b = 0;
+  private steps = 0;
+  private readonly ratio: number;
+
+  constructor(private readonly p: number) {
+    this.ratio = p / (1 - p);
+  }
+
+  atLeast(k: number, m: number): number {
+    const { p } = this;
+    if (p >= 1) return k <= m ? 1 : 0;
+    if (m !== this.m + 1 || k < this.k || k > this.k + 1 || ++this.steps % 64 === 0) {
+      this.m = m;
+      this.k = k;
+      this.tail = binomialAtLeast(k, m, p);
+      this.a = k >= 1 ? Math.exp(logBinomialPmf(k - 1, m, p)) : 0;
+      this.b = k <= m ? Math.exp(logBinomialPmf(k, m, p)) : 0;
+      return this.tail;
+    }
+    // One more pair at the same threshold: each mass by Pascal's rule.
+    const below = this.k >= 2 ? (this.a * (this.k - 1)) / ((this.m - this.k + 2) * this.ratio) : 0;
+    this.tail += p * this.a;
+    this.b = p * this.a + (1 - p) * this.b;
+    this.a = p * below + (1 - p) * this.a;
+    this.m = m;
+    if (k > this.k) {
+      // The threshold rises by one: its mass leaves the tail.
+      this.tail -= this.b;
+      this.a = this.b;
+      this.b = k <= m ? this.b * ((m - this.k) / (this.k + 1)) * this.ratio : 0;
+      this.k = k;
+    }
+    this.tail = Math.min(1, Math.max(0, this.tail));
+    return this.tail;
+  }
 }
 
 /**
