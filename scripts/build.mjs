@@ -6,49 +6,45 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
+/** Replaces a module that @actions/core imports (`file`) with `contents` (as `stub`), for core only. */
+const coreStub = (name, file, stub, contents) => ({
+  name,
+  setup(b) {
+    b.onResolve({ filter: file }, (args) =>
+      args.importer.includes("@actions/core") ? { path: stub, namespace: name } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: name }, () => ({ contents, loader: "js" }));
+  },
+});
+
 // @actions/core's OIDC client is the one thing that pulls undici (an HTTP stack of ~750 KB) into
 // start-up; eval-gate never asks for an OIDC token, so that module is replaced by a stub.
-const noOidc = {
-  name: "no-oidc",
-  setup(b) {
-    b.onResolve({ filter: /oidc-utils\.js$/ }, (args) =>
-      args.importer.includes("@actions/core") ? { path: "oidc-stub", namespace: "no-oidc" } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: "no-oidc" }, () => ({
-      contents:
-        "export class OidcClient { static getIDToken() { throw new Error('OIDC tokens are not available in eval-gate'); } }",
-      loader: "js",
-    }));
-  },
-};
+const noOidc = coreStub(
+  "no-oidc",
+  /oidc-utils\.js$/,
+  "oidc-stub",
+  "export class OidcClient { static getIDToken() { throw new Error('OIDC tokens are not available in eval-gate'); } }",
+);
 
 // @actions/core re-exports `platform`, whose getDetails() runs commands through @actions/exec; that
 // import put @actions/exec and @actions/io (and with them node:child_process, node:assert and
 // node:timers) into every start-up. eval-gate never asks core for the platform, so core gets the
 // same constants and a getDetails() that says so; @actions/cache, which does run commands, still
 // bundles @actions/exec into its own lazily loaded chunk.
-const noPlatformDetails = {
-  name: "no-platform-details",
-  setup(b) {
-    b.onResolve({ filter: /platform\.js$/ }, (args) =>
-      args.importer.includes("@actions/core")
-        ? { path: "platform-stub", namespace: "no-platform-details" }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: "no-platform-details" }, () => ({
-      contents: [
-        'import os from "node:os";',
-        "export const platform = os.platform();",
-        "export const arch = os.arch();",
-        'export const isWindows = platform === "win32";',
-        'export const isMacOS = platform === "darwin";',
-        'export const isLinux = platform === "linux";',
-        "export function getDetails() { throw new Error('platform details are not available in eval-gate'); }",
-      ].join("\n"),
-      loader: "js",
-    }));
-  },
-};
+const noPlatformDetails = coreStub(
+  "no-platform-details",
+  /platform\.js$/,
+  "platform-stub",
+  [
+    'import os from "node:os";',
+    "export const platform = os.platform();",
+    "export const arch = os.arch();",
+    'export const isWindows = platform === "win32";',
+    'export const isMacOS = platform === "darwin";',
+    'export const isLinux = platform === "linux";',
+    "export function getDetails() { throw new Error('platform details are not available in eval-gate'); }",
+  ].join("\n"),
+);
 
 // yaml's package exports a CommonJS build to Node; esbuild cannot tree-shake it and wraps each of
 // its files in a loader. The same library's ES module build (the one it gives other bundlers) is
