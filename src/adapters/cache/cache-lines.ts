@@ -1,8 +1,8 @@
 // The response cache's lines on disk: how one is made and checked, and how a segment file is read
 // a piece at a time (a saved cache may hold hundreds of megabytes).
-import { createHash } from "node:crypto";
 import { readSync } from "node:fs";
 import { open } from "node:fs/promises";
+import { sha256Hex } from "../../core/text/digest.js";
 import type { ModelResponse } from "../../core/types.js";
 
 /** A line: the digest of its JSON, a space, then `{"k": key, "r": response}`. */
@@ -22,7 +22,7 @@ export function lineOf(key: string, response: ModelResponse): string {
 }
 
 function digest(json: string): string {
-  return createHash("sha256").update(json).digest("hex");
+  return sha256Hex(json);
 }
 
 /** The line's key and response, or undefined when it does not verify (with or without its newline). */

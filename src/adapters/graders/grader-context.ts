@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { canonicalJson } from "../../core/config/requests.js";
 import { describeError, UserError } from "../../core/errors.js";
 import type { GraderContext } from "../../core/graders/types.js";
@@ -6,6 +5,7 @@ import { type Clock, type ResponseCache, systemClock } from "../../core/ports.js
 import { RequestPipeline, RunStop } from "../../core/run/request-pipeline.js";
 import type { RetryPolicy } from "../../core/run/retry.js";
 import { secretScrubber } from "../../core/run/secrets.js";
+import { sha256Hex } from "../../core/text/digest.js";
 import type { ModelResponse } from "../../core/types.js";
 import { createPatternEngine, type PatternEngine } from "../patterns/patterns.js";
 import { parseEmbeddings, readVector } from "../providers/embedding-vectors.js";
@@ -239,7 +239,7 @@ export function makeGraderContext(options: GraderContextOptions): GraderContext 
 }
 
 function digest(value: unknown): string {
-  return createHash("sha256").update(canonicalJson(value)).digest("hex");
+  return sha256Hex(canonicalJson(value));
 }
 
 function memoryCache(): ResponseCache {

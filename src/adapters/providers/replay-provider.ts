@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import { ProviderError, UserError } from "../../core/errors.js";
 import type { ModelProvider } from "../../core/ports.js";
+import { sha256Hex } from "../../core/text/digest.js";
 import type { ChatMessage, ChatRequest, ModelResponse } from "../../core/types.js";
 
 /**
@@ -49,7 +49,7 @@ export function replayProvider(text: string, file: string): ModelProvider {
 }
 
 export function promptSha(system: string): string {
-  return createHash("sha256").update(system).digest("hex").slice(0, 16);
+  return sha256Hex(system).slice(0, 16);
 }
 
 function replayKey(sha: string, input: string, sample?: number): string {

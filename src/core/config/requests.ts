@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../text/digest.js";
 import { fillSystem } from "../text/template.js";
 import type { Case, ChatMessage, ChatRequest, EvalSet } from "../types.js";
 
@@ -75,9 +75,7 @@ export function buildRequest(target: TargetSpec, c: Case, sample: number): ChatR
  * computed once per side rather than per request.
  */
 export function requestKey(targetPart: string, request: Pick<ChatRequest, "messages" | "sample">): string {
-  return createHash("sha256")
-    .update(`${targetPart}\n${canonicalJson(request.messages)}\n${request.sample}`)
-    .digest("hex");
+  return sha256Hex(`${targetPart}\n${canonicalJson(request.messages)}\n${request.sample}`);
 }
 
 export function targetKeyPart(target: TargetSpec): string {
@@ -89,11 +87,26 @@ export function targetKeyPart(target: TargetSpec): string {
   });
 }
 
+/**
+ * JSON with every object's keys sorted (by UTF-16 code units, as `<` compares) and undefined
+ * members left out: one text for one value, whatever order its keys were written in. Built with
+ * loops and one string, not entries, sorts of pairs and joins: a run makes it several times a
+ * request.
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  if (Array.isArray(value)) {
+    let text = "[";
+    for (let i = 0; i < value.length; i++) text += (i > 0 ? "," : "") + canonicalJson(value[i]);
+    return `${text}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let text = "{";
+  for (const key of keys) {
+    const member = record[key];
+    if (member === undefined) continue;
+    text += `${text.length > 1 ? "," : ""}${JSON.stringify(key)}:${canonicalJson(member)}`;
+  }
+  return `${text}}`;
 }
