@@ -1,4 +1,5 @@
 import http from "node:http";
+import { urlToHttpOptions } from "node:url";
 import { ProviderError } from "../../core/errors.js";
 import { RetryableError, retryAfterFromHeaders } from "../../core/run/retry.js";
 import { secretScrubber } from "../../core/run/secrets.js";
@@ -38,20 +39,22 @@ export function openAIEndpoint(options: EndpointOptions) {
   // Azure OpenAI reads its key from `api-key`.
   if (base.hostname.endsWith(".azure.com")) headers["api-key"] = options.apiKey;
 
-  const urls = new Map<string, URL>();
-  const urlFor = (path: string) => {
-    let url = urls.get(path);
-    if (!url) {
-      url = new URL(base.href);
+  // Each path's request options, worked out from its URL once rather than on every request.
+  const targets = new Map<string, http.RequestOptions>();
+  const targetFor = (path: string) => {
+    let target = targets.get(path);
+    if (!target) {
+      const url = new URL(base.href);
       url.pathname = `${url.pathname.replace(/\/+$/, "")}/${path}`;
-      urls.set(path, url);
+      target = { ...urlToHttpOptions(url), method: "POST", agent };
+      targets.set(path, target);
     }
-    return url;
+    return target;
   };
 
   return async function post(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
     const data = JSON.stringify(body);
-    const { status, text, retryAfter } = await send(urlFor(path), data, signal);
+    const { status, text, retryAfter } = await send(targetFor(path), data, signal);
     if (status >= 200 && status < 300) {
       try {
         return JSON.parse(text);
@@ -65,12 +68,11 @@ export function openAIEndpoint(options: EndpointOptions) {
     throw new ProviderError(message, status);
   };
 
-  function send(url: URL, data: string, signal?: AbortSignal) {
+  function send(target: http.RequestOptions, data: string, signal?: AbortSignal) {
     return new Promise<{ status: number; text: string; retryAfter?: number }>((resolve, reject) => {
       if (signal?.aborted) return reject(aborted());
       const req = lib.request(
-        url,
-        { method: "POST", agent, headers: { ...headers, "content-length": String(Buffer.byteLength(data)) } },
+        { ...target, headers: { ...headers, "content-length": String(Buffer.byteLength(data)) } },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
@@ -79,15 +81,16 @@ export function openAIEndpoint(options: EndpointOptions) {
             if (!res.complete)
               return reject(new RetryableError("connection failed (closed before the answer ended)"));
             const status = res.statusCode ?? 0;
+            const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString(
+              "utf8",
+            );
+            // Only a fault's headers are read: building `res.headers` would cost every answer.
+            if (status >= 200 && status < 300) return resolve({ status, text });
             const retryAfter = retryAfterFromHeaders((n) => {
               const v = res.headers[n];
               return Array.isArray(v) ? v[0] : v;
             });
-            resolve({
-              status,
-              text: Buffer.concat(chunks).toString("utf8"),
-              ...(retryAfter !== undefined ? { retryAfter } : {}),
-            });
+            resolve({ status, text, ...(retryAfter !== undefined ? { retryAfter } : {}) });
           });
         },
       );
