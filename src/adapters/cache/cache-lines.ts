@@ -100,17 +100,13 @@ export async function scanLines(
   }
 }
 
-let scratch = Buffer.allocUnsafe(64 * 1024);
-
-/** The bytes of one line, read back from an open file. */
-export function readAt(fd: number, offset: number, bytes: number): string {
-  if (scratch.length < bytes) scratch = Buffer.allocUnsafe(Math.max(bytes, 2 * scratch.length));
-  const buffer = scratch;
+/** Fills `buffer` from an open file at `offset`, or as much of it as the file holds; returns the bytes read. */
+export function readInto(fd: number, buffer: Buffer, offset: number): number {
   let done = 0;
-  while (done < bytes) {
-    const n = readSync(fd, buffer, done, bytes - done, offset + done);
+  while (done < buffer.length) {
+    const n = readSync(fd, buffer, done, buffer.length - done, offset + done);
     if (n === 0) break;
     done += n;
   }
-  return buffer.toString("utf8", 0, done);
+  return done;
 }
