@@ -48,21 +48,38 @@ describe("cache keys", () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed / 2147483648;
     };
-    const keys = ["a", "b", "B", "10", "9", "é", "\u{1F600}", "z", "", "role", "content"];
+    const keys = [
+      "a",
+      "b",
+      "B",
+      "10",
+      "9",
+      "é",
+      "\u{1F600}",
+      "z",
+      "",
+      "role",
+      "content",
+      ...Array.from({ length: 30 }, (_, i) => `k${(i * 7) % 30}`),
+    ];
     const leaves = [null, 1, 1.5, 'q"\u2028', true, undefined, Number.NaN, "\ud800"];
     const make = (depth: number): unknown => {
       const t = random();
       if (depth > 3 || t < 0.3) return leaves[Math.floor(random() * leaves.length)];
       if (t < 0.6) return Array.from({ length: Math.floor(random() * 4) }, () => make(depth + 1));
       const o: Record<string, unknown> = {};
-      for (let i = 0; i < random() * 6; i++)
-        o[keys[Math.floor(random() * keys.length)] as string] = make(depth + 1);
+      // Mostly a handful of keys; now and then more than the 16 sorted in place.
+      const size = Math.floor(random() * (random() < 0.2 ? 40 : 6));
+      for (let i = 0; i < size; i++) o[keys[Math.floor(random() * keys.length)] as string] = make(depth + 1);
       return o;
     };
+    let wide = 0;
     for (let i = 0; i < 5000; i++) {
       const value = make(0);
+      if (value !== null && typeof value === "object" && Object.keys(value).length > 16) wide++;
       expect(canonicalJson(value)).toBe(reference(value));
     }
+    expect(wide).toBeGreaterThan(100);
     expect(canonicalJson({ b: 1, a: [undefined, { d: undefined, c: 2 }] })).toBe(
       '{"a":[null,{"c":2}],"b":1}',
     );
