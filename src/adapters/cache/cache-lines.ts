@@ -100,13 +100,17 @@ export async function scanLines(
   }
 }
 
-/** Fills `buffer` from an open file at `offset`, or as much of it as the file holds; returns the bytes read. */
-export function readInto(fd: number, buffer: Buffer, offset: number): number {
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/** The bytes of one line, read back from an open file. */
+export function readAt(fd: number, offset: number, bytes: number): string {
+  if (scratch.length < bytes) scratch = Buffer.allocUnsafe(Math.max(bytes, 2 * scratch.length));
+  const buffer = scratch;
   let done = 0;
-  while (done < buffer.length) {
-    const n = readSync(fd, buffer, done, buffer.length - done, offset + done);
+  while (done < bytes) {
+    const n = readSync(fd, buffer, done, bytes - done, offset + done);
     if (n === 0) break;
     done += n;
   }
-  return done;
+  return buffer.toString("utf8", 0, done);
 }

@@ -4,14 +4,12 @@ import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ResponseCache } from "../../core/ports.js";
 import type { ModelResponse } from "../../core/types.js";
-import { claimedKey, lineOf, readInto, scanLines, verified } from "./cache-lines.js";
+import { claimedKey, lineOf, readAt, scanLines, verified } from "./cache-lines.js";
 import { Places } from "./cache-places.js";
 
 const SEGMENT = /^responses-[\w.-]+\.jsonl$/;
 /** This run's lines are written in pieces of about this many bytes. */
 const PIECE = 256 * 1024;
-/** Lines are read back this many bytes of their segment at a time (see `lineAt`). */
-const WINDOW = 256 * 1024;
 
 export interface DiskCacheOptions {
   /**
@@ -51,12 +49,6 @@ export class DiskCache implements ResponseCache {
   private own?: { file: number; fd: number; written: number };
   private pending: { line: string }[] = [];
   private pendingBytes = 0;
-  /**
-   * The bytes of a segment read last, from `start`: a run asks for its answers about in the order
-   * they were written, so one read serves the lines that follow. Segments are only ever appended
-   * to, so bytes once read stay what the file holds.
-   */
-  private window?: { file: number; start: number; data: Buffer; length: number };
   /** Set when this run's answers could not be saved; the run itself goes on. */
   problem?: string;
   /** Segment files that were not read, because `distrust` refused them. */
@@ -239,7 +231,6 @@ export class DiskCache implements ResponseCache {
     }
     for (const fd of this.fds.values()) closeSync(fd);
     this.fds.clear();
-    this.window = undefined;
   }
 
   /**
@@ -281,22 +272,8 @@ export class DiskCache implements ResponseCache {
 
   /** Line `id` as it is on disk; undefined when its segment is gone or unreadable since. */
   private lineAt(id: number): string | undefined {
-    const file = this.places.fileOf(id);
-    const offset = this.places.offsetOf(id);
-    const size = this.places.sizeOf(id);
     try {
-      let w = this.window;
-      if (!w || w.file !== file || offset < w.start || offset + size > w.start + w.length) {
-        const want = Math.max(size, WINDOW);
-        const data = w && w.data.length >= want ? w.data : Buffer.allocUnsafe(want);
-        // Undefined first: should the read fail, no window is left claiming bytes it lacks.
-        this.window = undefined;
-        w = { file, start: offset, data, length: readInto(this.fd(file), data, offset) };
-        this.window = w;
-      }
-      const from = offset - w.start;
-      // A line cut short by the end of its file comes back short, and fails its digest.
-      return w.data.toString("utf8", from, Math.min(from + size, w.length));
+      return readAt(this.fd(this.places.fileOf(id)), this.places.offsetOf(id), this.places.sizeOf(id));
     } catch {
       // The answer is asked for again; it is not counted as a line that did not verify.
       return undefined;
