@@ -9,7 +9,7 @@
 // (`git archive <commit> dist | tar -x -C /tmp/old` gives an older build).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import {
   actionEnv,
   commitPrPrompt,
@@ -30,7 +30,7 @@ const builds = argv
   .filter((a) => !a.startsWith("--") && a.includes("="))
   .map((a) => {
     const [name, file] = [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)];
-    return { name, file: isAbsolute(file) ? file : resolve(file) };
+    return { name, file: resolve(file) };
   });
 const opts = flags(argv.filter((a) => a.startsWith("--") || !a.includes("=")));
 const rounds = Number(opts.rounds ?? 6);
