@@ -18,9 +18,10 @@ afterEach(() => {
 });
 
 describe.each([
-  ["src/main.ts", "src/index.ts", "./main.js"],
-  ["src/main-post.ts", "src/post.ts", "./main-post.js"],
-])("%s", (logic, entry, specifier) => {
+  // The main step then ends the process itself, once stdout and stderr are flushed (exit.ts).
+  ["src/main.ts", "src/index.ts", "./main.js", ["await exitWhenFlushed();"]],
+  ["src/main-post.ts", "src/post.ts", "./main-post.js", []],
+])("%s", (logic, entry, specifier, after) => {
   it("exports run() and does nothing on import", async () => {
     // Where a run would write its outputs, state and summary, and what it would print.
     const dir = makeTempDir("entry");
@@ -50,7 +51,11 @@ describe.each([
     const code = read(entry)
       .split("\n")
       .filter((l) => l.trim() && !l.startsWith("//"));
-    expect(code).toEqual([`import { run } from "${specifier}";`, "await run();"]);
+    expect(code.filter((l) => !l.includes("exitWhenFlushed }"))).toEqual([
+      `import { run } from "${specifier}";`,
+      "await run();",
+      ...after,
+    ]);
   });
 });
 
