@@ -4,7 +4,7 @@ import { headSha, resolveCommit, revisionSource, workspaceSource } from "../adap
 import { graderSetup } from "../adapters/graders/grader-setup.js";
 import { makeProvider } from "../adapters/providers/providers.js";
 import { UserError } from "../core/errors.js";
-import { type Evaluation, evaluate } from "../core/evaluate.js";
+import { type BaseSide, type Evaluation, evaluate } from "../core/evaluate.js";
 import type { Shard } from "../core/gate/shard.js";
 import { systemClock } from "../core/ports.js";
 import type { ParkedTexts } from "../core/report/park.js";
@@ -47,11 +47,16 @@ export async function evaluateEvent(
   const headCommit = target ? await resolveCommit(workspace, event.prHeadSha as string) : sha;
   const headSource = target ? revisionSource(workspace, headCommit) : workspaceSource(workspace);
   const baseRef = event.baseSha ? inputs.baseRef || event.baseSha : null;
-  let base: { source: ReturnType<typeof revisionSource>; ref: string; sha: string } | null = null;
-  if (baseRef) {
-    const baseSha = await resolveCommit(workspace, baseRef);
-    base = { source: revisionSource(workspace, baseSha), ref: event.baseRef ?? baseRef, sha: baseSha };
-  }
+  // Looked up in git (a process of its own) while evaluate reads the head's config and sets.
+  const base: Promise<BaseSide> | null = baseRef
+    ? resolveCommit(workspace, baseRef).then((baseSha) => ({
+        source: revisionSource(workspace, baseSha),
+        ref: event.baseRef ?? baseRef,
+        sha: baseSha,
+      }))
+    : null;
+  // evaluate() takes its failure (a base that cannot be fetched) as the run's error.
+  base?.catch(() => {});
   let lastPercent = -1;
   const masked = new Set<string>();
   // Every secret the step holds is cut from what endpoints say, in whole or in any 8-character part.

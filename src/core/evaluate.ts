@@ -31,8 +31,11 @@ export interface EvaluateOptions {
   /** The config's path, relative to the repository root (posix separators). */
   configPath: string;
   head: { source: FileSource; sha: string };
-  /** The base side, or null for a head-only run (push, schedule, CLI without --base). */
-  base: { source: FileSource; ref: string; sha: string } | null;
+  /**
+   * The base side, or null for a head-only run (push, schedule, CLI without --base). It may still
+   * be on its way (its commit looked up in git): the head's files are read meanwhile.
+   */
+  base: BaseSide | null | Promise<BaseSide | null>;
   env: Record<string, string | undefined>;
   /** Run only this deterministic share of the cases (a matrix job); merge the partials after. */
   shard?: Shard;
@@ -47,6 +50,12 @@ export interface EvaluateOptions {
    * that holds secrets next to a fork's files (pull_request_target) must never run the PR's scripts.
    */
   forceBaseDefinition?: boolean;
+}
+
+export interface BaseSide {
+  source: FileSource;
+  ref: string;
+  sha: string;
 }
 
 export interface EvaluateDeps {
@@ -93,19 +102,23 @@ export interface Evaluation {
 }
 
 /** The one pipeline behind the action and the CLI. Throws user errors before any request is made. */
-export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Promise<Evaluation> {
-  const { configPath, head } = options;
+export async function evaluate(given: EvaluateOptions, deps: EvaluateDeps): Promise<Evaluation> {
+  const { configPath, head } = given;
   const notes: string[] = [];
   // The PR's own files are checked whole: what it would merge must be a working config. Both
-  // sides are read at once (the base from git objects); the head's errors come first.
+  // sides are read at once (the base from git objects, once its commit is found); the head's
+  // errors come first.
   const [headLoad, baseLoad] = await Promise.allSettled([
-    loadProject(head.source, configPath, options.env),
-    options.base ? loadBaseProject(options.base, configPath, options.env, notes) : null,
+    loadProject(head.source, configPath, given.env),
+    Promise.resolve(given.base).then(async (base) =>
+      base ? { base, project: await loadBaseProject(base, configPath, given.env, notes) } : null,
+    ),
   ]);
   if (headLoad.status === "rejected") throw headLoad.reason;
   if (baseLoad.status === "rejected") throw baseLoad.reason;
+  const options = { ...given, base: baseLoad.value?.base ?? null };
   const headProject = headLoad.value;
-  const baseProject = baseLoad.value;
+  const baseProject = baseLoad.value?.project ?? null;
   const judge = judgingDefinition(headProject, baseProject, options);
   const { config } = judge.project;
   // What the PR changes in the definition is only shown in the report: it is read from git once
@@ -129,7 +142,17 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
   const headTarget = headProject.target;
   const baseTarget = baseProject?.target ?? null;
 
-  checkLeaks(headTarget, sets, options.base !== null, notes);
+  // A leak stops a pull request before any request; elsewhere it is a note, found while the
+  // requests are in flight (like the definition's changes) and kept in its place among the notes.
+  const leaksAt = notes.length;
+  const leakNotes =
+    options.base !== null
+      ? checkLeaks(headTarget, sets, true, notes)
+      : after(firstAnswer.promise, async () => {
+          const found: string[] = [];
+          checkLeaks(headTarget, sets, false, found);
+          return found;
+        });
   checkTargets(options, headProject, baseProject);
   if (judge.from === "base") checkBaseVars(headTarget, judge.project.sets);
   // Fill every head request once before the first call (what checkSystemVars missed still stops here).
@@ -194,6 +217,7 @@ export async function evaluate(options: EvaluateOptions, deps: EvaluateDeps): Pr
     );
     firstAnswer.fire();
     const definition = await definitionChanges;
+    if (leakNotes) notes.splice(leaksAt, 0, ...(await leakNotes));
     const collected: Collected = {
       configPath,
       sets: judge.project.sets.map((x) => ({ name: x.name, visibility: x.visibility })),

@@ -1,0 +1,137 @@
+// What evaluate() does while something else is on its way: the head's files are read while the
+// base commit is still being looked up in git, and on a run without a base a leak check (only a
+// note there) waits until the requests are in flight; neither changes what the run finds.
+import { describe, expect, it } from "vitest";
+import { UserError } from "../../src/core/errors.js";
+import { type BaseSide, evaluate } from "../../src/core/evaluate.js";
+import { type FileSource, systemClock } from "../../src/core/ports.js";
+
+const jsonl = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
+const LEAKED = "I need my money back for the broken kettle order";
+const CONFIG = [
+  "version: 1",
+  "target: { model: m, system: prompts/support.md }",
+  "sets: { anchor: evals/anchor.jsonl }",
+  "graders: [{ type: contains, value: '{{expected}}' }]",
+  "",
+].join("\n");
+const LEAKY_PROMPT = `Example: ${LEAKED} is a refund.\n`;
+const FILES: Record<string, string> = {
+  "eval-gate.yml": CONFIG,
+  "prompts/support.md": "You are Acme's assistant. Answer in one word.\n",
+  "evals/anchor.jsonl": jsonl([
+    { id: "refund-1", slice: "refund", input: "refund please", expected: "refund" },
+    { id: "refund-2", slice: "refund", input: LEAKED, expected: "refund" },
+    {
+      id: "own-prompt",
+      slice: "refund",
+      messages: [
+        { role: "system", content: "Answer with one word." },
+        { role: "user", content: "refund?" },
+      ],
+      expected: "refund",
+    },
+  ]),
+};
+
+function source(label: string, files: Record<string, string>, log: string[]): FileSource {
+  return {
+    label,
+    read: async (path) => {
+      log.push(`${label}:${path}`);
+      return files[path] ?? null;
+    },
+  };
+}
+
+async function run(base: BaseSide | null | Promise<BaseSide | null>, log: string[], head = FILES) {
+  let sent = 0;
+  const evaluation = await evaluate(
+    {
+      configPath: "eval-gate.yml",
+      head: { source: source("head", head, log), sha: "1".repeat(40) },
+      base,
+      env: {},
+      allowedEndpoints: null,
+    },
+    {
+      providerFor: () => ({
+        complete: async () => {
+          if (sent++ === 0) log.push("first request");
+          return { content: "refund" };
+        },
+      }),
+      clock: systemClock,
+    },
+  );
+  return { evaluation, sent };
+}
+
+describe("the base side on its way", () => {
+  it("reads the head's config and sets while the base commit is looked up", async () => {
+    const log: string[] = [];
+    const baseFiles = { ...FILES, "prompts/support.md": "You are Acme's assistant.\n" };
+    let found!: (side: BaseSide) => void;
+    const base = new Promise<BaseSide>((resolve) => {
+      found = resolve;
+    });
+    const running = run(base, log);
+    // Let the head's reads go ahead; only then is the base commit found.
+    await new Promise((r) => setTimeout(r, 20));
+    log.push("base found");
+    found({ source: source("base", baseFiles, log), ref: "main", sha: "2".repeat(40) });
+    const { evaluation } = await running;
+
+    expect(log.indexOf("head:eval-gate.yml")).toBeLessThan(log.indexOf("base found"));
+    expect(log.indexOf("head:evals/anchor.jsonl")).toBeLessThan(log.indexOf("base found"));
+    expect(log.indexOf("base found")).toBeLessThan(log.indexOf("base:eval-gate.yml"));
+    expect(evaluation.report.base).toEqual({ ref: "main", sha: "2".repeat(40) });
+    expect(evaluation.report.usage_by_side?.base?.requests).toBe(3);
+  });
+
+  it("makes a base that cannot be found the run's error, after the head's own errors", async () => {
+    const lost = () => Promise.reject(new UserError("the base main is not in this checkout"));
+    await expect(run(lost(), [])).rejects.toThrow("the base main is not in this checkout");
+    const broken = { ...FILES, "eval-gate.yml": CONFIG.replace("version: 1", "version: 7") };
+    await expect(run(lost(), [], broken)).rejects.toThrow(/version/);
+  });
+});
+
+describe("a leak on a run without a base", () => {
+  it("is a note, in its place before the other notes", async () => {
+    const log: string[] = [];
+    const { evaluation, sent } = await run(null, log, { ...FILES, "prompts/support.md": LEAKY_PROMPT });
+    expect(sent).toBe(3);
+    expect(evaluation.notes).toHaveLength(2);
+    expect(evaluation.notes[0]).toMatch(/the input of case `refund-2` is in prompts\/support\.md:1/);
+    expect(evaluation.notes[1]).toMatch(/^anchor: 1 of 3 case\(s\) ignore target\.system/);
+    expect(evaluation.report.reasons).toEqual(expect.arrayContaining(evaluation.notes));
+  });
+
+  it("stops a pull request before any request", async () => {
+    const base: BaseSide = { source: source("base", FILES, []), ref: "main", sha: "2".repeat(40) };
+    const leaky = { ...FILES, "prompts/support.md": LEAKY_PROMPT };
+    let sent = 0;
+    await expect(
+      evaluate(
+        {
+          configPath: "eval-gate.yml",
+          head: { source: source("head", leaky, []), sha: "1".repeat(40) },
+          base: Promise.resolve(base),
+          env: {},
+          allowedEndpoints: null,
+        },
+        {
+          providerFor: () => ({
+            complete: async () => {
+              sent++;
+              return { content: "refund" };
+            },
+          }),
+          clock: systemClock,
+        },
+      ),
+    ).rejects.toThrow(/the input of case `refund-2` is in prompts\/support\.md:1 \(word for word\)/);
+    expect(sent).toBe(0);
+  });
+});
