@@ -2,6 +2,7 @@
 // base commit is still being looked up in git, and on a run without a base a leak check (only a
 // note there) waits until the requests are in flight; neither changes what the run finds.
 import { describe, expect, it } from "vitest";
+import { loadProject, ParseMemo } from "../../src/core/config/project.js";
 import { UserError } from "../../src/core/errors.js";
 import { type BaseSide, evaluate } from "../../src/core/evaluate.js";
 import { type FileSource, systemClock } from "../../src/core/ports.js";
@@ -133,5 +134,38 @@ describe("a leak on a run without a base", () => {
       ),
     ).rejects.toThrow(/the input of case `refund-2` is in prompts\/support\.md:1 \(word for word\)/);
     expect(sent).toBe(0);
+  });
+});
+
+describe("files the same on both sides", () => {
+  it("are parsed once and shared; a file that differs is parsed on its own", async () => {
+    const memo = new ParseMemo();
+    const head = await loadProject(source("head", FILES, []), "eval-gate.yml", {}, memo);
+    const same = await loadProject(source("base", { ...FILES }, []), "eval-gate.yml", {}, memo);
+    expect(same.config).toBe(head.config);
+    expect(same.sets[0]).toBe(head.sets[0]);
+    // A case more on one side: that side's set is its own, with its own cases.
+    const more = `${FILES["evals/anchor.jsonl"]}${jsonl([{ id: "new", slice: "x", input: "hi", expected: "x" }])}`;
+    const other = await loadProject(
+      source("base", { ...FILES, "evals/anchor.jsonl": more }, []),
+      "eval-gate.yml",
+      {},
+      memo,
+    );
+    expect(other.config).toBe(head.config);
+    expect(other.sets[0]).not.toBe(head.sets[0]);
+    expect(other.sets[0]?.cases.map((c) => c.id)).toEqual(["refund-1", "refund-2", "own-prompt", "new"]);
+    expect(head.sets[0]?.cases).toHaveLength(3);
+    // Each side's prompt is its own, shared config or not.
+    expect(other.target.system).toBe(FILES["prompts/support.md"]);
+  });
+
+  it("leaves the cases a PR adds to its own side", async () => {
+    const more = `${FILES["evals/anchor.jsonl"]}${jsonl([{ id: "new", slice: "x", input: "hi", expected: "x" }])}`;
+    const base: BaseSide = { source: source("base", FILES, []), ref: "main", sha: "2".repeat(40) };
+    const { evaluation } = await run(base, [], { ...FILES, "evals/anchor.jsonl": more });
+    const added = evaluation.report.cases.filter((c) => c.new);
+    expect(added.map((c) => c.id)).toEqual(["new"]);
+    expect(evaluation.report.new_slices?.map((x) => x.slice)).toEqual(["x"]);
   });
 });

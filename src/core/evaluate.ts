@@ -9,7 +9,7 @@ import {
   judgingDefinition,
   loadBaseProject,
 } from "./config/preflight.js";
-import { loadProject } from "./config/project.js";
+import { loadProject, ParseMemo } from "./config/project.js";
 import { buildMessages, shadowedPromptWarnings } from "./config/requests.js";
 import { AGGREGATE_SLICE } from "./config/sets.js";
 import type { ResolvedTarget } from "./config/target.js";
@@ -107,11 +107,12 @@ export async function evaluate(given: EvaluateOptions, deps: EvaluateDeps): Prom
   const notes: string[] = [];
   // The PR's own files are checked whole: what it would merge must be a working config. Both
   // sides are read at once (the base from git objects, once its commit is found); the head's
-  // errors come first.
+  // errors come first. What is the same on both sides is parsed once (ParseMemo).
+  const memo = new ParseMemo();
   const [headLoad, baseLoad] = await Promise.allSettled([
-    loadProject(head.source, configPath, given.env),
+    loadProject(head.source, configPath, given.env, memo),
     Promise.resolve(given.base).then(async (base) =>
-      base ? { base, project: await loadBaseProject(base, configPath, given.env, notes) } : null,
+      base ? { base, project: await loadBaseProject(base, configPath, given.env, notes, memo) } : null,
     ),
   ]);
   if (headLoad.status === "rejected") throw headLoad.reason;

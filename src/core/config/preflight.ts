@@ -5,7 +5,7 @@ import { describeError, isUserError, UserError, UserErrors } from "../errors.js"
 import type { FileSource } from "../ports.js";
 import { findLeaks, type Leak } from "../text/leaks.js";
 import type { EvalSet } from "../types.js";
-import { checkSystemVars, loadProject, type Project } from "./project.js";
+import { checkSystemVars, loadProject, type ParseMemo, type Project } from "./project.js";
 import { checkEndpoint, checkKeyEnv, type ResolvedTarget } from "./target.js";
 
 /** The two sides of an evaluation and what their configs may name (of `EvaluateOptions`). */
@@ -85,13 +85,14 @@ export async function loadBaseProject(
   configPath: string,
   env: Record<string, string | undefined>,
   notes: string[],
+  memo?: ParseMemo,
 ): Promise<Project | null> {
   if ((await base.source.read(configPath)) === null) {
     notes.push(`No baseline: ${configPath} does not exist at ${base.ref} (${base.sha.slice(0, 7)})`);
     return null;
   }
   try {
-    return await loadProject(base.source, configPath, env);
+    return await loadProject(base.source, configPath, env, memo);
   } catch (e) {
     if (!isUserError(e)) throw e;
     notes.push(`No baseline: the config at ${base.ref} could not be used (${describeError(e)})`);

@@ -5,13 +5,41 @@ import { UserError, UserErrors } from "../errors.js";
 import { graderRegistry } from "../graders/index.js";
 import type { FileSource } from "../ports.js";
 import { type MissingVar, missingSystemVars } from "../text/template.js";
-import type { Case, EvalSet, GraderSpec } from "../types.js";
+import type { Case, EvalSet, GraderSpec, Visibility } from "../types.js";
 import type { Config } from "./config.js";
 import { type LineOf, parseConfigWithLines } from "./parse-config.js";
 import { configPathErrors, graderFiles, pathProblem } from "./paths.js";
 import { parseSet } from "./sets.js";
 import { type ResolvedTarget, readAt, resolvePath, resolveTarget } from "./target.js";
 import { validateGraders } from "./validate-graders.js";
+
+/**
+ * Parses the two sides of a pull request share. A file whose text is the same on both sides (a PR
+ * that changes only the prompt leaves the config and every set as they were) is parsed and
+ * checked once, and both projects hold the same objects: nothing reads a parsed config or set
+ * and then changes it. On a 1,000-case set that is 10-20 ms of a PR run's start.
+ */
+export class ParseMemo {
+  private readonly configs = new Map<string, { text: string; parsed: { config: Config; lineOf: LineOf } }>();
+  private readonly sets = new Map<string, { text: string; set: EvalSet }>();
+
+  config(text: string, file: string): { config: Config; lineOf: LineOf } {
+    const known = this.configs.get(file);
+    if (known?.text === text) return known.parsed;
+    const parsed = parseConfigWithLines(text, file);
+    this.configs.set(file, { text, parsed });
+    return parsed;
+  }
+
+  set(text: string, file: string, name: string, visibility: Visibility, redact: boolean): EvalSet {
+    const key = [file, name, visibility, redact].join("\u0000");
+    const known = this.sets.get(key);
+    if (known?.text === text) return known.set;
+    const set = parseSet(text, file, name, visibility, { redact });
+    this.sets.set(key, { text, set });
+    return set;
+  }
+}
 
 export interface Project {
   config: Config;
@@ -28,13 +56,14 @@ export async function loadProject(
   source: FileSource,
   configPath: string,
   env: Record<string, string | undefined>,
+  memo = new ParseMemo(),
 ): Promise<Project> {
-  const { config, lineOf } = await loadConfig(source, configPath);
+  const { config, lineOf } = await loadConfig(source, configPath, memo);
   // Paths that leave the repository are refused before any file is read.
   const outside = configPathErrors(config, configPath, lineOf);
   if (outside.length > 0) throw new UserErrors(outside);
   const errors: UserError[] = [];
-  const sets = await loadSets(config, configPath, source, lineOf, errors);
+  const sets = await loadSets(config, configPath, source, lineOf, errors, {}, memo);
   let target: ResolvedTarget | undefined;
   try {
     target = await resolveTarget(config, configPath, source, env, lineOf);
@@ -52,6 +81,7 @@ export async function loadProject(
 async function loadConfig(
   source: FileSource,
   configPath: string,
+  memo: ParseMemo,
 ): Promise<{ config: Config; lineOf: LineOf }> {
   const text = await source.read(configPath);
   if (text === null) {
@@ -61,7 +91,7 @@ async function loadConfig(
       cli: { fix: "Run `eval-gate init` to write a starter config, or pass --config FILE." },
     });
   }
-  return parseConfigWithLines(text, configPath);
+  return memo.config(text, configPath);
 }
 
 function gather(e: unknown, errors: UserError[]): void {
@@ -82,6 +112,7 @@ export async function loadSets(
   lineOf: LineOf,
   errors: UserError[],
   options: { graders?: boolean; skipMissingSets?: boolean } = {},
+  memo = new ParseMemo(),
 ): Promise<EvalSet[]> {
   const graders = options.graders ?? true;
   if (graders) {
@@ -114,7 +145,7 @@ export async function loadSets(
     // A holdout set's cases appear in no message: errors name its file, line and field only.
     const redact = spec.visibility === "aggregate";
     try {
-      const set = parseSet(text, file, name, spec.visibility, { redact });
+      const set = memo.set(text, file, name, spec.visibility, redact);
       for (const c of set.cases) {
         if (!c.graders) continue;
         if (graders) {
