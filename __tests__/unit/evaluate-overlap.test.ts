@@ -6,6 +6,8 @@ import { loadProject, ParseMemo } from "../../src/core/config/project.js";
 import { UserError } from "../../src/core/errors.js";
 import { type BaseSide, evaluate } from "../../src/core/evaluate.js";
 import { type FileSource, systemClock } from "../../src/core/ports.js";
+import { findLeaks, findLeaksInTurns } from "../../src/core/text/leaks.js";
+import type { EvalSet } from "../../src/core/types.js";
 
 const jsonl = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
 const LEAKED = "I need my money back for the broken kettle order";
@@ -167,5 +169,41 @@ describe("files the same on both sides", () => {
     const added = evaluation.report.cases.filter((c) => c.new);
     expect(added.map((c) => c.id)).toEqual(["new"]);
     expect(evaluation.report.new_slices?.map((x) => x.slice)).toEqual(["x"]);
+  });
+});
+
+describe("the leak check in turns", () => {
+  it("finds what findLeaks finds, in the same order, a few hundred cases a turn", async () => {
+    const prompt = `${LEAKED}. Also: where is my parcel, it has been ten days since I ordered it.\n`;
+    const sets: EvalSet[] = ["anchor", "holdout"].map((name, s) => ({
+      name,
+      path: `evals/${name}.jsonl`,
+      visibility: s === 0 ? "full" : "aggregate",
+      cases: Array.from({ length: 450 }, (_, i) => ({
+        id: `${name}-${i}`,
+        slice: "x",
+        vars: {},
+        line: i + 1,
+        input:
+          i % 97 === 0 ? LEAKED : i % 89 === 0 ? "where is my parcel, it has been ten days" : `question ${i}`,
+        expected: i % 101 === 0 ? { reply: `${LEAKED} noted` } : "x",
+      })),
+    }));
+    const input = { prompts: [{ file: "prompts/support.md", text: prompt }], sets };
+    const whole = findLeaks(input);
+    expect(whole.length).toBeGreaterThan(10);
+    // Other work gets turns while it runs: 900 cases are 4 breaks of 200.
+    let others = 0;
+    let finished = false;
+    const other = () => {
+      others++;
+      if (!finished) setImmediate(other);
+    };
+    setImmediate(other);
+    const inTurns = await findLeaksInTurns(input);
+    finished = true;
+    expect(others).toBeGreaterThanOrEqual(4);
+    expect(inTurns).toEqual(whole);
+    expect(whole.filter((l) => l.set === "holdout").every((l) => l.id === null)).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import {
   checkLeaks,
   checkTargets,
   judgingDefinition,
+  leakNotes,
   loadBaseProject,
 } from "./config/preflight.js";
 import { loadProject, ParseMemo } from "./config/project.js";
@@ -146,14 +147,8 @@ export async function evaluate(given: EvaluateOptions, deps: EvaluateDeps): Prom
   // A leak stops a pull request before any request; elsewhere it is a note, found while the
   // requests are in flight (like the definition's changes) and kept in its place among the notes.
   const leaksAt = notes.length;
-  const leakNotes =
-    options.base !== null
-      ? checkLeaks(headTarget, sets, true, notes)
-      : after(firstAnswer.promise, async () => {
-          const found: string[] = [];
-          checkLeaks(headTarget, sets, false, found);
-          return found;
-        });
+  if (options.base !== null) checkLeaks(headTarget, sets);
+  const leaks = options.base === null ? after(firstAnswer.promise, () => leakNotes(headTarget, sets)) : null;
   checkTargets(options, headProject, baseProject);
   if (judge.from === "base") checkBaseVars(headTarget, judge.project.sets);
   // Fill every head request once before the first call (what checkSystemVars missed still stops here).
@@ -218,7 +213,7 @@ export async function evaluate(given: EvaluateOptions, deps: EvaluateDeps): Prom
     );
     firstAnswer.fire();
     const definition = await definitionChanges;
-    if (leakNotes) notes.splice(leaksAt, 0, ...(await leakNotes));
+    if (leaks) notes.splice(leaksAt, 0, ...(await leaks));
     const collected: Collected = {
       configPath,
       sets: judge.project.sets.map((x) => ({ name: x.name, visibility: x.visibility })),

@@ -3,7 +3,7 @@
 // key variables, cases leaked into the prompt, placeholders the base's cases lack).
 import { describeError, isUserError, UserError, UserErrors } from "../errors.js";
 import type { FileSource } from "../ports.js";
-import { findLeaks, type Leak } from "../text/leaks.js";
+import { findLeaks, findLeaksInTurns, type Leak } from "../text/leaks.js";
 import type { EvalSet } from "../types.js";
 import { checkSystemVars, loadProject, type ParseMemo, type Project } from "./project.js";
 import { checkEndpoint, checkKeyEnv, type ResolvedTarget } from "./target.js";
@@ -47,20 +47,28 @@ function onBaseCases(e: UserError): UserError {
   });
 }
 
-/** Eval cases pasted into the prompt turn the gate into a memory test: an error on a PR, a note elsewhere. */
-export function checkLeaks(
-  target: ResolvedTarget,
-  sets: EvalSet[],
-  pullRequest: boolean,
-  notes: string[],
-): void {
-  const leaks = target.system
-    ? findLeaks({ prompts: [{ file: target.systemFile ?? "the system prompt", text: target.system }], sets })
-    : [];
-  const fileOf = (set: string) => sets.find((x) => x.name === set)?.path ?? set;
-  // A push must still warm the cache, so there it is a note.
-  if (leaks.length > 0 && pullRequest) throw new UserErrors(leaks.map((l) => leakError(l, fileOf(l.set))));
-  for (const leak of leaks) notes.push(leakError(leak, fileOf(leak.set)).format());
+/**
+ * Eval cases pasted into the prompt turn the gate into a memory test: an error on a PR, found
+ * before any request. Elsewhere a push must still warm the cache, so there it is a note: see
+ * leakNotes.
+ */
+export function checkLeaks(target: ResolvedTarget, sets: EvalSet[]): void {
+  const leaks = target.system ? findLeaks({ prompts: promptsOf(target), sets }) : [];
+  if (leaks.length > 0) throw new UserErrors(leaks.map((l) => leakError(l, fileOf(sets, l.set))));
+}
+
+/** The leaks as notes, looked for a few hundred cases a turn (the requests are in flight by then). */
+export async function leakNotes(target: ResolvedTarget, sets: EvalSet[]): Promise<string[]> {
+  const leaks = target.system ? await findLeaksInTurns({ prompts: promptsOf(target), sets }) : [];
+  return leaks.map((l) => leakError(l, fileOf(sets, l.set)).format());
+}
+
+function promptsOf(target: ResolvedTarget) {
+  return [{ file: target.systemFile ?? "the system prompt", text: target.system as string }];
+}
+
+function fileOf(sets: EvalSet[], set: string): string {
+  return sets.find((x) => x.name === set)?.path ?? set;
 }
 
 /** Endpoints and key variables each side's config names, checked before any request. */

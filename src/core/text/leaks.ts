@@ -98,43 +98,65 @@ function leakOf(
   return { kind: "ngram", share, prompt_line: promptLine(p, first) };
 }
 
+type LeakInput = { prompts: readonly PromptText[]; sets: readonly EvalSet[] };
+
 /** Eval text (inputs, expected values) found in the prompts. One leak per case, field and prompt. */
-export function findLeaks(
-  input: { prompts: readonly PromptText[]; sets: readonly EvalSet[] },
-  options: LeakOptions = {},
-): Leak[] {
+export function findLeaks(input: LeakInput, options: LeakOptions = {}): Leak[] {
+  const search = leakSearch(input, options);
+  const leaks: Leak[] = [];
+  for (const set of input.sets) for (const c of set.cases) search(set, c, leaks);
+  return leaks;
+}
+
+/** Cases looked at between two turns of the event loop by findLeaksInTurns. */
+const CASES_A_TURN = 200;
+
+/**
+ * findLeaks, a few hundred cases a turn of the event loop: for a check that runs while requests
+ * are in flight, whose answers should not wait behind thousands of cases at once.
+ */
+export async function findLeaksInTurns(input: LeakInput, options: LeakOptions = {}): Promise<Leak[]> {
+  const search = leakSearch(input, options);
+  const leaks: Leak[] = [];
+  let done = 0;
+  for (const set of input.sets) {
+    for (const c of set.cases) {
+      search(set, c, leaks);
+      if (++done % CASES_A_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  return leaks;
+}
+
+/** What looks for one case's leaks in the prompts, prepared once. */
+function leakSearch(input: LeakInput, options: LeakOptions) {
   const o: Required<LeakOptions> = {
     ngram: options.ngram ?? 8,
     minShare: options.minShare ?? 0.5,
     minExactWords: options.minExactWords ?? 5,
   };
   const prompts = input.prompts.map((p) => prepare(p, o.ngram));
-  const leaks: Leak[] = [];
-  for (const set of input.sets) {
+  return (set: EvalSet, c: EvalSet["cases"][number], leaks: Leak[]): void => {
     const hidden = set.visibility === "aggregate";
-    for (const c of set.cases) {
-      const fields: [Leak["field"], string][] = [["input", caseText(c)]];
-      if (c.expected !== undefined && c.expected !== null)
-        fields.push(["expected", stringLeaves(c.expected)]);
-      for (const [field, text] of fields) {
-        const ws = words(text);
-        // Too short to count as an exact match and to have one n-gram: nothing to look for.
-        if (ws.length < o.minExactWords && ws.length < o.ngram) continue;
-        for (const p of prompts) {
-          const found = leakOf(ws, p, o);
-          if (found) {
-            leaks.push({
-              set: set.name,
-              id: hidden ? null : c.id,
-              line: c.line,
-              field,
-              prompt: p.file,
-              ...found,
-            });
-          }
+    const fields: [Leak["field"], string][] = [["input", caseText(c)]];
+    if (c.expected !== undefined && c.expected !== null) fields.push(["expected", stringLeaves(c.expected)]);
+    for (const [field, text] of fields) {
+      const ws = words(text);
+      // Too short to count as an exact match and to have one n-gram: nothing to look for.
+      if (ws.length < o.minExactWords && ws.length < o.ngram) continue;
+      for (const p of prompts) {
+        const found = leakOf(ws, p, o);
+        if (found) {
+          leaks.push({
+            set: set.name,
+            id: hidden ? null : c.id,
+            line: c.line,
+            field,
+            prompt: p.file,
+            ...found,
+          });
         }
       }
     }
-  }
-  return leaks;
+  };
 }
