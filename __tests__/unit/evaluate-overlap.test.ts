@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { loadProject, ParseMemo } from "../../src/core/config/project.js";
 import { UserError } from "../../src/core/errors.js";
-import { type BaseSide, evaluate } from "../../src/core/evaluate.js";
+import { type BaseSide, evaluate, insertAt } from "../../src/core/evaluate.js";
 import { type FileSource, systemClock } from "../../src/core/ports.js";
 import { findLeaks, findLeaksInTurns } from "../../src/core/text/leaks.js";
 import type { EvalSet } from "../../src/core/types.js";
@@ -109,6 +109,41 @@ describe("a leak on a run without a base", () => {
     expect(evaluation.notes[0]).toMatch(/the input of case `refund-2` is in prompts\/support\.md:1/);
     expect(evaluation.notes[1]).toMatch(/^anchor: 1 of 3 case\(s\) ignore target\.system/);
     expect(evaluation.report.reasons).toEqual(expect.arrayContaining(evaluation.notes));
+  });
+
+  it("keeps any number of notes, in order", () => {
+    const notes = ["first", "last"];
+    const many = Array.from({ length: 300_000 }, (_, i) => `leak ${i}`);
+    insertAt(notes, 1, many);
+    expect(notes).toHaveLength(300_002);
+    expect([notes[0], notes[1], notes[300_000], notes[300_001]]).toEqual([
+      "first",
+      "leak 0",
+      "leak 299999",
+      "last",
+    ]);
+  });
+
+  it("is not looked for once the job is cancelled", async () => {
+    const evaluation = await evaluate(
+      {
+        configPath: "eval-gate.yml",
+        head: {
+          source: source("head", { ...FILES, "prompts/support.md": LEAKY_PROMPT }, []),
+          sha: "1".repeat(40),
+        },
+        base: null,
+        env: {},
+        allowedEndpoints: null,
+      },
+      {
+        providerFor: () => ({ complete: async () => ({ content: "refund" }) }),
+        clock: systemClock,
+        signal: AbortSignal.abort(),
+      },
+    );
+    expect(evaluation.collected.aborted).toBeTruthy();
+    expect(evaluation.notes.join("\n")).not.toContain("refund-2");
   });
 
   it("stops a pull request before any request", async () => {

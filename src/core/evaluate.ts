@@ -148,7 +148,11 @@ export async function evaluate(given: EvaluateOptions, deps: EvaluateDeps): Prom
   // requests are in flight (like the definition's changes) and kept in its place among the notes.
   const leaksAt = notes.length;
   if (options.base !== null) checkLeaks(headTarget, sets);
-  const leaks = options.base === null ? after(firstAnswer.promise, () => leakNotes(headTarget, sets)) : null;
+  // Not looked for once the job is cancelled: what is written then is no verdict.
+  const leaks =
+    options.base === null
+      ? after(firstAnswer.promise, async () => (deps.signal?.aborted ? [] : leakNotes(headTarget, sets)))
+      : null;
   checkTargets(options, headProject, baseProject);
   if (judge.from === "base") checkBaseVars(headTarget, judge.project.sets);
   // Fill every head request once before the first call (what checkSystemVars missed still stops here).
@@ -213,7 +217,7 @@ export async function evaluate(given: EvaluateOptions, deps: EvaluateDeps): Prom
     );
     firstAnswer.fire();
     const definition = await definitionChanges;
-    if (leaks) notes.splice(leaksAt, 0, ...(await leaks));
+    if (leaks) insertAt(notes, leaksAt, await leaks);
     const collected: Collected = {
       configPath,
       sets: judge.project.sets.map((x) => ({ name: x.name, visibility: x.visibility })),
@@ -237,6 +241,16 @@ export async function evaluate(given: EvaluateOptions, deps: EvaluateDeps): Prom
   } finally {
     await graders?.close();
   }
+}
+
+/**
+ * Puts `items` into `list` at `at`, in place and one by one: not spread into splice's arguments,
+ * which overflows the stack past about 100,000 (there may be a leak note a case).
+ */
+export function insertAt<T>(list: T[], at: number, items: readonly T[]): void {
+  const later = list.splice(at);
+  for (const item of items) list.push(item);
+  for (const item of later) list.push(item);
 }
 
 /** A promise that `fire` resolves, once. */
